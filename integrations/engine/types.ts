@@ -1,0 +1,154 @@
+// Shared data shapes of the clipscope pipeline. Every stage module exchanges these plain objects
+// and typed arrays; none of them carries an onnxruntime or sharp object.
+//
+// discover → hash → decode/preprocess → embed → score → aggregate (results) → report (site)
+
+export type ScoringMode = 'seed' | 'sum' | 'ensemble';
+
+/** The category name given to images the model is unsure about (see --min-probability, --min-margin). */
+export const UNCERTAIN = 'Uncertain';
+
+/** A file found under the image root. `path` is POSIX-style and relative to the root: absolute
+ * machine paths never leave the engine. */
+export interface DiscoveredImage {
+  path: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface HashedImage extends DiscoveredImage {
+  /** sha256 of the file's bytes, lower-case hex: the image's stable id. */
+  sha256: string;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface DictionaryPhrase {
+  text: string;
+  /** Token count CLIP's tokenizer gives, with start and end tokens, before any cut. */
+  tokenCount?: number;
+  /** True when the phrase is longer than the model's context (77) and was cut. */
+  truncated?: boolean;
+}
+
+export interface DictionaryCategory {
+  name: string;
+  /** URL-safe, unique name used for the category's page. */
+  slug: string;
+  phrases: DictionaryPhrase[];
+}
+
+export interface Dictionary {
+  /** File name (no directory) the dictionary came from, for messages and run metadata. */
+  source: string;
+  /** sha256 of the canonical JSON of the categories and phrases. */
+  hash: string;
+  categories: DictionaryCategory[];
+}
+
+/** The tokenizer's view of one phrase: ids with start and end tokens, unpadded. */
+export interface TokenizedText {
+  text: string;
+  ids: number[];
+  tokens: string[];
+  /** Token count before the cut, with start and end tokens. */
+  tokenCount: number;
+  truncated: boolean;
+}
+
+/** Image preprocessing as the model's preprocessor_config.json states it. */
+export interface PreprocessConfig {
+  /** Shorter side after resize (size.shortest_edge). */
+  shortestEdge: number;
+  /** Centre crop height and width. */
+  cropHeight: number;
+  cropWidth: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** PIL resample code (3 = bicubic). */
+  resample: number;
+  rescaleFactor: number;
+  doResize: boolean;
+  doCenterCrop: boolean;
+  doNormalize: boolean;
+  doConvertRgb: boolean;
+}
+
+export interface ModelInfo {
+  /** Folder name of the model, e.g. "demo-colors" or "clip-vit-base-patch32". */
+  name: string;
+  /** sha256 over the model's ONNX files and configs: part of every cache key. */
+  checksum: string;
+  projectionDim: number;
+  /** Trained logit scale (100 for OpenAI CLIP) used as logits = scale × cosine. */
+  logitScale: number;
+  contextLength: number;
+  preprocess: PreprocessConfig;
+  /** Which ONNX variant runs: "fp32" or "quantized". */
+  variant: 'fp32' | 'quantized';
+}
+
+export interface RankedChoice {
+  category: string;
+  /** The phrase behind the choice (seed mode: the phrase ranked; sum/ensemble: the category's best phrase). */
+  label: string;
+  /** Percent, 0..100, unrounded in JSON; the CSV rounds to 2 decimals like the seed. */
+  probability: number;
+}
+
+export interface ImageResult {
+  path: string;
+  sha256: string;
+  size: number;
+  width?: number;
+  height?: number;
+  /** Winning category, or UNCERTAIN when a threshold put it there. */
+  category: string;
+  /** Winning phrase. */
+  label: string;
+  /** Percent. */
+  probability: number;
+  /** Percentage points between the first and the second choice. */
+  margin: number;
+  /** The k best choices, best first (seed mode: phrases; sum/ensemble: categories). */
+  top: RankedChoice[];
+  /** Every category's probability in percent (seed and sum: sum of its phrases; ensemble: softmax over categories). */
+  categories: Record<string, number>;
+  /** Optional extra columns (e.g. a group key from a posts table or a folder). */
+  group?: string;
+}
+
+export interface RunStats {
+  images: number;
+  embedded: number;
+  fromCache: number;
+  skipped: number;
+  seconds: number;
+}
+
+export interface RunMetadata {
+  clipscopeVersion: string;
+  model: { name: string; checksum: string; projectionDim: number; logitScale: number; variant: string };
+  dictionary: { source: string; hash: string; categories: number; phrases: number };
+  scoring: ScoringMode;
+  topK: number;
+  column: string;
+  thresholds: { minProbability: number | null; minMargin: number | null };
+  /** ISO 8601 time the run started. */
+  startedAt: string;
+}
+
+export interface RunResult {
+  schema: 'clipscope.results/v1';
+  run: RunMetadata;
+  dictionary: Dictionary;
+  /** Sorted by path. */
+  images: ImageResult[];
+  /** Sorted by path. */
+  skipped: SkippedFile[];
+  stats: RunStats;
+}
