@@ -1,0 +1,112 @@
+// Batched image embedding. While onnxruntime runs batch n, the files of batch n+1 are already being
+// read and decoded: fs and sharp work on libuv's thread pool, and onnxruntime's run blocks only the
+// JavaScript thread, so the work dispatched before the run goes on beside it. Each batch is written
+// into one of two preallocated tensors (double buffering), so no tensor is allocated per batch.
+// An image that cannot be decoded is reported as skipped with its reason, and the run goes on.
+import { readFile } from 'node:fs/promises';
+import { decodeForClip } from './decode.ts';
+import type { ClipModel } from './model/load.ts';
+import { normalizeInto } from './preprocess.ts';
+import type { HashedImage, SkippedFile } from './types.ts';
+
+export interface EmbeddedImage {
+  image: HashedImage;
+  /** L2-normalised; a view of the batch's output. */
+  embedding: Float32Array;
+}
+
+export interface EmbedProgress {
+  /** Images handled so far (embedded or skipped). */
+  done: number;
+  total: number;
+  skipped: number;
+}
+
+export interface EmbedImagesOptions {
+  batchSize: number;
+  pixelLimit: number;
+  /** Files read and decoded at once (bounds memory with very large batches). Default: 16. */
+  concurrency?: number;
+  /** Called with each batch as soon as it is embedded (the run commits it to the cache here). */
+  onBatch?(items: EmbeddedImage[]): void | Promise<void>;
+  onProgress?(p: EmbedProgress): void;
+}
+
+export interface EmbedImagesResult {
+  embeddings: Map<string, Float32Array>;
+  /** Images that could not be decoded, with the reason (paths as given, relative). */
+  skipped: SkippedFile[];
+}
+
+interface PreparedBatch {
+  /** Images whose pixels are in the tensor, in slot order. */
+  ok: HashedImage[];
+  skipped: SkippedFile[];
+}
+
+function reasonOf(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split('\n')[0] || 'could not be decoded';
+}
+
+/** Run `fn` over `items` with at most `limit` running at once. */
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Read, decode and normalise a batch into `tensor`, compacting: the k-th image that decodes goes
+ * into slot k. Decoding failures are collected, never thrown. */
+async function prepareBatch(model: ClipModel, batch: HashedImage[], tensor: Float32Array, options: EmbedImagesOptions): Promise<PreparedBatch> {
+  const cfg = model.info.preprocess;
+  const perImage = 3 * cfg.cropHeight * cfg.cropWidth;
+  const ok: HashedImage[] = [];
+  const skipped: SkippedFile[] = [];
+  await forEachLimited(batch, options.concurrency ?? 16, async (image) => {
+    try {
+      const bytes = await readFile(image.absPath);
+      const { rgb } = await decodeForClip(bytes, cfg, { pixelLimit: options.pixelLimit });
+      // normalizeInto is synchronous, so no other image can take this slot meanwhile.
+      normalizeInto(rgb, cfg, tensor, ok.length * perImage);
+      ok.push(image);
+    } catch (e) {
+      skipped.push({ path: image.path, reason: reasonOf(e) });
+    }
+  });
+  return { ok, skipped };
+}
+
+export async function embedImages(model: ClipModel, images: HashedImage[], options: EmbedImagesOptions): Promise<EmbedImagesResult> {
+  const embeddings = new Map<string, Float32Array>();
+  const skipped: SkippedFile[] = [];
+  if (images.length === 0) return { embeddings, skipped };
+
+  const cfg = model.info.preprocess;
+  const dim = model.info.projectionDim;
+  const perImage = 3 * cfg.cropHeight * cfg.cropWidth;
+  const batchSize = Math.max(1, options.batchSize);
+  const batches: HashedImage[][] = [];
+  for (let i = 0; i < images.length; i += batchSize) batches.push(images.slice(i, i + batchSize));
+  const size = Math.min(batchSize, images.length);
+  const tensors = [new Float32Array(size * perImage), batches.length > 1 ? new Float32Array(size * perImage) : null];
+
+  let done = 0;
+  let pending = prepareBatch(model, batches[0], tensors[0]!, options);
+  for (let b = 0; b < batches.length; b++) {
+    const prepared = await pending;
+    // Dispatch the next batch's reads and decodes before this batch's inference blocks the thread.
+    if (b + 1 < batches.length) pending = prepareBatch(model, batches[b + 1], tensors[(b + 1) % 2]!, options);
+
+    const vectors = await model.embedImages(tensors[b % 2]!, prepared.ok.length);
+    const items = prepared.ok.map((image, i) => ({ image, embedding: vectors.subarray(i * dim, (i + 1) * dim) }));
+    for (const item of items) embeddings.set(item.image.sha256, item.embedding);
+    skipped.push(...prepared.skipped);
+    if (items.length > 0) await options.onBatch?.(items);
+    done += batches[b].length;
+    options.onProgress?.({ done, total: images.length, skipped: skipped.length });
+  }
+  return { embeddings, skipped };
+}

@@ -1,0 +1,310 @@
+// Load and check a CLIP model folder in the Hugging Face ONNX layout (the Xenova/clip-vit-* repos):
+//
+//   config.json  preprocessor_config.json  tokenizer.json  tokenizer_config.json
+//   onnx/vision_model.onnx  onnx/text_model.onnx        (variant "fp32")
+//   onnx/vision_model_quantized.onnx  onnx/text_model_quantized.onnx   (variant "quantized")
+//
+// Everything a user can get wrong here (a missing file, a non-ONNX file, a graph without the inputs
+// and outputs CLIP needs, towers of different widths) becomes a ClipscopeError that names the file
+// and says how to get a working model.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { ClipscopeError } from '../errors.ts';
+import { preprocessConfigFrom } from '../preprocess.ts';
+import type { ModelInfo, TokenizedText } from '../types.ts';
+import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
+import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
+
+export type ModelVariant = 'fp32' | 'quantized';
+
+export type { ClipTokenizer };
+
+export interface ClipModel {
+  info: ModelInfo;
+  tokenizer: ClipTokenizer;
+  /** Embed `count` preprocessed images laid out [count, 3, H, W] at the start of `pixels`.
+   * Returns count × dim L2-normalised embeddings, row after row. */
+  embedImages(pixels: Float32Array, count: number): Promise<Float32Array>;
+  /** Embed tokenized phrases; returns tokenized.length × dim L2-normalised embeddings. */
+  embedTexts(tokenized: TokenizedText[]): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export interface LoadModelOptions {
+  threads: number;
+  variant?: ModelVariant;
+}
+
+export const CONFIG_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+
+export function onnxFiles(variant: ModelVariant): { vision: string; text: string } {
+  const suffix = variant === 'quantized' ? '_quantized' : '';
+  return { vision: `onnx/vision_model${suffix}.onnx`, text: `onnx/text_model${suffix}.onnx` };
+}
+
+/** The logit scale when config.json does not state a trained one: OpenAI CLIP's trained value. */
+export const DEFAULT_LOGIT_SCALE = 100;
+
+/** Phrases per text-tower call. */
+const TEXT_BATCH = 32;
+
+const GET_A_MODEL =
+  'Get a model with `clipscope model fetch Xenova/clip-vit-base-patch32`, or generate a synthetic one with `npm run models:synthetic-b32`.';
+
+const VISION_IO = { inputs: ['pixel_values'], outputs: ['image_embeds'] };
+const TEXT_IO = { inputs: ['input_ids'], outputs: ['text_embeds'] };
+
+function modelError(message: string, hint = GET_A_MODEL): ClipscopeError {
+  return new ClipscopeError('model', message, hint);
+}
+
+async function readJson(dir: string, file: string): Promise<unknown> {
+  const text = await readFile(join(dir, file), 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw modelError(`${file} in model folder ${dir} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Stop with one message listing every missing file, so a user fixes the folder in one go. */
+async function checkFolder(dir: string, required: string[]): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st) throw modelError(`Model folder ${dir} does not exist`);
+  if (!st.isDirectory()) throw modelError(`Model folder ${dir} is not a folder`);
+  const missing: string[] = [];
+  for (const file of required) {
+    const s = await stat(join(dir, file)).catch(() => null);
+    if (!s || !s.isFile()) missing.push(file);
+  }
+  if (missing.length > 0) {
+    throw modelError(`Model folder ${dir} is missing ${missing.join(', ')} (a CLIP model in the Hugging Face ONNX layout has ${required.join(', ')})`);
+  }
+}
+
+/** The trained logit scale: config.json's top-level `logit_scale` when a folder states one (the
+ * multiplier itself), else 100. Never `logit_scale_init_value`, the value before training. */
+export function logitScaleFrom(config: Record<string, unknown>, source: string): number {
+  const value = config.logit_scale;
+  if (value === undefined || value === null) return DEFAULT_LOGIT_SCALE;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw modelError(`Expected a positive number for logit_scale in ${source} but received ${JSON.stringify(value)}`, 'Remove logit_scale to use 100, or state the trained multiplier.');
+  }
+  return value;
+}
+
+function checkIo(session: OnnxSession, expected: { inputs: string[]; outputs: string[] }, name: string): void {
+  const inputs = session.inputs.map((i) => i.name);
+  const outputs = session.outputs.map((o) => o.name);
+  const missingIn = expected.inputs.filter((n) => !inputs.includes(n));
+  const missingOut = expected.outputs.filter((n) => !outputs.includes(n));
+  if (missingIn.length > 0 || missingOut.length > 0) {
+    throw modelError(
+      `${name} does not look like a CLIP tower: expected inputs ${expected.inputs.join(', ')} and outputs ${expected.outputs.join(', ')}, found inputs ${inputs.join(', ') || '(none)'} and outputs ${outputs.join(', ') || '(none)'}`,
+      'Use a CLIP model exported the way transformers.js expects (e.g. `clipscope model fetch Xenova/clip-vit-base-patch32`).',
+    );
+  }
+}
+
+function info(session: OnnxSession, name: string): ValueInfo {
+  return [...session.inputs, ...session.outputs].find((v) => v.name === name)!;
+}
+
+/** The embedding width a tower declares in its output shape, or null when it is symbolic. */
+function declaredDim(session: OnnxSession, output: string): number | null {
+  const shape = info(session, output).shape;
+  const last = shape[shape.length - 1];
+  return typeof last === 'number' ? last : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checksum: sha256 over the configs and the ONNX files of the variant. Model files are large
+// (ViT-B/32: ~600 MB for both towers, ~0.7 s to hash), so each file's digest is remembered in a
+// small sidecar keyed by size and mtime, and a warm run only stats the files.
+
+const SIDECAR = '.clipscope-checksums.json';
+
+interface SidecarEntry {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function modelChecksum(dir: string, files: string[]): Promise<string> {
+  const sidecarPath = join(dir, SIDECAR);
+  let sidecar: Record<string, SidecarEntry> = {};
+  try {
+    sidecar = JSON.parse(await readFile(sidecarPath, 'utf8'));
+  } catch {
+    // no sidecar yet, or an unreadable one: recompute
+  }
+  let changed = false;
+  const total = createHash('sha256');
+  for (const file of [...files].sort()) {
+    const s = await stat(join(dir, file));
+    let entry = sidecar[file];
+    if (!entry || entry.size !== s.size || entry.mtimeMs !== s.mtimeMs) {
+      entry = { size: s.size, mtimeMs: s.mtimeMs, sha256: await sha256File(join(dir, file)) };
+      sidecar[file] = entry;
+      changed = true;
+    }
+    total.update(`${file}\0${entry.sha256}\n`);
+  }
+  if (changed) {
+    // A read-only model folder only costs the hashing again next time.
+    await writeFile(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n').catch(() => {});
+  }
+  return total.digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Divide each of `count` rows of width `dim` by its L2 norm, into a fresh array. */
+function normalizedRows(data: Float32Array, count: number, dim: number): Float32Array {
+  const out = new Float32Array(count * dim);
+  for (let r = 0; r < count; r++) {
+    const o = r * dim;
+    let sum = 0;
+    for (let i = 0; i < dim; i++) sum += data[o + i] * data[o + i];
+    const inv = 1 / Math.max(Math.sqrt(sum), 1e-12);
+    for (let i = 0; i < dim; i++) out[o + i] = data[o + i] * inv;
+  }
+  return out;
+}
+
+function intFeed(type: string | null, values: number[], dims: number[]): Feed {
+  if (type === 'int32') return { type: 'int32', data: Int32Array.from(values), dims };
+  return { type: 'int64', data: BigInt64Array.from(values, (v) => BigInt(v)), dims };
+}
+
+export async function loadModel(dir: string, options: LoadModelOptions): Promise<ClipModel> {
+  const variant = options.variant ?? 'fp32';
+  const root = resolve(dir);
+  const onnx = onnxFiles(variant);
+  await checkFolder(dir, [...CONFIG_FILES, onnx.vision, onnx.text]);
+
+  const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
+  if (!config || typeof config !== 'object') throw modelError(`config.json in model folder ${dir} is not a JSON object`);
+  const preprocess = preprocessConfigFrom(await readJson(root, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
+  const tokenizer = createClipTokenizer(
+    await readJson(root, 'tokenizer.json'),
+    await readJson(root, 'tokenizer_config.json'),
+    dir,
+  );
+  const logitScale = logitScaleFrom(config, join(dir, 'config.json'));
+
+  const vision = await createSession(join(root, onnx.vision), { threads: options.threads });
+  let text: OnnxSession;
+  try {
+    text = await createSession(join(root, onnx.text), { threads: options.threads });
+  } catch (e) {
+    await releaseSession(vision);
+    throw e;
+  }
+  const close = async () => {
+    await releaseSession(vision);
+    await releaseSession(text);
+  };
+
+  try {
+    checkIo(vision, VISION_IO, join(dir, onnx.vision));
+    checkIo(text, TEXT_IO, join(dir, onnx.text));
+    const pixelShape = info(vision, 'pixel_values').shape;
+    const [h, w] = [pixelShape[2], pixelShape[3]];
+    if ((typeof h === 'number' && h !== preprocess.cropHeight) || (typeof w === 'number' && w !== preprocess.cropWidth)) {
+      throw modelError(
+        `${join(dir, onnx.vision)} expects ${h}×${w} pixel_values but preprocessor_config.json crops to ${preprocess.cropHeight}×${preprocess.cropWidth}`,
+        'The model folder mixes files of different models; fetch or generate it again.',
+      );
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+
+  const textIds = info(text, 'input_ids');
+  const maskInfo = text.inputs.find((i) => i.name === 'attention_mask');
+  const fixedSeq = typeof textIds.shape[1] === 'number' ? (textIds.shape[1] as number) : null;
+  const [cropH, cropW] = [preprocess.cropHeight, preprocess.cropWidth];
+  const perImage = 3 * cropH * cropW;
+
+  async function rawImages(pixels: Float32Array, count: number): Promise<Float32Array> {
+    if (pixels.length < count * perImage) throw new Error(`embedImages: ${pixels.length} values for ${count} images of ${perImage}`);
+    const feeds: Record<string, Feed> = { pixel_values: { type: 'float32', data: pixels.subarray(0, count * perImage), dims: [count, 3, cropH, cropW] } };
+    return (await runFloat(vision, feeds, ['image_embeds'])).image_embeds.data;
+  }
+
+  async function rawTexts(batch: TokenizedText[]): Promise<Float32Array> {
+    // Pad to the longest sequence (or the length the graph fixes) with the pad id: the embedding is
+    // read at the end-of-text token and attention is causal, so what follows it changes nothing.
+    const longest = Math.max(...batch.map((t) => t.ids.length));
+    const len = fixedSeq ?? longest;
+    if (longest > len) throw modelError(`${join(dir, onnx.text)} takes ${len} tokens but a phrase has ${longest}`);
+    const ids: number[] = [];
+    const mask: number[] = [];
+    for (const t of batch) {
+      for (let i = 0; i < len; i++) {
+        ids.push(i < t.ids.length ? t.ids[i] : tokenizer.padId);
+        mask.push(i < t.ids.length ? 1 : 0);
+      }
+    }
+    const dims = [batch.length, len];
+    const feeds: Record<string, Feed> = { input_ids: intFeed(textIds.type, ids, dims) };
+    if (maskInfo) feeds.attention_mask = intFeed(maskInfo.type, mask, dims);
+    return (await runFloat(text, feeds, ['text_embeds'])).text_embeds.data;
+  }
+
+  // The embedding width: declared by the graphs, or seen on one dummy run when symbolic.
+  let dim: number;
+  try {
+    const visionDim = declaredDim(vision, 'image_embeds') ?? (await rawImages(new Float32Array(perImage), 1)).length;
+    const probe = tokenizer.encode('a photo');
+    const textDim = declaredDim(text, 'text_embeds') ?? (await rawTexts([probe])).length;
+    if (visionDim !== textDim) {
+      throw modelError(
+        `The towers of model ${basename(root)} embed into different sizes: ${onnx.vision} gives ${visionDim}, ${onnx.text} gives ${textDim}`,
+        'Both towers must come from the same CLIP model; fetch or generate the folder again.',
+      );
+    }
+    dim = visionDim;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+
+  const checksum = await modelChecksum(root, [...CONFIG_FILES, onnx.vision, onnx.text]);
+
+  return {
+    info: {
+      name: basename(root),
+      checksum,
+      projectionDim: dim,
+      logitScale,
+      contextLength: tokenizer.contextLength,
+      preprocess,
+      variant,
+    },
+    tokenizer,
+    async embedImages(pixels, count) {
+      if (count === 0) return new Float32Array(0);
+      return normalizedRows(await rawImages(pixels, count), count, dim);
+    },
+    async embedTexts(tokenized) {
+      const out = new Float32Array(tokenized.length * dim);
+      for (let start = 0; start < tokenized.length; start += TEXT_BATCH) {
+        const batch = tokenized.slice(start, start + TEXT_BATCH);
+        out.set(normalizedRows(await rawTexts(batch), batch.length, dim), start * dim);
+      }
+      return out;
+    },
+    close,
+  };
+}

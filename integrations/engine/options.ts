@@ -1,0 +1,158 @@
+// The run options of clipscope, validated once, with every default in this one place. The CLI and
+// the Astro integration both parse their input through `classifyOptionsSchema` (the integration
+// extends it with site options), so a default can never differ between the two.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { ClipscopeError, invalidValue, show } from './errors.ts';
+
+/** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shape, fp32) on a 2-core
+ * machine: throughput is flat from 4 to 16 (see docs/performance.md); 8 keeps memory small
+ * (8 × 3 × 224 × 224 floats = 4.8 MB per buffer) while amortising the per-call overhead. */
+export const DEFAULT_BATCH_SIZE = 8;
+
+/** The default cache folder, relative to the working directory. */
+export const DEFAULT_CACHE_DIR = '.clipscope';
+
+/** Images with more pixels (width × height) are skipped, refused from their header: 100 megapixels,
+ * the same limit decode.ts applies when called without options. */
+export const DEFAULT_PIXEL_LIMIT = 100_000_000;
+
+/** CLI strings such as "8" or "0.5" become numbers; anything else is left for the schema to reject
+ * with the value the user typed. */
+function numeric(value: unknown): unknown {
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return value;
+}
+
+const count = () => z.preprocess(numeric, z.int().min(1));
+const percent = () => z.preprocess(numeric, z.number().min(0).max(100).nullable()).default(null);
+
+export const classifyOptionsSchema = z.strictObject({
+  /** Folder of images (searched recursively). */
+  images: z.string().min(1),
+  /** Dictionary file (YAML or JSON): category → phrases. */
+  dictionary: z.string().min(1),
+  /** Model folder in the Hugging Face ONNX layout. */
+  model: z.string().min(1),
+  /** Which ONNX files of the model folder run: onnx/*_model.onnx or onnx/*_model_quantized.onnx. */
+  modelVariant: z.enum(['fp32', 'quantized']).default('fp32'),
+  scoring: z.enum(['seed', 'sum', 'ensemble']).default('seed'),
+  topK: count().default(1),
+  /** Column name (prefix) in the CSV, as in the seed notebook. */
+  column: z.string().min(1).default('Classification'),
+  batchSize: count().default(DEFAULT_BATCH_SIZE),
+  /** onnxruntime's intra-op threads. */
+  threads: count().default(() => availableParallelism()),
+  /** Below this top probability (percent), an image goes to the Uncertain category. */
+  minProbability: percent(),
+  /** Below this margin between first and second (percentage points), an image goes to Uncertain. */
+  minMargin: percent(),
+  /** Embedding cache folder; null turns the cache off (--no-cache). */
+  cache: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(() => process.env.CLIPSCOPE_CACHE_DIR || DEFAULT_CACHE_DIR),
+  /** Treat any skipped image as a failure (the CLI exits 1). */
+  failOnSkip: z.boolean().default(false),
+  /** Images with more pixels than this are skipped. */
+  pixelLimit: count().default(DEFAULT_PIXEL_LIMIT),
+  /** Follow symbolic links that lead out of the image folder (links inside it are always read). */
+  followSymlinks: z.boolean().default(false),
+});
+
+export type ClassifyOptions = z.output<typeof classifyOptionsSchema>;
+export type ClassifyOptionsInput = z.input<typeof classifyOptionsSchema>;
+
+/** What each option must be, in words, for messages. Options added by an extending schema fall back
+ * to zod's own description of the problem. */
+const EXPECTED: Record<string, string> = {
+  images: 'a folder path',
+  dictionary: 'a dictionary file path (YAML or JSON)',
+  model: 'a model folder path',
+  modelVariant: '"fp32" or "quantized"',
+  scoring: '"seed", "sum" or "ensemble"',
+  topK: 'an integer ≥ 1',
+  column: 'a non-empty column name',
+  batchSize: 'an integer ≥ 1',
+  threads: 'an integer ≥ 1',
+  minProbability: 'a percentage from 0 to 100',
+  minMargin: 'a percentage from 0 to 100',
+  cache: 'a folder path, or null for no cache',
+  failOnSkip: 'true or false',
+  pixelLimit: 'an integer ≥ 1',
+  followSymlinks: 'true or false',
+};
+
+/** The command-line flag of each option, used when the options came from the command line. */
+export const CLI_FLAGS: Record<string, string> = {
+  images: '--images',
+  dictionary: '--dictionary',
+  model: '--model',
+  modelVariant: '--variant',
+  scoring: '--scoring',
+  topK: '--top-k',
+  column: '--column',
+  batchSize: '--batch-size',
+  threads: '--threads',
+  minProbability: '--min-probability',
+  minMargin: '--min-margin',
+  cache: '--cache',
+  failOnSkip: '--fail-on-skip',
+  pixelLimit: '--pixel-limit',
+  followSymlinks: '--follow-symlinks',
+};
+
+export const COMMAND_LINE = 'the command line';
+
+/** Turn the first zod issue into the one message format of clipscope:
+ * "Expected <what> for option <name> but received <value>". */
+export function optionsError(error: z.ZodError, input: unknown, source: string): ClipscopeError {
+  const issue = error.issues[0];
+  const record = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const where = source === COMMAND_LINE ? '' : ` (in ${source})`;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => show(k)).join(', ');
+    return new ClipscopeError('options', `Unknown option ${keys}${where}`, `Known options: ${Object.keys(EXPECTED).join(', ')}.`);
+  }
+  const key = String(issue.path[0] ?? '');
+  if (!key) return new ClipscopeError('options', `Expected an object of options${where} but received ${show(input)}`);
+  const name = source === COMMAND_LINE ? (CLI_FLAGS[key] ?? key) : key;
+  const expected = EXPECTED[key] ?? issue.message;
+  const received = record[key];
+  if (received === undefined) {
+    return new ClipscopeError('options', `Missing option ${name}${where}: expected ${expected}`);
+  }
+  return invalidValue('options', `option ${name}${where}`, expected, received);
+}
+
+/** Validate options from any source (`source` names it in messages, e.g. "astro.config.mjs" or
+ * COMMAND_LINE) and fill in the defaults. Parsing already-parsed options returns them unchanged. */
+export function parseClassifyOptions(input: unknown, source: string): ClassifyOptions {
+  return parseWith(classifyOptionsSchema, input, source);
+}
+
+/** The options of `clipscope embed`: the image and model options of a classification run. */
+export const embedOptionsSchema = classifyOptionsSchema.pick({
+  images: true,
+  model: true,
+  modelVariant: true,
+  batchSize: true,
+  threads: true,
+  cache: true,
+  failOnSkip: true,
+  pixelLimit: true,
+  followSymlinks: true,
+});
+export type EmbedOptions = z.output<typeof embedOptionsSchema>;
+
+export function parseEmbedOptions(input: unknown, source: string): EmbedOptions {
+  return parseWith(embedOptionsSchema, input, source);
+}
+
+/** Parse with any schema built from these (e.g. the Astro integration's extension). */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, source: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw optionsError(parsed.error, input, source);
+  return parsed.data;
+}
