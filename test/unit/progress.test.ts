@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createProgressReporter,
+  formatBar,
+  formatDuration,
+  formatProgressLine,
+  formatSummary,
+  measureProgress,
+} from '../../integrations/engine/progress.ts';
+
+describe('measureProgress', () => {
+  it.each([
+    // done, total, elapsed → images/s, eta
+    [0, 100, 0, 0, null],
+    [0, 100, 5, 0, null],
+    [50, 100, 10, 5, 10],
+    [100, 100, 20, 5, 0],
+    [0, 0, 0, 0, 0],
+  ])('%i of %i after %is → %f/s, ETA %s', (done, total, elapsed, rate, eta) => {
+    const p = measureProgress(done, total, elapsed);
+    expect(p.imagesPerSecond).toBeCloseTo(rate, 9);
+    expect(p.etaSeconds).toBe(eta);
+  });
+});
+
+describe('formatting', () => {
+  it.each([
+    [4.23, '4.2s'],
+    [42, '42s'],
+    [75, '1m15s'],
+    [3725, '1h02m'],
+    [-1, '?'],
+    [Number.POSITIVE_INFINITY, '?'],
+  ])('formatDuration(%f) = %s', (s, text) => expect(formatDuration(s)).toBe(text));
+
+  it('formats a plain line and a bar', () => {
+    const p = { done: 40, total: 100, imagesPerSecond: 12.34, etaSeconds: 4.86 };
+    expect(formatProgressLine(p)).toBe('40/100 images · 12 images/s · ETA 4.9s');
+    expect(formatBar(p, 10)).toBe('[####------]  40% 40/100 images · 12 images/s · ETA 4.9s');
+    expect(formatProgressLine({ done: 0, total: 5, imagesPerSecond: 0, etaSeconds: null })).toBe('0/5 images · 0.0 images/s · ETA ?');
+  });
+
+  it('formats the summary', () => {
+    expect(formatSummary({ classified: 12, skipped: 1, embedded: 10, fromCache: 2, seconds: 3.24 })).toBe(
+      'Classified 12 images in 3.2s: 10 embedded, 2 from the cache, 1 skipped.',
+    );
+    expect(formatSummary({ classified: 1, skipped: 0, embedded: 0, fromCache: 1, seconds: 61 })).toBe(
+      'Classified 1 image in 1m01s: 0 embedded, 1 from the cache, 0 skipped.',
+    );
+  });
+});
+
+function recorder(isTTY: boolean) {
+  const chunks: string[] = [];
+  return { chunks, stream: { isTTY, write: (s: string) => chunks.push(s) } };
+}
+
+describe('createProgressReporter', () => {
+  it('writes plain lines at most once per interval, and always the last one', () => {
+    let t = 0;
+    const { chunks, stream } = recorder(false);
+    const r = createProgressReporter({ stream, interval: 1000, now: () => t });
+    const p = (done: number) => ({ done, total: 4, imagesPerSecond: 1, etaSeconds: 4 - done });
+    r.update(p(1));
+    t = 500;
+    r.update(p(2)); // too soon
+    t = 1200;
+    r.update(p(3));
+    t = 1300;
+    r.update(p(4)); // complete: written despite the interval
+    r.finish();
+    expect(chunks).toEqual([
+      '1/4 images · 1.0 images/s · ETA 3.0s\n',
+      '3/4 images · 1.0 images/s · ETA 1.0s\n',
+      '4/4 images · 1.0 images/s · ETA 0.0s\n',
+    ]);
+  });
+
+  it('redraws a bar in place on a terminal, and a log line does not garble it', () => {
+    const { chunks, stream } = recorder(true);
+    const r = createProgressReporter({ stream, interval: 0, now: () => 0 });
+    r.update({ done: 1, total: 2, imagesPerSecond: 1, etaSeconds: 1 });
+    r.log('a phrase was cut');
+    r.update({ done: 2, total: 2, imagesPerSecond: 1, etaSeconds: 0 });
+    r.finish();
+    const out = chunks.join('');
+    expect(out.startsWith('\r\x1b[K[')).toBe(true);
+    expect(out).toContain('\r\x1b[Ka phrase was cut\n');
+    expect(out.endsWith('2/2 images · 1.0 images/s · ETA 0.0s\n')).toBe(true);
+  });
+});
