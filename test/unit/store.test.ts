@@ -349,6 +349,44 @@ describe('concurrency', () => {
   });
 });
 
+describe('SIGKILL', () => {
+  it('a writer killed mid-run keeps every committed batch, whole, and leaves a clean store', async () => {
+    const batches = 100_000; // more than it can write before the kill
+    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WRITER, dir, '3', String(batches)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let committed = -1;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const done = out.match(/batch (\d+)\n/g);
+        if (done && done.length > 20 && committed < 0) {
+          committed = done.length; // batches reported committed before the kill
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer ended without the kill (${signal})`))));
+    });
+
+    const store = open();
+    expect(logs).toEqual([]);
+    const perBatch = new Map<number, number>();
+    const keys = [];
+    for (let b = 0; b < committed + 50; b++) for (let i = 0; i < 32; i++) keys.push(`3-${b}-${i}`);
+    for (const [key, value] of store.getImageEmbeddings('model-A', keys)) {
+      const [, b, i] = key.split('-').map(Number);
+      expect(value.every((x) => x === 3_000_000 + b * 1_000 + i)).toBe(true);
+      perBatch.set(b, (perBatch.get(b) ?? 0) + 1);
+    }
+    // Every batch reported before the kill is there; every batch is all or nothing.
+    for (let b = 0; b < committed; b++) expect(perBatch.get(b)).toBe(32);
+    for (const n of perBatch.values()) expect(n).toBe(32);
+    store.close();
+  });
+});
+
 describe('stats, prune, clear', () => {
   function populate(): EmbeddingStore {
     const store = open();
