@@ -35,6 +35,8 @@ export interface ClipModel {
 export interface LoadModelOptions {
   threads: number;
   variant?: ModelVariant;
+  /** Open the ONNX sessions on first use (see loadModel). Default false. */
+  lazy?: boolean;
 }
 
 export const CONFIG_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
@@ -185,6 +187,56 @@ function intFeed(type: string | null, values: number[], dims: number[]): Feed {
   return { type: 'int64', data: BigInt64Array.from(values, (v) => BigInt(v)), dims };
 }
 
+/** One tower (vision or text) whose session opens, and is checked, on first use. */
+interface Tower {
+  readonly file: string;
+  open(): Promise<OnnxSession>;
+  /** Whether the session has been opened. */
+  readonly opened: boolean;
+  close(): Promise<void>;
+}
+
+function lazyTower(file: string, threads: number, check: (session: OnnxSession) => Promise<void>): Tower {
+  let pending: Promise<OnnxSession> | null = null;
+  return {
+    file,
+    get opened() {
+      return pending !== null;
+    },
+    open() {
+      pending ??= (async () => {
+        const session = await createSession(file, { threads });
+        try {
+          await check(session);
+        } catch (e) {
+          await releaseSession(session);
+          throw e;
+        }
+        return session;
+      })();
+      return pending;
+    },
+    async close() {
+      if (!pending) return;
+      const session = await pending.catch(() => null);
+      pending = null;
+      if (session) await releaseSession(session);
+    },
+  };
+}
+
+/** The projection width config.json states, or null when it states none. */
+function configDim(config: Record<string, unknown>): number | null {
+  const d = config.projection_dim;
+  return typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : null;
+}
+
+/**
+ * Load a model folder. The configs, the tokenizer and the checksum are read at once. The ONNX
+ * sessions (about a second each for ViT-B/32) open on first use when `lazy` is set and config.json
+ * states projection_dim — so a run whose embeddings all come from the cache never opens them — and
+ * otherwise here, which also checks both towers' inputs, outputs and widths before anything runs.
+ */
 export async function loadModel(dir: string, options: LoadModelOptions): Promise<ClipModel> {
   const variant = options.variant ?? 'fp32';
   const root = resolve(dir);
@@ -192,59 +244,29 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   await checkFolder(dir, [...CONFIG_FILES, onnx.vision, onnx.text]);
 
   const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
-  if (!config || typeof config !== 'object') throw modelError(`config.json in model folder ${dir} is not a JSON object`);
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
   const preprocess = preprocessConfigFrom(await readJson(root, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
-  const tokenizer = createClipTokenizer(
-    await readJson(root, 'tokenizer.json'),
-    await readJson(root, 'tokenizer_config.json'),
-    dir,
-  );
+  const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir);
   const logitScale = logitScaleFrom(config, join(dir, 'config.json'));
+  const stated = configDim(config);
 
-  const vision = await createSession(join(root, onnx.vision), { threads: options.threads });
-  let text: OnnxSession;
-  try {
-    text = await createSession(join(root, onnx.text), { threads: options.threads });
-  } catch (e) {
-    await releaseSession(vision);
-    throw e;
-  }
-  const close = async () => {
-    await releaseSession(vision);
-    await releaseSession(text);
-  };
-
-  try {
-    checkIo(vision, VISION_IO, join(dir, onnx.vision));
-    checkIo(text, TEXT_IO, join(dir, onnx.text));
-    const pixelShape = info(vision, 'pixel_values').shape;
-    const [h, w] = [pixelShape[2], pixelShape[3]];
-    if ((typeof h === 'number' && h !== preprocess.cropHeight) || (typeof w === 'number' && w !== preprocess.cropWidth)) {
-      throw modelError(
-        `${join(dir, onnx.vision)} expects ${h}×${w} pixel_values but preprocessor_config.json crops to ${preprocess.cropHeight}×${preprocess.cropWidth}`,
-        'The model folder mixes files of different models; fetch or generate it again.',
-      );
-    }
-  } catch (e) {
-    await close();
-    throw e;
-  }
-
-  const textIds = info(text, 'input_ids');
-  const maskInfo = text.inputs.find((i) => i.name === 'attention_mask');
-  const fixedSeq = typeof textIds.shape[1] === 'number' ? (textIds.shape[1] as number) : null;
   const [cropH, cropW] = [preprocess.cropHeight, preprocess.cropWidth];
   const perImage = 3 * cropH * cropW;
+  const visionFile = join(root, onnx.vision);
+  const textFile = join(root, onnx.text);
 
-  async function rawImages(pixels: Float32Array, count: number): Promise<Float32Array> {
-    if (pixels.length < count * perImage) throw new Error(`embedImages: ${pixels.length} values for ${count} images of ${perImage}`);
+  async function rawImages(session: OnnxSession, pixels: Float32Array, count: number): Promise<Float32Array> {
+    if (pixels.length < count * perImage) throw new RangeError(`embedImages: ${pixels.length} values for ${count} images of ${perImage}`);
     const feeds: Record<string, Feed> = { pixel_values: { type: 'float32', data: pixels.subarray(0, count * perImage), dims: [count, 3, cropH, cropW] } };
-    return (await runFloat(vision, feeds, ['image_embeds'])).image_embeds.data;
+    return (await runFloat(session, feeds, ['image_embeds'])).image_embeds.data;
   }
 
-  async function rawTexts(batch: TokenizedText[]): Promise<Float32Array> {
+  async function rawTexts(session: OnnxSession, batch: TokenizedText[]): Promise<Float32Array> {
     // Pad to the longest sequence (or the length the graph fixes) with the pad id: the embedding is
     // read at the end-of-text token and attention is causal, so what follows it changes nothing.
+    const textIds = info(session, 'input_ids');
+    const maskInfo = session.inputs.find((i) => i.name === 'attention_mask');
+    const fixedSeq = typeof textIds.shape[1] === 'number' ? textIds.shape[1] : null;
     const longest = Math.max(...batch.map((t) => t.ids.length));
     const len = fixedSeq ?? longest;
     if (longest > len) throw modelError(`${join(dir, onnx.text)} takes ${len} tokens but a phrase has ${longest}`);
@@ -257,30 +279,71 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       }
     }
     const dims = [batch.length, len];
+    // Feed only the inputs the graph declares: attention_mask exists in some exports only.
     const feeds: Record<string, Feed> = { input_ids: intFeed(textIds.type, ids, dims) };
     if (maskInfo) feeds.attention_mask = intFeed(maskInfo.type, mask, dims);
-    return (await runFloat(text, feeds, ['text_embeds'])).text_embeds.data;
+    return (await runFloat(session, feeds, ['text_embeds'])).text_embeds.data;
   }
 
-  // The embedding width: declared by the graphs, or seen on one dummy run when symbolic.
-  let dim: number;
-  try {
-    const visionDim = declaredDim(vision, 'image_embeds') ?? (await rawImages(new Float32Array(perImage), 1)).length;
-    const probe = tokenizer.encode('a photo');
-    const textDim = declaredDim(text, 'text_embeds') ?? (await rawTexts([probe])).length;
-    if (visionDim !== textDim) {
+  // A tower's embedding width: declared by its graph, or seen on one dummy run when symbolic.
+  const widths: { vision?: number; text?: number } = {};
+  const mismatch = (what: string, width: number) =>
+    modelError(
+      `The towers of model ${basename(root)} embed into different sizes: ${what} gives ${width}, config.json states projection_dim ${stated}`,
+      'All files of a model folder must come from the same CLIP model; fetch or generate the folder again.',
+    );
+
+  const vision = lazyTower(visionFile, options.threads, async (session) => {
+    checkIo(session, VISION_IO, join(dir, onnx.vision));
+    const shape = info(session, 'pixel_values').shape;
+    const [h, w] = [shape[2], shape[3]];
+    if ((typeof h === 'number' && h !== cropH) || (typeof w === 'number' && w !== cropW)) {
       throw modelError(
-        `The towers of model ${basename(root)} embed into different sizes: ${onnx.vision} gives ${visionDim}, ${onnx.text} gives ${textDim}`,
+        `${join(dir, onnx.vision)} expects ${h}×${w} pixel_values but preprocessor_config.json crops to ${cropH}×${cropW}`,
+        'The model folder mixes files of different models; fetch or generate it again.',
+      );
+    }
+    widths.vision = declaredDim(session, 'image_embeds') ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
+    if (stated !== null && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
+  });
+  const text = lazyTower(textFile, options.threads, async (session) => {
+    checkIo(session, TEXT_IO, join(dir, onnx.text));
+    widths.text = declaredDim(session, 'text_embeds') ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
+    if (stated !== null && widths.text !== stated) throw mismatch(onnx.text, widths.text);
+  });
+  const close = async () => {
+    await vision.close();
+    await text.close();
+  };
+
+  let dim: number;
+  if (options.lazy && stated !== null) {
+    dim = stated;
+  } else {
+    try {
+      await vision.open();
+      await text.open();
+    } catch (e) {
+      await close();
+      throw e;
+    }
+    if (widths.vision !== widths.text) {
+      await close();
+      throw modelError(
+        `The towers of model ${basename(root)} embed into different sizes: ${onnx.vision} gives ${widths.vision}, ${onnx.text} gives ${widths.text}`,
         'Both towers must come from the same CLIP model; fetch or generate the folder again.',
       );
     }
-    dim = visionDim;
+    dim = widths.vision!;
+  }
+
+  let checksum: string;
+  try {
+    checksum = await modelChecksum(root, [...CONFIG_FILES, onnx.vision, onnx.text]);
   } catch (e) {
     await close();
     throw e;
   }
-
-  const checksum = await modelChecksum(root, [...CONFIG_FILES, onnx.vision, onnx.text]);
 
   return {
     info: {
@@ -295,13 +358,16 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     tokenizer,
     async embedImages(pixels, count) {
       if (count === 0) return new Float32Array(0);
-      return normalizedRows(await rawImages(pixels, count), count, dim);
+      const session = await vision.open();
+      return normalizedRows(await rawImages(session, pixels, count), count, dim);
     },
     async embedTexts(tokenized) {
       const out = new Float32Array(tokenized.length * dim);
+      if (tokenized.length === 0) return out;
+      const session = await text.open();
       for (let start = 0; start < tokenized.length; start += TEXT_BATCH) {
         const batch = tokenized.slice(start, start + TEXT_BATCH);
-        out.set(normalizedRows(await rawTexts(batch), batch.length, dim), start * dim);
+        out.set(normalizedRows(await rawTexts(session, batch), batch.length, dim), start * dim);
       }
       return out;
     },

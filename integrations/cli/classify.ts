@@ -1,0 +1,85 @@
+// `clipscope classify`: thin glue from flags to the engine's classify() and writeResults(). Values
+// are passed on as typed strings; the one options schema converts and validates them.
+import type { Command } from 'commander';
+import { COMMAND_LINE } from '../engine/options.ts';
+import { writeResults } from '../engine/results.ts';
+import { classify } from '../engine/run.ts';
+import { consoleEffects, definedOnly, printSkipped } from './shared.ts';
+import { formatSummary } from '../engine/progress.ts';
+
+interface ClassifyFlags {
+  images: string;
+  dictionary: string;
+  model: string;
+  variant?: string;
+  out: string;
+  json?: string;
+  topK?: string;
+  column?: string;
+  scoring?: string;
+  batchSize?: string;
+  threads?: string;
+  minProbability?: string;
+  minMargin?: string;
+  cache?: string | false;
+  failOnSkip?: boolean;
+  pixelLimit?: string;
+  followSymlinks?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('classify')
+    .description('Classify every image under a folder with a CLIP model and a dictionary of phrases.')
+    .requiredOption('--images <dir>', 'folder of images (searched recursively)')
+    .requiredOption('--dictionary <file>', 'dictionary (YAML or JSON): category → phrases')
+    .requiredOption('--model <dir>', 'model folder (Hugging Face ONNX layout)')
+    .option('--out <file>', 'results table (CSV)', 'results.csv')
+    .option('--json <file>', 'everything, with run metadata (JSON)')
+    .option('--top-k <n>', 'how many choices per image (default 1)')
+    .option('--column <name>', 'column name (prefix) in the CSV (default Classification)')
+    .option('--scoring <mode>', 'seed | sum | ensemble (default seed)')
+    .option('--batch-size <n>', 'images per model call')
+    .option('--threads <n>', 'onnxruntime threads (default: all cores)')
+    .option('--min-probability <p>', 'below this top probability (percent) an image is Uncertain')
+    .option('--min-margin <m>', 'below this margin (percentage points) an image is Uncertain')
+    .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
+    .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
+    .option('--pixel-limit <n>', 'skip images with more pixels than this')
+    .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
+    .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
+    .action(async (flags: ClassifyFlags) => {
+      const { effects, reporter } = consoleEffects();
+      const input = definedOnly({
+        images: flags.images,
+        dictionary: flags.dictionary,
+        model: flags.model,
+        modelVariant: flags.variant,
+        scoring: flags.scoring,
+        topK: flags.topK,
+        column: flags.column,
+        batchSize: flags.batchSize,
+        threads: flags.threads,
+        minProbability: flags.minProbability,
+        minMargin: flags.minMargin,
+        cache: flags.cache === false ? null : flags.cache,
+        failOnSkip: flags.failOnSkip,
+        pixelLimit: flags.pixelLimit,
+        followSymlinks: flags.followSymlinks,
+      });
+      const result = await classify(input, { ...effects, source: COMMAND_LINE });
+      reporter.finish();
+      await writeResults(result, { csv: flags.out, json: flags.json ?? null, column: result.run.column, topK: result.run.topK });
+      printSkipped(result.skipped, flags.json);
+      const s = result.stats;
+      process.stderr.write(
+        `${formatSummary({ classified: s.images, skipped: s.skipped, embedded: s.embedded, fromCache: s.fromCache, seconds: s.seconds })}\n` +
+          `Results: ${[flags.out, flags.json].filter(Boolean).join(', ')}\n`,
+      );
+      if (flags.failOnSkip && s.skipped > 0) {
+        process.stderr.write(`clipscope: ${s.skipped} image${s.skipped === 1 ? ' was' : 's were'} skipped and --fail-on-skip is set\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,31 @@
+// Small helpers the engine commands share: console effects with a progress reporter on stderr, and
+// the skipped-image listing.
+import { createProgressReporter, type ProgressReporter } from '../engine/progress.ts';
+import type { RunEffects } from '../engine/run.ts';
+import type { SkippedFile } from '../engine/types.ts';
+
+export function consoleEffects(): { effects: RunEffects; reporter: ProgressReporter } {
+  const reporter = createProgressReporter({ stream: process.stderr });
+  return {
+    reporter,
+    effects: {
+      log: (message) => reporter.log(message),
+      progress: (p) => reporter.update(p),
+    },
+  };
+}
+
+/** Drop undefined values, so the options schema fills in its defaults. */
+export function definedOnly(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+}
+
+const SHOWN = 20;
+
+/** List skipped images with their reasons on stderr (the first 20; the JSON has all). */
+export function printSkipped(skipped: SkippedFile[], json: string | undefined): void {
+  if (skipped.length === 0) return;
+  process.stderr.write(`Skipped ${skipped.length} image${skipped.length === 1 ? '' : 's'}:\n`);
+  for (const s of skipped.slice(0, SHOWN)) process.stderr.write(`  ${s.path}: ${s.reason}\n`);
+  if (skipped.length > SHOWN) process.stderr.write(`  … and ${skipped.length - SHOWN} more${json ? ` (all in ${json})` : ''}\n`);
+}
