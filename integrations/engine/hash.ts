@@ -1,0 +1,91 @@
+// Hash: sha256 of each image's bytes, streamed (never the whole file in memory). The hash is the
+// image's stable id: the embedding cache and the site key images by it, not by path.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { DiscoveredImage, HashedImage, SkippedFile } from './types.ts';
+
+/** sha256 of a file's bytes, lower-case hex. */
+export async function sha256File(absPath: string): Promise<string> {
+  return (await hashFile(absPath)).sha256;
+}
+
+/** sha256 and the number of bytes actually hashed (the file may have changed since discovery). */
+async function hashFile(absPath: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(createReadStream(absPath), async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
+      size += chunk.length;
+      hash.update(chunk);
+    }
+  });
+  return { sha256: hash.digest('hex'), size };
+}
+
+export interface HashOptions {
+  /** Files hashed at once (I/O bound; a handful is enough). Default 8. */
+  concurrency?: number;
+  /** Called after each file, hashed or skipped, with the running count. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface HashResult {
+  /** Hashed images in the order given. */
+  images: HashedImage[];
+  /** Images that vanished or could not be read, in the order given, with the reason. */
+  skipped: SkippedFile[];
+}
+
+/**
+ * Hash every image. Order is preserved. A file that vanished or cannot be read since discovery is
+ * returned in `skipped` with a reason instead of failing the run. `size` becomes the number of bytes
+ * hashed, so the size always belongs to the hash.
+ */
+export async function hashImages(images: readonly DiscoveredImage[], opts: HashOptions = {}): Promise<HashResult> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 8));
+  const outcomes: (HashedImage | SkippedFile)[] = new Array(images.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < images.length) {
+      const i = next++;
+      const image = images[i];
+      try {
+        const { sha256, size } = await hashFile(image.absPath);
+        outcomes[i] = { ...image, size, sha256 };
+      } catch (error) {
+        outcomes[i] = { path: image.path, reason: readFailure(error) };
+      }
+      opts.onProgress?.(++done, images.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, images.length) }, worker));
+
+  const hashed: HashedImage[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const o of outcomes) {
+    if ('sha256' in o) hashed.push(o);
+    else skipped.push(o);
+  }
+  return { images: hashed, skipped };
+}
+
+/** A reason a user understands for a file that could not be read. */
+export function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'file vanished after discovery';
+    case 'EACCES':
+    case 'EPERM':
+      return 'file not readable (permission denied)';
+    case 'EISDIR':
+      return 'a folder, not an image file';
+    case 'ELOOP':
+      return 'symlink loop (not followed)';
+    default:
+      return `read error (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  }
+}

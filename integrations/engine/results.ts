@@ -1,0 +1,179 @@
+// Results: the CSV a researcher analyses (the seed notebook's columns) and the JSON with everything.
+//
+// CSV columns — the seed's shape first, so the seed's table is an exact prefix of ours:
+//   top-1:   Image, <column>, <column> Label, <column> Probability
+//   top-k>1: Image, <column>_1, <column>_label_1, <column>_prob_1, <column>_2, …, <column>_prob_k
+// then clipscope's extra columns:  <column> Margin, P(<category>) for every category in dictionary
+// order, sha256.
+// - `Image` is the path relative to the image root (never an absolute machine path).
+// - <column> / <column>_1 is the image's category, i.e. "Uncertain" when a threshold applied (the
+//   label and probability still show the best choice, for inspection). <column>_2… are the ranked
+//   choices as scored (seed mode: phrases, which may share a category; sum/ensemble: categories).
+// - Percentages are rounded to 2 decimals the way the seed did (numpy's round: half to even) and
+//   stay numbers; fewer than k choices leave the cells empty. Skipped images are not rows (they are
+//   in the JSON's `skipped`).
+// - Formula injection: text cells starting with = + - @ tab or CR get a leading single quote
+//   (csv-stringify's escape_formulas), so a file named "=cmd|….jpg" cannot run in a spreadsheet.
+//   Numbers are never touched. The JSON always has the raw values; pass escapeFormulas: false for a
+//   byte-exact CSV.
+//
+// JSON: the whole RunResult, pretty-printed, keys in a fixed documented order (unknown keys after the
+// known ones, sorted), images and skipped sorted by path, per-image category maps in dictionary order.
+// Both files are written atomically (atomic.ts): a reader sees the old or the new file, never a mix.
+
+import { stringify } from 'csv-stringify/sync';
+import { writeFileAtomic } from './atomic.ts';
+import { comparePaths } from './discover.ts';
+import type { ImageResult, RunResult } from './types.ts';
+
+export const DEFAULT_COLUMN = 'Classification';
+
+export interface CsvOptions {
+  /** Ranked choices per row; 1 gives the seed's top-1 shape. Default: the run's topK. */
+  topK?: number;
+  /** Column name prefix. Default: the run's column, else "Classification". */
+  column?: string;
+  /** Quote-prefix text cells that a spreadsheet would run as a formula. Default true. */
+  escapeFormulas?: boolean;
+}
+
+export interface CsvTable {
+  header: string[];
+  rows: (string | number)[][];
+}
+
+export interface WriteResultsOptions extends CsvOptions {
+  /** Where to write the CSV; omitted → no CSV. */
+  csv?: string;
+  /** Where to write the JSON; omitted → no JSON. */
+  json?: string;
+}
+
+/** Round like numpy's `round(2)` in the seed: scale by 100, round half to even, scale back. */
+export function roundSeed(value: number): number {
+  const scaled = value * 100;
+  const floor = Math.floor(scaled);
+  const diff = scaled - floor;
+  const rounded = diff > 0.5 || (diff === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
+  return rounded / 100 + 0; // + 0 turns -0 into 0
+}
+
+/** The seed's column names for `topK` and `column`, then the extra columns. */
+export function csvHeader(categories: readonly string[], topK: number, column: string): string[] {
+  const seed = topK === 1 ? ['Image', column, `${column} Label`, `${column} Probability`] : ['Image', ...ranks(topK).flatMap((r) => [`${column}_${r}`, `${column}_label_${r}`, `${column}_prob_${r}`])];
+  return [...seed, `${column} Margin`, ...categories.map((c) => `P(${c})`), 'sha256'];
+}
+
+/** The CSV as a header and rows of cells (numbers stay numbers). */
+export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
+  const topK = opts.topK ?? result.run.topK ?? 1;
+  const column = opts.column ?? result.run.column ?? DEFAULT_COLUMN;
+  if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`toCsvRows: topK must be a whole number >= 1, got ${topK}`);
+  const categories = result.dictionary.categories.map((c) => c.name);
+  const header = csvHeader(categories, topK, column);
+  const rows = sortedByPath(result.images).map((image) => {
+    const row: (string | number)[] = [image.path];
+    if (topK === 1) {
+      const first = image.top[0];
+      row.push(image.category, first?.label ?? image.label, roundSeed(first?.probability ?? image.probability));
+    } else {
+      for (let r = 0; r < topK; r++) {
+        const choice = image.top[r];
+        if (!choice) row.push('', '', '');
+        else row.push(r === 0 ? image.category : choice.category, choice.label, roundSeed(choice.probability));
+      }
+    }
+    row.push(roundSeed(image.margin));
+    for (const name of categories) {
+      const p = Object.hasOwn(image.categories, name) ? image.categories[name] : undefined;
+      row.push(p === undefined ? '' : roundSeed(p));
+    }
+    row.push(image.sha256);
+    return row;
+  });
+  return { header, rows };
+}
+
+/** The CSV text (UTF-8, no BOM so the first column is exactly "Image"; "\n" line ends). */
+export function toCsv(result: RunResult, opts: CsvOptions = {}): string {
+  const { header, rows } = toCsvRows(result, opts);
+  return stringify([header, ...rows], { escape_formulas: opts.escapeFormulas ?? true });
+}
+
+/** The JSON text: canonical key order, 2-space indent, trailing newline. */
+export function toJson(result: RunResult): string {
+  return JSON.stringify(canonicalResult(result), null, 2) + '\n';
+}
+
+/** Write the CSV and/or JSON, each atomically. Throws ClipscopeError (kind "io") naming the file. */
+export async function writeResults(result: RunResult, opts: WriteResultsOptions): Promise<void> {
+  if (opts.json) await writeFileAtomic(opts.json, toJson(result));
+  if (opts.csv) await writeFileAtomic(opts.csv, toCsv(result, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical JSON
+
+type Plain = Record<string, unknown>;
+
+const KEYS = {
+  result: ['schema', 'run', 'dictionary', 'images', 'skipped', 'stats'],
+  run: ['clipscopeVersion', 'startedAt', 'model', 'dictionary', 'scoring', 'topK', 'column', 'thresholds'],
+  model: ['name', 'checksum', 'projectionDim', 'logitScale', 'variant'],
+  runDictionary: ['source', 'hash', 'categories', 'phrases'],
+  thresholds: ['minProbability', 'minMargin'],
+  dictionary: ['source', 'hash', 'categories'],
+  category: ['name', 'slug', 'phrases'],
+  phrase: ['text', 'tokenCount', 'truncated'],
+  image: ['path', 'sha256', 'size', 'width', 'height', 'group', 'category', 'label', 'probability', 'margin', 'top', 'categories'],
+  choice: ['category', 'label', 'probability'],
+  skipped: ['path', 'reason'],
+  stats: ['images', 'embedded', 'fromCache', 'skipped', 'seconds'],
+} as const;
+
+/** Keys never written: absolute machine paths must not leave the engine, even if a caller spread a
+ * DiscoveredImage into a result. */
+const NEVER_WRITTEN = new Set(['absPath']);
+
+/**
+ * A copy of `obj` with `known` keys first (in that order), then any other keys sorted; `shape`
+ * rewrites selected values. Built with fromEntries so keys like "__proto__" stay plain data.
+ */
+function ordered(obj: unknown, known: readonly string[], shape: Record<string, (v: unknown) => unknown> = {}): unknown {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return obj;
+  const source = obj as Plain;
+  const keys = Object.keys(source).filter((k) => !NEVER_WRITTEN.has(k) && source[k] !== undefined);
+  const rest = keys.filter((k) => !known.includes(k)).sort(comparePaths);
+  const order = [...known.filter((k) => keys.includes(k)), ...rest];
+  return Object.fromEntries(order.map((k) => [k, shape[k] ? shape[k](source[k]) : source[k]]));
+}
+
+const list = (keys: readonly string[], shape?: Record<string, (v: unknown) => unknown>) => (v: unknown) => (Array.isArray(v) ? v.map((x) => ordered(x, keys, shape)) : v);
+
+function canonicalResult(result: RunResult): unknown {
+  const categoryOrder = result.dictionary?.categories?.map((c) => c.name) ?? [];
+  return ordered(result, KEYS.result, {
+    run: (v) =>
+      ordered(v, KEYS.run, {
+        model: (m) => ordered(m, KEYS.model),
+        dictionary: (d) => ordered(d, KEYS.runDictionary),
+        thresholds: (t) => ordered(t, KEYS.thresholds),
+      }),
+    dictionary: (d) => ordered(d, KEYS.dictionary, { categories: list(KEYS.category, { phrases: list(KEYS.phrase) }) }),
+    images: (v) =>
+      list(KEYS.image, {
+        top: list(KEYS.choice),
+        categories: (c) => ordered(c, categoryOrder),
+      })(sortedByPath(v as ImageResult[])),
+    skipped: (v) => list(KEYS.skipped)(sortedByPath(v as { path: string }[])),
+    stats: (s) => ordered(s, KEYS.stats),
+  });
+}
+
+function sortedByPath<T extends { path: string }>(items: readonly T[]): T[] {
+  return Array.isArray(items) ? [...items].sort((a, b) => comparePaths(a.path, b.path)) : (items as T[]);
+}
+
+function ranks(k: number): number[] {
+  return Array.from({ length: k }, (_, i) => i + 1);
+}
