@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -121,7 +121,7 @@ async function generateDemoColors(dir: string, generator: GeneratorInfo, options
     await writeFile(join(tmp, '.generator.json'), `${JSON.stringify(generator, null, 2)}\n`);
     return await publishFolder(tmp, dir, options.isCurrent);
   } finally {
-    await import('node:fs/promises').then((fs) => fs.rm(tmp, { recursive: true, force: true }));
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 
@@ -133,7 +133,6 @@ export async function removeAbandonedTemps(modelsDir: string): Promise<void> {
   } catch {
     return;
   }
-  const { rm } = await import('node:fs/promises');
   for (const entry of entries) {
     const match = /^\..+\.(?:tmp|old)-(\d+)-[0-9a-f]+$/.exec(entry);
     if (!match || isAlive(Number(match[1]))) continue;
