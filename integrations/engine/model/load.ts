@@ -285,6 +285,8 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     return (await runFloat(session, feeds, ['text_embeds'])).text_embeds.data;
   }
 
+  // Lazy sessions need the width before they open: config.json's projection_dim, checked on open.
+  const lazy = Boolean(options.lazy) && stated !== null;
   // A tower's embedding width: declared by its graph, or seen on one dummy run when symbolic.
   const widths: { vision?: number; text?: number } = {};
   const mismatch = (what: string, width: number) =>
@@ -304,12 +306,12 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       );
     }
     widths.vision = declaredDim(session, 'image_embeds') ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
-    if (stated !== null && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
+    if (lazy && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
   });
   const text = lazyTower(textFile, options.threads, async (session) => {
     checkIo(session, TEXT_IO, join(dir, onnx.text));
     widths.text = declaredDim(session, 'text_embeds') ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
-    if (stated !== null && widths.text !== stated) throw mismatch(onnx.text, widths.text);
+    if (lazy && widths.text !== stated) throw mismatch(onnx.text, widths.text);
   });
   const close = async () => {
     await vision.close();
@@ -317,8 +319,8 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   };
 
   let dim: number;
-  if (options.lazy && stated !== null) {
-    dim = stated;
+  if (lazy) {
+    dim = stated!;
   } else {
     try {
       await vision.open();
@@ -335,6 +337,10 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       );
     }
     dim = widths.vision!;
+    if (stated !== null && dim !== stated) {
+      await close();
+      throw mismatch('both towers', dim);
+    }
   }
 
   let checksum: string;
