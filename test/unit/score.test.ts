@@ -138,7 +138,7 @@ function pct(logits: number[]): number[] {
 // uses those too (the difference is ~1e-8 in a cosine, ~1e-6 in a percentage).
 const f6 = Math.fround(0.6);
 const f8 = Math.fround(0.8);
-const X = pct([1, 0, f6]); // a1, a2, b1 for image X: 49.0628…, 18.0492…, 32.8879…
+const X = pct([1, 0, f6]); // a1, a2, b1 for image X: 49.0629…, 18.0492…, 32.8879…
 const Y = pct([f6, f8, f6 * f6 + f8 * f8]); // a1, a2, b1 for image Y
 
 describe('scoring mode seed (the notebook)', () => {
@@ -148,7 +148,7 @@ describe('scoring mode seed (the notebook)', () => {
     expect(x.category).toBe('A');
     expect(x.label).toBe('a1');
     expectClose(x.probability, X[0]);
-    expectClose(x.probability, 49.0628, 1e-4); // the number written out once, as a sanity anchor
+    expectClose(x.probability, 49.0629, 1e-4); // the number written out once, as a sanity anchor
     expect(y.category).toBe('B');
     expect(y.label).toBe('b1');
     expectClose(y.probability, Y[2]);
@@ -317,7 +317,7 @@ describe('ties: stable, lower index wins', () => {
 });
 
 describe('thresholds → Uncertain', () => {
-  // Image X in seed mode: probability 49.06, margin 49.06 − 32.89 = 16.17.
+  // Image X in seed mode: probability 49.0629, margin 49.0629 − 32.8879 = 16.1750.
   const cases: { minProbability: number | null; minMargin: number | null; expected: string }[] = [
     { minProbability: null, minMargin: null, expected: 'A' },
     { minProbability: 49, minMargin: null, expected: 'A' },
