@@ -96,7 +96,7 @@ export const TUNING = {
    * person names a picture by its colours even when much of it is grey (an orange suit on grey). */
   histogramWeight: 1,
   chromaticWeight: 1.6,
-  toneWeights: { dark: 0.8, bright: 0.8, monochrome: 1.2, colourful: 1.4 },
+  toneWeights: { dark: 0.5, bright: 0.5, monochrome: 1.2, colourful: 1.4 },
   /** Scale the engine multiplies cosines by (config.json logit_scale). */
   logitScale: 20,
 };
@@ -242,8 +242,8 @@ export function embedPalette(palette: Palette): Float32Array {
 
 const RAINBOW: Palette = [['red', 1], ['orange', 1], ['yellow', 1], ['green', 1], ['blue', 1], ['purple', 1], ['pink', 1]];
 const GREYS: Palette = [['black', 1], ['dark grey', 1], ['grey', 1], ['light grey', 1], ['white', 1]];
-const DARKS: Palette = [['black', 3], ['dark grey', 1], ['navy', 1], ['dark brown', 1], ['dark red', 1], ['dark green', 1]];
-const LIGHTS: Palette = [['white', 2], ['light grey', 1], ['yellow', 1], ['sky blue', 1], ['pink', 1], ['tan', 1]];
+const DARKS: Palette = [['black', 3], ['dark grey', 1], ['dark brown', 1], ['dark red', 1], ['dark green', 1]];
+const LIGHTS: Palette = [['white', 3], ['light grey', 2], ['tan', 1], ['sky blue', 1], ['pink', 1], ['yellow', 1]];
 const WARM: Palette = [['red', 1], ['orange', 2], ['yellow', 1], ['brown', 1], ['tan', 1]];
 const COLD: Palette = [['blue', 2], ['cyan', 1], ['sky blue', 1], ['navy', 1]];
 const BROWNS: Palette = [['brown', 2], ['dark brown', 1], ['tan', 1]];
@@ -271,7 +271,7 @@ export const COLOUR_WORDS: Readonly<Record<string, Palette>> = {
   nature: [['green', 2], ['dark green', 1], ['brown', 1]],
   forest: [['dark green', 2], ['green', 1]],
   leaves: [['green', 2], ['dark green', 1]],
-  blue: [['blue', 2], ['sky blue', 1], ['navy', 1]],
+  blue: [['blue', 3], ['navy', 2], ['sky blue', 2]],
   azure: [['sky blue', 1], ['blue', 1]],
   navy: [['navy', 1]],
   indigo: [['navy', 1], ['purple', 1]],
