@@ -140,10 +140,13 @@ function networkError(what: string, endpoint: string, error: unknown): Clipscope
 }
 
 /** Turns a failed Hub API answer into a message that says what to do. */
-function hubError(res: Response, repo: string, revision: string, endpoint: string): ClipscopeError {
+function hubError(res: Response, repo: string, revision: string, endpoint: string, path?: string): ClipscopeError {
   const code = res.headers.get('x-error-code');
   const url = `${endpoint}/${repo}`;
-  if (code === 'RevisionNotFound' || (res.status === 404 && code === 'EntryNotFound')) {
+  if (path && res.status === 404 && code === 'EntryNotFound') {
+    return new ClipscopeError('network', `${path} of ${repo} is listed but could not be downloaded (HTTP 404).`, 'The repository may have changed meanwhile: run the same command again.');
+  }
+  if (code === 'RevisionNotFound') {
     return new ClipscopeError('model', `Revision ${show(revision)} of ${repo} was not found on ${endpoint}.`, `Check the branch, tag or commit given to --revision (see ${url}/tree/main).`);
   }
   if (res.status === 404 || res.status === 401) {
@@ -319,7 +322,7 @@ async function transfer(url: string, part: string, want: WantedFile, o: Context)
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw hubError(res, o.repo, o.revision, o.endpoint);
+      throw hubError(res, o.repo, o.revision, o.endpoint, want.path);
     }
     // 206: the server continues at `offset`. 200: it ignored the range and sends the whole file.
     const append = res.status === 206 && offset > 0;
