@@ -70,7 +70,7 @@ export function register(program: Command): void {
       });
       const result = await classify(input, { ...effects, source: COMMAND_LINE });
       reporter.finish();
-      await writeResults(result, { csv: flags.out, json: flags.json ?? null, column: result.run.column, topK: result.run.topK });
+      await writeResults(result, { csv: flags.out, json: flags.json, column: result.run.column, topK: result.run.topK });
       printSkipped(result.skipped, flags.json);
       const s = result.stats;
       process.stderr.write(
