@@ -3,10 +3,28 @@ import { defineConfig } from 'astro/config';
 import react from '@astrojs/react';
 import clipscope from './integrations/clipscope/index.ts';
 
-// The demo report: content/images classified by the demo model with content/dictionary.yaml.
-// CLIPSCOPE_IMAGES, CLIPSCOPE_DICTIONARY and CLIPSCOPE_MODEL override the paths (see README).
+// The demo report: content/images classified by the demo model (models/demo-colors) with
+// content/dictionary.yaml. CLIPSCOPE_IMAGES, CLIPSCOPE_DICTIONARY and CLIPSCOPE_MODEL override the
+// three paths, so the same config builds a report of any folder (see README, "Site options").
 export default defineConfig({
-  // For GitHub Pages under a repository name, set base: '/<repo>/' (or CLIPSCOPE_BASE, see README).
-  base: process.env.CLIPSCOPE_BASE ?? '/',
-  integrations: [react(), clipscope({})],
+  // GitHub Pages serves a project site under /<repo>/: set CLIPSCOPE_BASE=/<repo>/ (the Pages
+  // workflow does). Every link and asset of the report is built relative to this base.
+  base: process.env.CLIPSCOPE_BASE || '/',
+  trailingSlash: 'ignore',
+  // No Markdown in the report; Shiki's inline styles would not pass the CSP anyway.
+  markdown: { syntaxHighlight: false },
+  // A Content-Security-Policy meta tag on every page: only the site's own scripts and styles (Astro
+  // adds the hashes of what it emits), images from the site itself, no other host, no plugins.
+  security: {
+    csp: {
+      directives: ["default-src 'self'", "img-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'"],
+    },
+  },
+  integrations: [
+    react(),
+    clipscope({
+      samplesPerCategory: 12,
+      validation: { perCategory: 20 },
+    }),
+  ],
 });

@@ -1,6 +1,174 @@
-// Placeholder: the Astro integration (issue 5) replaces this.
-import type { AstroIntegration } from 'astro';
+// The Astro integration: options → one engine run → data for the pages. Thin glue: the work is done
+// by pure, tested functions (src/lib/report.ts, ./prepare.ts, the engine).
+//
+// HOW DATA REACHES THE PAGES — a virtual module, `virtual:clipscope/report`, not a content-layer
+// loader. The report is one aggregate (a run, its categories, samples, thumbnails, judgements) that
+// many pages slice differently, not a collection of entries; and the same preparation step also
+// produces files (thumbnails, results CSV/JSON, the standalone HTML) that must be published in step
+// with what the pages show. A virtual module lets the integration own that single step: it runs once
+// per build in `astro:build:start`, before any page renders; pages `import report from
+// 'virtual:clipscope/report'` and get the typed ReportData (see ./virtual.d.ts). In `astro dev` the
+// dictionary file (and the judgement folder) are watched: a change re-runs the preparation (image
+// embeddings come from the cache), invalidates the module and reloads the browser — no restart.
+import { fileURLToPath } from 'node:url';
+import { resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
+import { AstroError as AstroUserError } from 'astro/errors';
+import type { Plugin, ViteDevServer } from 'vite';
+import { classify } from '../engine/run.ts';
+import { thumbnail } from '../engine/decode.ts';
+import { readJudgementFiles } from '../engine/judgements.ts';
+import { toCsv, toJson } from '../engine/results.ts';
+import { createProgressReporter } from '../engine/progress.ts';
+import { isClipscopeError } from '../engine/errors.ts';
+import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInput } from './options.ts';
+import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
 
-export default function clipscope(_options: Record<string, unknown> = {}): AstroIntegration {
-  return { name: 'clipscope', hooks: {} };
+export type { ClipscopeOptionsInput } from './options.ts';
+
+export const VIRTUAL_ID = 'virtual:clipscope/report';
+const RESOLVED_ID = `\0${VIRTUAL_ID}`;
+
+/** Test seams: replace effects (a fixture engine, a silent logger) or the environment. */
+export interface ClipscopeInternals {
+  effects?: Partial<PrepareEffects>;
+  env?: NodeJS.ProcessEnv;
+}
+
+function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
+  // Progress lines (count, images/s, ETA) through Astro's logger, at most one every 3 s.
+  const reporter = createProgressReporter({ stream: { write: (line: string) => logger.info(line.trimEnd()) }, live: false, interval: 3000 });
+  return {
+    log: (m) => logger.info(m),
+    warn: (m) => logger.warn(m),
+    progress: (p) => reporter.update(p),
+    classify,
+    makeThumbnail: (file, o) => thumbnail(file, { width: o.width, quality: o.quality }),
+    readJudgementFiles,
+    toCsv,
+    toJson,
+  };
+}
+
+/**
+ * A user error (bad option, missing folder, broken dictionary) is printed through Astro's logger as
+ * clipscope's message and hint, and stops the build without a stack trace; anything else is a bug
+ * and keeps its stack.
+ */
+function userFacing(error: unknown, logger: AstroIntegrationLogger): unknown {
+  if (!isClipscopeError(error)) return error;
+  logger.error(error.describe());
+  const stopped = new AstroUserError(`clipscope stopped: ${error.message}`, error.hint);
+  stopped.stack = '';
+  return stopped;
+}
+
+export default function clipscope(userOptions: ClipscopeOptionsInput = {}, internals: ClipscopeInternals = {}): AstroIntegration {
+  let options: ClipscopeOptions;
+  let logger: AstroIntegrationLogger;
+  let base = '/';
+  let current: Promise<PreparedSite> | null = null;
+
+  const prepare = (): Promise<PreparedSite> => {
+    current ??= prepareSite(options, { ...defaultEffects(logger), ...internals.effects }).catch((error: unknown) => {
+      current = null; // a later request (after the user fixed the file) tries again
+      throw userFacing(error, logger);
+    });
+    return current;
+  };
+
+  const plugin: Plugin = {
+    name: 'clipscope:report',
+    resolveId(id) {
+      return id === VIRTUAL_ID ? RESOLVED_ID : undefined;
+    },
+    async load(id) {
+      if (id !== RESOLVED_ID) return undefined;
+      const { report } = await prepare();
+      // JSON.parse of a string literal: parsed faster than an object literal, and never code.
+      return `export default JSON.parse(${JSON.stringify(JSON.stringify(report))});`;
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = decodeURIComponent((req.url ?? '').split('?')[0]);
+        const prefix = base.endsWith('/') ? base : `${base}/`;
+        const path = url.startsWith(prefix) ? url.slice(prefix.length) : url.replace(/^\//, '');
+        if (!path.startsWith('_clipscope/') && !path.startsWith('downloads/')) return next();
+        prepare()
+          .then(async ({ assets }) => {
+            const asset = assets.get(path);
+            if (!asset) return next();
+            res.setHeader('Content-Type', asset.type);
+            res.end('file' in asset ? await readFile(asset.file) : asset.data);
+          })
+          .catch(next);
+      });
+      watchInputs(server);
+    },
+  };
+
+  /** Dev only: re-prepare when the dictionary or a judgement file changes; reload the pages. */
+  function watchInputs(server: ViteDevServer): void {
+    const dictionary = options.dictionary;
+    const judgements = options.validation.dir + sep;
+    server.watcher.add([dictionary, options.validation.dir]);
+    let timer: NodeJS.Timeout | undefined;
+    const onChange = (file: string) => {
+      const abs = resolve(file);
+      if (abs !== dictionary && !abs.startsWith(judgements)) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        logger.info(`${abs === dictionary ? 'Dictionary' : 'Judgement files'} changed: preparing the report again`);
+        current = null;
+        prepare()
+          .then(() => invalidate(server))
+          .catch((error: unknown) => logger.error(error instanceof Error ? error.message : String(error)));
+      }, 150);
+    };
+    server.watcher.on('change', onChange);
+    server.watcher.on('add', onChange);
+    server.watcher.on('unlink', onChange);
+  }
+
+  function invalidate(server: ViteDevServer): void {
+    const timestamp = Date.now();
+    for (const environment of Object.values(server.environments)) {
+      const mod = environment.moduleGraph.getModuleById(RESOLVED_ID);
+      if (mod) environment.moduleGraph.invalidateModule(mod, undefined, timestamp, true);
+      // Environments that run modules in-process (Astro's SSR) also cache the evaluated module.
+      const runner = (environment as { runner?: { evaluatedModules: { getModuleById(id: string): unknown; invalidateModule(m: unknown): void } } }).runner;
+      const evaluated = runner?.evaluatedModules.getModuleById(RESOLVED_ID);
+      if (evaluated) runner!.evaluatedModules.invalidateModule(evaluated);
+    }
+    server.environments.client.hot.send({ type: 'full-reload', path: '*' });
+  }
+
+  return {
+    name: 'clipscope',
+    hooks: {
+      'astro:config:setup': ({ config, updateConfig, logger: astroLogger }) => {
+        logger = astroLogger;
+        base = config.base;
+        try {
+          options = parseClipscopeOptions(userOptions, { root: fileURLToPath(config.root), env: internals.env });
+        } catch (error) {
+          throw userFacing(error, logger);
+        }
+        updateConfig({ vite: { plugins: [plugin] } });
+      },
+      'astro:server:setup': () => {
+        // Start classifying as the dev server starts; the first page request waits for it.
+        prepare().catch(() => {});
+      },
+      'astro:build:start': async () => {
+        await prepare();
+      },
+      'astro:build:done': async ({ dir }) => {
+        const { assets } = await prepare();
+        await publishAssets(assets, fileURLToPath(dir));
+        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)`);
+      },
+    },
+  };
 }

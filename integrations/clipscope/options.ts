@@ -1,0 +1,153 @@
+// The options of the Astro integration: the engine's run options (one schema, one set of defaults,
+// shared with the CLI) extended with what only the site needs. Defaults build the demo report.
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { ClipscopeError, show } from '../engine/errors.ts';
+import { classifyOptionsSchema, optionsError, type ClassifyOptions } from '../engine/options.ts';
+
+/** Where the options come from, named in every message. */
+export const CONFIG_SOURCE = 'astro.config.mjs';
+
+/** Environment variables that override the paths, so one config serves many image sets. */
+export const ENV_OVERRIDES = {
+  images: 'CLIPSCOPE_IMAGES',
+  dictionary: 'CLIPSCOPE_DICTIONARY',
+  model: 'CLIPSCOPE_MODEL',
+} as const;
+
+export const DEMO_PATHS = { images: 'content/images', dictionary: 'content/dictionary.yaml', model: 'models/demo-colors' } as const;
+
+const int = (min: number, max: number) => z.int().min(min).max(max);
+const seed = z.union([z.string().min(1), z.int()]);
+
+const thumbnailsSchema = z.strictObject({
+  /** Longest side of a sample thumbnail on a category page (CSS pixels × ~2 for sharp screens). */
+  sample: int(64, 2048).default(360),
+  /** Longest side of the small thumbnails on the "all images" pages; false: no thumbnails there. */
+  list: z.union([int(32, 1024), z.literal(false)]).default(128),
+  /** Longest side of the large image in the validation widget. */
+  validation: int(128, 4096).default(768),
+  /** Longest side of the thumbnails embedded in the standalone HTML file (kept small: they are inline). */
+  standalone: int(32, 1024).default(200),
+  /** WebP quality, 1–100. */
+  quality: int(1, 100).default(75),
+});
+
+const validationSchema = z.strictObject({
+  /** Images per predicted category in the validation set. */
+  perCategory: int(1, 10_000).default(20),
+  /** Seed of the validation draw (default: `seed`). */
+  seed: seed.optional(),
+  /** Folder of judgement files (clipscope.judgements/v1) read into the Validation page. */
+  dir: z.string().min(1).default('content/validation'),
+});
+
+/** Keys of the nested option objects, for "unknown option" messages. */
+const NESTED_KEYS: Record<string, string[]> = {
+  validation: Object.keys(validationSchema.shape),
+  thumbnails: Object.keys(thumbnailsSchema.shape),
+};
+
+export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
+  images: z.string().min(1).default(DEMO_PATHS.images),
+  dictionary: z.string().min(1).default(DEMO_PATHS.dictionary),
+  model: z.string().min(1).default(DEMO_PATHS.model),
+  /** Images drawn at random (seeded) for each category page. */
+  samplesPerCategory: int(1, 500).default(12),
+  /** Samples per category in the standalone HTML file (default: samplesPerCategory). */
+  standaloneSamples: int(1, 100).optional(),
+  /** Seed of every random draw in the site: the same seed and results give the same pages. */
+  seed: seed.default('clipscope'),
+  /** Images per page in the "all images of a category" listing. */
+  pageSize: int(1, 1000).default(60),
+  validation: validationSchema.prefault({}),
+  thumbnails: thumbnailsSchema.prefault({}),
+  /** Copy the original files of the images the site shows (links from thumbnails); off by default. */
+  copyOriginals: z.boolean().default(false),
+});
+
+export type ClipscopeOptionsInput = z.input<typeof clipscopeOptionsSchema>;
+export type ClipscopeParsed = z.output<typeof clipscopeOptionsSchema>;
+
+/** Resolved options: paths absolute (against the Astro project root), defaults filled in. */
+export interface ClipscopeOptions extends Omit<ClipscopeParsed, 'standaloneSamples' | 'validation'> {
+  standaloneSamples: number;
+  validation: { perCategory: number; seed: string | number; dir: string };
+  /** Which option came from which environment variable (for messages). */
+  fromEnv: Partial<Record<keyof typeof ENV_OVERRIDES, string>>;
+}
+
+const ENGINE_KEYS = new Set(Object.keys(classifyOptionsSchema.shape));
+const SITE_KEYS = Object.keys(clipscopeOptionsSchema.shape).filter((k) => !ENGINE_KEYS.has(k));
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const key of path) {
+    if (!v || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** One message per problem, naming the option (with its path, e.g. `thumbnails.quality`) and the value. */
+function siteOptionsError(error: z.ZodError, input: unknown, source: string): ClipscopeError {
+  const issue = error.issues[0];
+  const name = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const where = name ? ` in option ${name}` : '';
+    const known = name ? (NESTED_KEYS[name] ?? []) : [...ENGINE_KEYS, ...SITE_KEYS];
+    return new ClipscopeError('options', `Unknown option ${issue.keys.map((k) => show(name ? `${name}.${k}` : k)).join(', ')}${where} (in ${source})`, `Known options: ${known.join(', ')}.`);
+  }
+  const received = valueAt(input, issue.path);
+  if (received === undefined) return new ClipscopeError('options', `Missing option ${name} (in ${source}): ${issue.message}`);
+  return new ClipscopeError('options', `Invalid value ${show(received)} for option ${name} (in ${source}): ${issue.message}`, 'See the README, "Site options".');
+}
+
+/**
+ * Validate the integration's options, apply the CLIPSCOPE_* environment overrides and resolve
+ * paths against `root`. Throws a ClipscopeError that names the option and the bad value.
+ */
+export function parseClipscopeOptions(input: unknown, opts: { root: string; env?: NodeJS.ProcessEnv; source?: string }): ClipscopeOptions {
+  const env = opts.env ?? process.env;
+  const source = opts.source ?? CONFIG_SOURCE;
+  if (input !== undefined && (input === null || typeof input !== 'object' || Array.isArray(input))) {
+    throw new ClipscopeError('options', `Expected an object of options for clipscope() (in ${source}) but received ${show(input)}`);
+  }
+  const merged: Record<string, unknown> = { ...(input as object | undefined) };
+  const fromEnv: ClipscopeOptions['fromEnv'] = {};
+  for (const [key, variable] of Object.entries(ENV_OVERRIDES) as [keyof typeof ENV_OVERRIDES, string][]) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') {
+      merged[key] = value;
+      fromEnv[key] = variable;
+    }
+  }
+
+  const parsed = clipscopeOptionsSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0] ?? '');
+    const envVar = fromEnv[key as keyof typeof ENV_OVERRIDES];
+    const where = envVar ? `environment variable ${envVar}` : source;
+    // Engine options get the engine's wording ("Expected a folder path for option images …"),
+    // site options name their full path; both show the value received.
+    throw issue.code !== 'unrecognized_keys' && ENGINE_KEYS.has(key) ? optionsError(parsed.error, merged, where) : siteOptionsError(parsed.error, merged, where);
+  }
+  const o = parsed.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(opts.root, p));
+  return {
+    ...o,
+    images: abs(o.images),
+    dictionary: abs(o.dictionary),
+    model: abs(o.model),
+    cache: o.cache === null ? null : abs(o.cache),
+    standaloneSamples: o.standaloneSamples ?? Math.min(o.samplesPerCategory, 100),
+    validation: { perCategory: o.validation.perCategory, seed: o.validation.seed ?? o.seed, dir: abs(o.validation.dir) },
+    fromEnv,
+  };
+}
+
+/** The engine's share of the options, as `classify()` takes them (it rejects unknown keys). */
+export function engineOptions(o: ClipscopeOptions): ClassifyOptions {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => ENGINE_KEYS.has(k))) as ClassifyOptions;
+}

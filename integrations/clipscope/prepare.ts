@@ -1,0 +1,131 @@
+// One build's data, prepared before any page renders: classify (through the engine and its cache),
+// read judgement files, build the report model, make the thumbnails of the images the pages show,
+// and the files the site publishes (results CSV/JSON as the CLI writes them, the standalone file).
+// Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
+import { copyFile, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Progress } from '../engine/progress.ts';
+import type { RunResult } from '../engine/types.ts';
+import type { JudgementFile, JudgementProblem } from '../engine/judgements.ts';
+import { buildReport, thumbnailRequests, type ReportData, type ReportOptions } from '../../src/lib/report.ts';
+import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.ts';
+import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
+import { renderStandalone } from './standalone.ts';
+
+/** A file the site publishes: bytes in memory or a file to copy. */
+export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
+
+export interface PreparedSite {
+  report: ReportData;
+  /** Site-relative path (no leading slash) → content. */
+  assets: Map<string, SiteAsset>;
+}
+
+export interface PrepareEffects {
+  log(message: string): void;
+  warn(message: string): void;
+  progress?(p: Progress): void;
+  /** The engine's run function (tests may pass a fixture). */
+  classify(input: unknown, effects: { log(message: string): void; progress?(p: Progress): void; source?: string }): Promise<RunResult>;
+  makeThumbnail: MakeThumbnail;
+  readJudgementFiles(dir: string): Promise<{ files: JudgementFile[]; problems: JudgementProblem[] }>;
+  toCsv(result: RunResult, opts: { column?: string; topK?: number }): string;
+  toJson(result: RunResult): string;
+}
+
+export const ORIGINALS_DIR = '_clipscope/originals';
+
+const TYPES: Record<string, string> = {
+  '.webp': 'image/webp',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.avif': 'image/avif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+};
+
+export function reportOptionsOf(o: ClipscopeOptions): ReportOptions {
+  return {
+    samplesPerCategory: o.samplesPerCategory,
+    standaloneSamples: o.standaloneSamples,
+    seed: o.seed,
+    pageSize: o.pageSize,
+    listThumbnails: o.thumbnails.list !== false,
+    validation: { perCategory: o.validation.perCategory, seed: o.validation.seed },
+  };
+}
+
+async function judgementsOf(dir: string, effects: PrepareEffects): Promise<ReportData['judgements']> {
+  if (!(await stat(dir).catch(() => null))?.isDirectory()) return { files: [], problems: [] };
+  const read = await effects.readJudgementFiles(dir);
+  for (const p of read.problems) effects.warn(`Judgement file ${p.file} was not read: ${p.reason}`);
+  return read;
+}
+
+/** Where thumbnails are kept between builds: in the cache folder, or a temporary one without cache. */
+async function thumbsCacheDir(o: ClipscopeOptions): Promise<string> {
+  if (o.cache) return join(o.cache, 'thumbs');
+  return mkdtemp(join(tmpdir(), 'clipscope-thumbs-'));
+}
+
+export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects): Promise<PreparedSite> {
+  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE });
+  const judgements = await judgementsOf(o.validation.dir, effects);
+  const report = buildReport({ result, options: reportOptionsOf(o), judgements });
+
+  const t0 = performance.now();
+  const requests = thumbnailRequests(report);
+  const thumbs = await makeThumbnails(requests, {
+    cacheDir: await thumbsCacheDir(o),
+    imagesRoot: o.images,
+    settings: { sizes: { sample: o.thumbnails.sample, list: o.thumbnails.list, validation: o.thumbnails.validation, standalone: o.thumbnails.standalone }, quality: o.thumbnails.quality },
+    make: effects.makeThumbnail,
+  });
+  report.thumbs = thumbs.thumbs;
+  for (const f of thumbs.failed) effects.warn(`No thumbnail for ${JSON.stringify(f.path)}: ${f.reason}`);
+  effects.log(
+    `Thumbnails: ${thumbs.made} made, ${thumbs.reused} reused from the cache (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+
+  const assets = new Map<string, SiteAsset>();
+  for (const [sitePath, file] of thumbs.files) assets.set(sitePath, { file, type: 'image/webp' });
+
+  if (o.copyOriginals) {
+    // Originals of the images shown large (samples, validation), under content-hash names: a file
+    // name from the folder ("../x", "<script>") never becomes a path in the site.
+    const shown = new Set([...report.categories.flatMap((c) => c.sample), ...report.validationSet]);
+    for (const i of [...shown].sort((a, b) => a - b)) {
+      const img = result.images[i];
+      const ext = extname(img.path).toLowerCase();
+      const sitePath = `${ORIGINALS_DIR}/${img.sha256.slice(0, 24)}${/^\.[a-z0-9]{1,5}$/.test(ext) ? ext : ''}`;
+      report.originals[img.sha256] = sitePath;
+      assets.set(sitePath, { file: join(o.images, img.path), type: TYPES[ext] ?? 'application/octet-stream' });
+    }
+  }
+
+  assets.set(report.files.csv, { data: effects.toCsv(result, { column: o.column, topK: o.topK }), type: 'text/csv; charset=utf-8' });
+  assets.set(report.files.json, { data: effects.toJson(result), type: 'application/json; charset=utf-8' });
+  const standaloneImages = new Map(
+    [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
+  );
+  assets.set(report.files.standalone, { data: renderStandalone(report, standaloneImages), type: 'text/html; charset=utf-8' });
+  return { report, assets };
+}
+
+/** Write the assets into the built site (`astro:build:done`). */
+export async function publishAssets(assets: ReadonlyMap<string, SiteAsset>, outDir: string): Promise<void> {
+  const dirs = new Set<string>();
+  for (const [sitePath, asset] of assets) {
+    const target = join(outDir, ...sitePath.split('/'));
+    const dir = join(target, '..');
+    if (!dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      dirs.add(dir);
+    }
+    if ('file' in asset) await copyFile(asset.file, target);
+    else await writeFile(target, asset.data);
+  }
+}

@@ -1,0 +1,115 @@
+// Thumbnails for the images the site shows — and only those (see thumbnailRequests in
+// src/lib/report.ts). Each is a WebP made by the engine's thumbnail() (the one sharp module), named by
+// a hash of what determines its bytes (image sha256, box, quality), and kept in the cache folder so a
+// rebuild with a warm cache only copies files.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Thumb, ThumbRequest, ThumbRole } from '../../src/lib/report.ts';
+
+/** Bump when the way thumbnails are made changes, so cached ones are not reused. */
+export const THUMBNAIL_VERSION = 1;
+
+/** Site folder of the thumbnails (under the base path). */
+export const THUMBS_DIR = '_clipscope/thumbs';
+
+export interface ThumbnailSettings {
+  sizes: Record<ThumbRole, number | false>;
+  quality: number;
+}
+
+export type MakeThumbnail = (absPath: string, opts: { width: number; quality: number }) => Promise<{ data: Buffer; width: number; height: number }>;
+
+export interface ThumbnailJob {
+  /** Folder the cached thumbnails live in (e.g. `.clipscope/thumbs`). */
+  cacheDir: string;
+  imagesRoot: string;
+  settings: ThumbnailSettings;
+  make: MakeThumbnail;
+  /** Thumbnails made at the same time (sharp works on libuv's thread pool). */
+  concurrency?: number;
+  log?: (message: string) => void;
+}
+
+export interface ThumbnailOutput {
+  /** For the report: thumbnails by role and sha256. */
+  thumbs: Partial<Record<ThumbRole, Record<string, Thumb>>>;
+  /** Site-relative path → cached file, for publishing. */
+  files: Map<string, string>;
+  /** Bytes of the standalone thumbnails by sha256, for data: URIs. */
+  inline: Map<string, Buffer>;
+  made: number;
+  reused: number;
+  failed: { path: string; reason: string }[];
+}
+
+/** The content-derived file name of a thumbnail: changes whenever its bytes would. */
+export function thumbName(sha256: string, box: number, quality: number): string {
+  const key = createHash('sha256').update(`v${THUMBNAIL_VERSION}:${sha256}:${box}:${quality}`).digest('hex').slice(0, 24);
+  return `${key}-${box}.webp`;
+}
+
+/** Pixel size of a cached WebP from its header (VP8, VP8L or VP8X), so reuse needs no decoding. */
+export function webpSize(data: Buffer): { width: number; height: number } | null {
+  if (data.length < 30 || data.toString('ascii', 0, 4) !== 'RIFF' || data.toString('ascii', 8, 12) !== 'WEBP') return null;
+  const chunk = data.toString('ascii', 12, 16);
+  if (chunk === 'VP8 ') return { width: data.readUInt16LE(26) & 0x3fff, height: data.readUInt16LE(28) & 0x3fff };
+  if (chunk === 'VP8L') {
+    const b = data.readUInt32LE(21);
+    return { width: (b & 0x3fff) + 1, height: ((b >> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { width: data.readUIntLE(24, 3) + 1, height: data.readUIntLE(27, 3) + 1 };
+  return null;
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** Make (or reuse from the cache) every requested thumbnail. A failure skips that thumbnail only. */
+export async function makeThumbnails(requests: readonly ThumbRequest[], job: ThumbnailJob): Promise<ThumbnailOutput> {
+  await mkdir(job.cacheDir, { recursive: true });
+  const out: ThumbnailOutput = { thumbs: {}, files: new Map(), inline: new Map(), made: 0, reused: 0, failed: [] };
+  const { quality } = job.settings;
+
+  await pool(requests, job.concurrency ?? 4, async (req) => {
+    const box = job.settings.sizes[req.role];
+    if (box === false) return;
+    const name = thumbName(req.sha256, box, quality);
+    const file = join(job.cacheDir, name);
+    let thumb: { data: Buffer; width: number; height: number } | null = null;
+    const cached = await stat(file).catch(() => null);
+    if (cached?.isFile()) {
+      const data = await readFile(file);
+      const size = webpSize(data);
+      if (size) {
+        thumb = { data, ...size };
+        out.reused++;
+      }
+    }
+    if (!thumb) {
+      try {
+        thumb = await job.make(join(job.imagesRoot, req.path), { width: box, quality });
+      } catch (error) {
+        // The image was readable when classified; it may have changed or vanished since.
+        out.failed.push({ path: req.path, reason: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      // Temp file + rename: a killed build leaves no half-written thumbnail under the final name.
+      // (No fsync: a lost cache entry is simply made again.)
+      const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      await writeFile(temp, thumb.data);
+      await rename(temp, file);
+      out.made++;
+    }
+    const sitePath = `${THUMBS_DIR}/${name}`;
+    (out.thumbs[req.role] ??= {})[req.sha256] = { src: sitePath, width: thumb.width, height: thumb.height };
+    if (req.role === 'standalone') out.inline.set(req.sha256, thumb.data);
+    else out.files.set(sitePath, file);
+  });
+  return out;
+}

@@ -1,0 +1,231 @@
+// The report model: everything the pages show, computed once per build from the engine's RunResult
+// by pure functions (tested in test/unit). The Astro integration builds it, adds the thumbnails it
+// generated, and hands it to the pages through the virtual module `virtual:clipscope/report`.
+//
+// Images are referred to by their index in `result.images` (sorted by path), so the model stays
+// small even with thousands of images, and one image has one record.
+import { mean, median } from 'd3-array';
+import type { ImageResult, RankedChoice, RunResult } from '../../integrations/engine/types.ts';
+import { UNCERTAIN } from '../../integrations/engine/types.ts';
+import type { JudgementFile, JudgementProblem } from '../../integrations/engine/judgements.ts';
+import { sampleCategory, stratifiedSample } from './sampling.ts';
+
+/** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). */
+export type ThumbRole = 'sample' | 'list' | 'validation' | 'standalone';
+
+export interface Thumb {
+  /** Site-relative URL path (no leading slash), e.g. "_clipscope/thumbs/3f…-320.webp"; for the
+   * standalone file a data: URI. */
+  src: string;
+  width: number;
+  height: number;
+}
+
+export interface ReportOptions {
+  samplesPerCategory: number;
+  /** Samples per category in the standalone HTML overview. */
+  standaloneSamples: number;
+  seed: string | number;
+  /** Images per page in the "all images of a category" listing. */
+  pageSize: number;
+  /** Whether the listing pages show thumbnails (a small one for every image of the category). */
+  listThumbnails: boolean;
+  validation: { perCategory: number; seed: string | number };
+}
+
+export interface PhraseReport {
+  text: string;
+  /** How many images this phrase won (was the top-1 label of). */
+  wins: number;
+  tokenCount?: number;
+  /** Cut at the model's context length (77 tokens): CLIP saw only its beginning. */
+  truncated: boolean;
+}
+
+export interface CategoryReport {
+  name: string;
+  slug: string;
+  /** The pseudo-category of images a threshold marked as uncertain; not in the dictionary. */
+  uncertain: boolean;
+  count: number;
+  /** Share of all classified images, 0..1. */
+  share: number;
+  meanProbability: number | null;
+  medianProbability: number | null;
+  /** Indices of all images of the category, by path. */
+  members: number[];
+  /** Indices of the seeded random sample shown on the category page. */
+  sample: number[];
+  /** Indices of the samples in the standalone overview (the first ones of `sample`). */
+  standalone: number[];
+  /** The category's phrases with how often each won (empty for Uncertain). */
+  phrases: PhraseReport[];
+}
+
+export interface SiteFiles {
+  /** Site-relative paths of the downloadable files. */
+  csv: string;
+  json: string;
+  standalone: string;
+}
+
+export interface ReportData {
+  schema: 'clipscope.report/v1';
+  /** The engine's result as the CLI writes it to JSON (relative paths only). */
+  result: RunResult;
+  options: ReportOptions;
+  categories: CategoryReport[];
+  /** Indices of the validation set: stratified by predicted category, seeded, shuffled. */
+  validationSet: number[];
+  /** Thumbnails by role and image sha256. Missing when an image could not be thumbnailed. */
+  thumbs: Partial<Record<ThumbRole, Record<string, Thumb>>>;
+  /** Site-relative paths of copied originals by sha256 (only with `copyOriginals`). */
+  originals: Record<string, string>;
+  files: SiteFiles;
+  /** Judgement files read from the validation folder (issue 6 computes statistics from them). */
+  judgements: { files: JudgementFile[]; problems: JudgementProblem[] };
+}
+
+/** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
+export function extraSlug(name: string, taken: ReadonlySet<string>): string {
+  const base = name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'category';
+  let slug = base;
+  for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
+  return slug;
+}
+
+/** The choice ranked second for an image: its second top-k entry, else the second-best category. */
+export function secondChoice(image: ImageResult): RankedChoice | null {
+  if (image.top.length > 1) return image.top[1];
+  const ranked = Object.entries(image.categories ?? {})
+    .filter(([c]) => c !== image.category)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  if (ranked.length === 0) return null;
+  return { category: ranked[0][0], label: '', probability: ranked[0][1] };
+}
+
+/** The file name of the standalone overview, like the seed notebook's `{date}-CLIP-Classification.html`. */
+export function standaloneFileName(startedAt: string): string {
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(startedAt)?.[0] ?? 'report';
+  return `${date}-CLIP-Classification.html`;
+}
+
+export interface BuildReportInput {
+  result: RunResult;
+  options: ReportOptions;
+  judgements?: ReportData['judgements'];
+}
+
+/** The report model without thumbnails (the integration adds those for the images it shows). */
+export function buildReport({ result, options, judgements }: BuildReportInput): ReportData {
+  const images = result.images;
+  const indexByImage = new Map(images.map((img, i) => [img, i]));
+  const idx = (list: readonly ImageResult[]) => list.map((img) => indexByImage.get(img)!);
+
+  const wins = new Map<string, number>();
+  for (const img of images) wins.set(img.label, (wins.get(img.label) ?? 0) + 1);
+
+  const byCategory = new Map<string, ImageResult[]>();
+  for (const img of images) {
+    const list = byCategory.get(img.category);
+    if (list) list.push(img);
+    else byCategory.set(img.category, [img]);
+  }
+
+  const taken = new Set(result.dictionary.categories.map((c) => c.slug));
+  const entries = result.dictionary.categories.map((c) => ({ name: c.name, slug: c.slug, uncertain: false, phrases: c.phrases }));
+  // Uncertain (from --min-probability/--min-margin) and any category the dictionary does not list
+  // (defensive: results from an older dictionary) go last, in name order.
+  const extra = [...byCategory.keys()].filter((name) => !entries.some((e) => e.name === name)).sort();
+  for (const name of extra) {
+    const slug = extraSlug(name, taken);
+    taken.add(slug);
+    entries.push({ name, slug, uncertain: name === UNCERTAIN, phrases: [] });
+  }
+
+  const categories: CategoryReport[] = entries.map((e) => {
+    const members = byCategory.get(e.name) ?? [];
+    const probabilities = members.map((m) => m.probability);
+    const sample = sampleCategory(members, e.name, options.samplesPerCategory, options.seed);
+    return {
+      name: e.name,
+      slug: e.slug,
+      uncertain: e.uncertain,
+      count: members.length,
+      share: images.length ? members.length / images.length : 0,
+      meanProbability: mean(probabilities) ?? null,
+      medianProbability: median(probabilities) ?? null,
+      members: idx(members),
+      sample: idx(sample),
+      standalone: idx(sample.slice(0, options.standaloneSamples)),
+      phrases: e.phrases.map((p) => ({ text: p.text, wins: wins.get(p.text) ?? 0, tokenCount: p.tokenCount, truncated: p.truncated === true })),
+    };
+  });
+
+  const validationSet = idx(
+    stratifiedSample(images, categories.map((c) => c.name), options.validation.perCategory, options.validation.seed, 'validation'),
+  );
+
+  return {
+    schema: 'clipscope.report/v1',
+    result,
+    options,
+    categories,
+    validationSet,
+    thumbs: {},
+    originals: {},
+    files: {
+      csv: 'downloads/results.csv',
+      json: 'downloads/results.json',
+      standalone: `downloads/${standaloneFileName(result.run.startedAt)}`,
+    },
+    judgements: judgements ?? { files: [], problems: [] },
+  };
+}
+
+export interface ThumbRequest {
+  role: ThumbRole;
+  index: number;
+  sha256: string;
+  path: string;
+}
+
+/**
+ * Every thumbnail the site shows, once per role and image: the category samples, the listing pages
+ * (when enabled), the validation set and the standalone overview. Nothing else is thumbnailed, so the
+ * build grows with the images shown, not with the folder.
+ */
+export function thumbnailRequests(report: ReportData): ThumbRequest[] {
+  const out: ThumbRequest[] = [];
+  const seen = new Set<string>();
+  const add = (role: ThumbRole, index: number) => {
+    const img = report.result.images[index];
+    const key = `${role}:${img.sha256}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ role, index, sha256: img.sha256, path: img.path });
+  };
+  for (const c of report.categories) for (const i of c.sample) add('sample', i);
+  for (const c of report.categories) for (const i of c.standalone) add('standalone', i);
+  for (const i of report.validationSet) add('validation', i);
+  if (report.options.listThumbnails) for (const c of report.categories) for (const i of c.members) add('list', i);
+  return out;
+}
+
+/** The thumbnail of an image for a role, if one was made. */
+export function thumbOf(report: ReportData, role: ThumbRole, image: ImageResult): Thumb | undefined {
+  return report.thumbs[role]?.[image.sha256];
+}
+
+/** Phrases flagged on the dictionary page: never the top-1 label of any image, or cut at 77 tokens. */
+export function flaggedPhrases(report: ReportData): { category: string; phrase: PhraseReport; reasons: string[] }[] {
+  return report.categories.flatMap((c) =>
+    c.phrases
+      .map((p) => ({
+        category: c.name,
+        phrase: p,
+        reasons: [p.wins === 0 ? 'never won' : '', p.truncated ? 'cut at the 77-token limit' : ''].filter(Boolean),
+      }))
+      .filter((f) => f.reasons.length > 0),
+  );
+}
