@@ -1,0 +1,179 @@
+// CLIP image preprocessing, driven by a model's preprocessor_config.json (Hugging Face
+// CLIPImageProcessor fields). Pixel work happens in decode.ts (one sharp pipeline per image that
+// yields the raw RGB centre crop); this module parses the config and does the one remaining
+// per-pixel step: HWC uint8 → CHW float32, rescaled and normalised.
+//
+// Semantics follow OpenAI's clip.load() preprocess (see docs in ../shared/reference/clip-facts.md):
+// resize the SHORTER side to shortest_edge with bicubic filtering, the longer side to
+// int(shortest_edge × long / short) (truncated); centre-crop with Python round() offsets
+// (half to even); RGB; (x × rescale − mean) / std; CHW.
+import { ClipscopeError, show } from './errors.ts';
+import { decodeForClip } from './decode.ts';
+import type { PreprocessConfig } from './types.ts';
+
+/** OpenAI CLIP's preprocessing (ViT-B/32, ViT-B/16, ViT-L/14 at 224 px). */
+export const CLIP_PREPROCESS: PreprocessConfig = Object.freeze({
+  shortestEdge: 224,
+  cropHeight: 224,
+  cropWidth: 224,
+  mean: [0.48145466, 0.4578275, 0.40821073],
+  std: [0.26862954, 0.26130258, 0.27577711],
+  resample: 3,
+  rescaleFactor: 1 / 255,
+  doResize: true,
+  doCenterCrop: true,
+  doNormalize: true,
+  doConvertRgb: true,
+}) as PreprocessConfig;
+
+/** PIL resample codes clipscope can reproduce with sharp (decode.ts maps them to kernels). */
+export const SUPPORTED_RESAMPLE: Readonly<Record<number, string>> = Object.freeze({
+  0: 'nearest',
+  1: 'lanczos',
+  2: 'bilinear',
+  3: 'bicubic',
+});
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parse a preprocessor_config.json (already JSON-parsed) into a PreprocessConfig. Missing fields take
+ * CLIPImageProcessor's defaults (which are OpenAI CLIP's). `source` names the file in messages.
+ *
+ * Accepted shapes: size = { shortest_edge } or a number (older exports); crop_size = { height, width }
+ * or a number. Refused: size = { height, width } (a non-aspect-preserving resize, not CLIP's) and
+ * do_center_crop: false (the vision tower needs a fixed crop).
+ */
+export function preprocessConfigFrom(json: unknown, source: string): PreprocessConfig {
+  const bad = (field: string, expected: string, value: unknown, hint?: string) =>
+    new ClipscopeError(
+      'model',
+      `${source}: expected ${expected} for "${field}" but found ${show(value)}`,
+      hint ?? `Fix "${field}" in ${source} (a Hugging Face CLIPImageProcessor config), or fetch the model again.`,
+    );
+  if (!isRecord(json)) throw bad('(file)', 'a JSON object', json);
+
+  const positiveInt = (field: string, v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4096) throw bad(field, 'a whole number from 1 to 4096', v);
+    return v;
+  };
+  const bool = (field: string, fallback: boolean): boolean => {
+    const v = json[field];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'boolean') throw bad(field, 'true or false', v);
+    return v;
+  };
+  const triple = (field: string, fallback: [number, number, number], positive: boolean): [number, number, number] => {
+    let v = json[field];
+    if (v === undefined || v === null) return [...fallback];
+    if (typeof v === 'number') v = [v, v, v]; // HF allows one value for all channels
+    const ok = (a: unknown): a is [number, number, number] =>
+      Array.isArray(a) &&
+      a.length === 3 &&
+      a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+    if (!ok(v)) throw bad(field, positive ? 'three positive numbers (R, G, B)' : 'three numbers (R, G, B)', json[field]);
+    return [v[0], v[1], v[2]];
+  };
+
+  // size: { shortest_edge } | number
+  let shortestEdge = CLIP_PREPROCESS.shortestEdge;
+  const size = json.size;
+  if (typeof size === 'number') shortestEdge = positiveInt('size', size);
+  else if (isRecord(size)) {
+    if (size.shortest_edge !== undefined) shortestEdge = positiveInt('size.shortest_edge', size.shortest_edge);
+    else
+      throw bad(
+        'size',
+        '{ "shortest_edge": N } or a number',
+        size,
+        'clipscope implements CLIP\'s aspect-preserving resize (shorter side → shortest_edge); a fixed { "height", "width" } resize is not supported.',
+      );
+  } else if (size !== undefined && size !== null) throw bad('size', '{ "shortest_edge": N } or a number', size);
+
+  // crop_size: { height, width } | number
+  let cropHeight = CLIP_PREPROCESS.cropHeight;
+  let cropWidth = CLIP_PREPROCESS.cropWidth;
+  const crop = json.crop_size;
+  if (typeof crop === 'number') cropHeight = cropWidth = positiveInt('crop_size', crop);
+  else if (isRecord(crop)) {
+    cropHeight = positiveInt('crop_size.height', crop.height);
+    cropWidth = positiveInt('crop_size.width', crop.width);
+  } else if (crop !== undefined && crop !== null) throw bad('crop_size', '{ "height": N, "width": N } or a number', crop);
+
+  let resample = CLIP_PREPROCESS.resample;
+  if (json.resample !== undefined && json.resample !== null) {
+    const r = json.resample;
+    if (typeof r !== 'number' || !(r in SUPPORTED_RESAMPLE))
+      throw bad('resample', 'a PIL resample code clipscope supports (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic)', r);
+    resample = r;
+  }
+
+  const doRescale = bool('do_rescale', true);
+  let rescaleFactor = CLIP_PREPROCESS.rescaleFactor;
+  if (json.rescale_factor !== undefined && json.rescale_factor !== null) {
+    const f = json.rescale_factor;
+    if (typeof f !== 'number' || !Number.isFinite(f) || f <= 0) throw bad('rescale_factor', 'a positive number', f);
+    rescaleFactor = f;
+  }
+
+  const doCenterCrop = bool('do_center_crop', true);
+  if (!doCenterCrop)
+    throw bad('do_center_crop', 'true', false, 'The vision model needs a fixed-size input; clipscope always centre-crops.');
+
+  return {
+    shortestEdge,
+    cropHeight,
+    cropWidth,
+    mean: triple('image_mean', CLIP_PREPROCESS.mean, false),
+    std: triple('image_std', CLIP_PREPROCESS.std, true),
+    resample,
+    rescaleFactor: doRescale ? rescaleFactor : 1,
+    doResize: bool('do_resize', true),
+    doCenterCrop,
+    doNormalize: bool('do_normalize', true),
+    // Always honoured as true: the vision tower takes 3 channels, so greyscale/alpha inputs are
+    // converted in any case.
+    doConvertRgb: bool('do_convert_rgb', true),
+  };
+}
+
+/** Floats in one preprocessed image: 3 × cropHeight × cropWidth. */
+export const tensorSize = (cfg: PreprocessConfig): number => 3 * cfg.cropHeight * cfg.cropWidth;
+
+/**
+ * HWC uint8 RGB (cropHeight × cropWidth × 3) → CHW float32 written at out[offset ..], each value
+ * (x × rescaleFactor − mean[c]) / std[c] (without the mean/std step when doNormalize is false).
+ * Computed as x × scale[c] + shift[c] with the constants folded once; the difference to the literal
+ * formula is float rounding (≤ 1e-6 here), far below one 8-bit level (≈ 0.015).
+ */
+export function normalizeInto(rgb: Uint8Array, cfg: PreprocessConfig, out: Float32Array, offset: number): void {
+  const plane = cfg.cropHeight * cfg.cropWidth;
+  if (rgb.length !== plane * 3)
+    throw new RangeError(`normalizeInto: expected ${plane * 3} bytes (${cfg.cropHeight}×${cfg.cropWidth}×3), got ${rgb.length}`);
+  if (offset < 0 || offset + plane * 3 > out.length)
+    throw new RangeError(`normalizeInto: output has ${out.length} floats, cannot write ${plane * 3} at ${offset}`);
+  for (let c = 0; c < 3; c++) {
+    const scale = cfg.doNormalize ? cfg.rescaleFactor / cfg.std[c] : cfg.rescaleFactor;
+    const shift = cfg.doNormalize ? -cfg.mean[c] / cfg.std[c] : 0;
+    const base = offset + c * plane;
+    for (let i = 0, j = c; i < plane; i++, j += 3) out[base + i] = rgb[j] * scale + shift;
+  }
+}
+
+/**
+ * Decode and preprocess one image into a CHW float32 tensor. With `out`, writes into it at `offset`
+ * (for batches) and returns it; otherwise allocates one. width/height are the original image's, as
+ * displayed.
+ */
+export async function preprocessImage(
+  input: Buffer,
+  cfg: PreprocessConfig,
+  out?: Float32Array,
+  offset = 0,
+  opts: { pixelLimit?: number } = {},
+): Promise<{ tensor: Float32Array; width: number; height: number }> {
+  const { rgb, width, height } = await decodeForClip(input, cfg, opts);
+  const tensor = out ?? new Float32Array(tensorSize(cfg));
+  normalizeInto(rgb, cfg, tensor, out ? offset : 0);
+  return { tensor, width, height };
+}
