@@ -1,0 +1,138 @@
+// The `clipscope` command as a user runs it (a child process): exit codes, messages on stderr, and
+// the files and JSON the classify, embed and tokenize commands write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+
+const ROOT = join(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/clipscope.js');
+const MODEL = join(ROOT, 'models/synthetic-tiny');
+
+let tmp: string;
+let images: string;
+let dictionary: string;
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function clipscope(args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'clipscope-cli-'));
+  images = join(tmp, 'images');
+  await mkdir(join(images, 'nested'), { recursive: true });
+  for (const name of ['horse.png', 'coins.png']) await cp(join(ROOT, 'content/images', name), join(images, name));
+  await cp(join(ROOT, 'content/images/rocket.jpg'), join(images, 'nested/rocket.jpg'));
+  await writeFile(join(images, 'truncated.png'), (await readFile(join(ROOT, 'content/images/coins.png'))).subarray(0, 200));
+  dictionary = join(tmp, 'dictionary.yaml');
+  await writeFile(dictionary, '"Animals":\n  - "a horse"\n  - "a cat"\n"Things":\n  - "coins"\n  - "a rocket"\n');
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const base = () => ['classify', '--images', images, '--dictionary', dictionary, '--model', MODEL, '--threads', '1'];
+
+describe('clipscope classify', () => {
+  it('writes the CSV and JSON, lists the skipped image and exits 0', async () => {
+    const r = await clipscope([...base(), '--out', 'out.csv', '--json', 'out.json', '--top-k', '2', '--no-cache']);
+    expect(r.stderr).toContain('Skipped 1 image:\n  truncated.png: ');
+    expect(r.stderr).toMatch(/Classified 3 images in [\d.]+s: 3 embedded, 0 from the cache, 1 skipped\./);
+    expect(r.code).toBe(0);
+    const rows: Record<string, string>[] = parse(await readFile(join(tmp, 'out.csv'), 'utf8'), { columns: true });
+    expect(rows.map((row) => row.Image)).toEqual(['coins.png', 'horse.png', 'nested/rocket.jpg']);
+    expect(Object.keys(rows[0]).slice(0, 7)).toEqual(['Image', 'Classification_1', 'Classification_label_1', 'Classification_prob_1', 'Classification_2', 'Classification_label_2', 'Classification_prob_2']);
+    const json = JSON.parse(await readFile(join(tmp, 'out.json'), 'utf8'));
+    expect(json.skipped).toEqual([{ path: 'truncated.png', reason: expect.any(String) }]);
+    expect(json.stats).toMatchObject({ images: 3, embedded: 3, fromCache: 0, skipped: 1 });
+    // --no-cache: nothing was written to the default cache folder.
+    await expect(readFile(join(tmp, '.clipscope/embeddings.sqlite'))).rejects.toThrow();
+  });
+
+  it('exits 1 with --fail-on-skip when an image was skipped (results are still written)', async () => {
+    const r = await clipscope([...base(), '--out', 'strict.csv', '--fail-on-skip', '--cache', 'cache']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('clipscope: 1 image was skipped and --fail-on-skip is set');
+    expect(await readFile(join(tmp, 'strict.csv'), 'utf8')).toContain('nested/rocket.jpg');
+  });
+
+  it('names the missing model file and says how to get a model (exit 2)', async () => {
+    const model = join(tmp, 'broken-model');
+    await cp(MODEL, model, { recursive: true });
+    await unlink(join(model, 'onnx/vision_model.onnx'));
+    const r = await clipscope(['classify', '--images', images, '--dictionary', dictionary, '--model', model, '--no-cache']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`clipscope: Model folder ${model} is missing onnx/vision_model.onnx`);
+    expect(r.stderr).toContain('clipscope model fetch Xenova/clip-vit-base-patch32');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('names the file, the categories and the phrase of a bad dictionary (exit 2)', async () => {
+    const bad = join(tmp, 'duplicate.yaml');
+    await writeFile(bad, '"Animals":\n  - "a horse"\n"Things":\n  - "a horse"\n');
+    const r = await clipscope([...base().slice(0, 3), '--dictionary', bad, '--model', MODEL, '--no-cache']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('duplicate.yaml');
+    expect(r.stderr).toContain('a horse');
+    expect(r.stderr).toContain('Animals');
+    expect(r.stderr).toContain('Things');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects a bad flag value with the flag, what it expects and what it got (exit 2)', async () => {
+    const r = await clipscope([...base(), '--top-k', '0', '--no-cache']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('clipscope: Expected an integer ≥ 1 for option --top-k but received "0"');
+  });
+});
+
+describe('clipscope embed', () => {
+  it('writes L2-normalised embeddings with path and sha256, sorted by path', async () => {
+    const r = await clipscope(['embed', '--images', images, '--model', MODEL, '--out', 'embeddings.json', '--cache', 'cache', '--threads', '1']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(await readFile(join(tmp, 'embeddings.json'), 'utf8'));
+    expect(out.model.name).toBe('synthetic-tiny');
+    expect(out.dim).toBe(32);
+    expect(out.items.map((i: { path: string }) => i.path)).toEqual(['coins.png', 'horse.png', 'nested/rocket.jpg']);
+    for (const item of out.items) {
+      expect(item.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(item.embedding).toHaveLength(32);
+      expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 5);
+    }
+    expect(out.skipped.map((s: { path: string }) => s.path)).toEqual(['truncated.png']);
+    // The classify run before filled the same cache: nothing needed embedding again.
+    expect(out.stats).toMatchObject({ embedded: 0, fromCache: 3 });
+  });
+});
+
+describe('clipscope tokenize', () => {
+  it('prints ids with start and end tokens, the tokens, and whether a phrase was cut', async () => {
+    const long = Array.from({ length: 80 }, () => 'flag').join(' ');
+    const r = await clipscope(['tokenize', '--model', MODEL, 'A photo of a CAT.', long]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out[0]).toEqual({
+      text: 'A photo of a CAT.',
+      ids: [49406, 320, 1125, 539, 320, 2368, 269, 49407],
+      tokens: ['<|startoftext|>', 'a</w>', 'photo</w>', 'of</w>', 'a</w>', 'cat</w>', '.</w>', '<|endoftext|>'],
+      tokenCount: 8,
+      truncated: false,
+    });
+    expect(out[1]).toMatchObject({ truncated: true, tokenCount: 82 });
+    expect(out[1].ids).toHaveLength(77);
+    expect(out[1].ids.at(-1)).toBe(49407);
+  });
+});
