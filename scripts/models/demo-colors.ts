@@ -14,7 +14,7 @@
 //      the embedding (cosine of square-root histograms is the Bhattacharyya overlap of colours);
 //   4. four "tone" features of the whole image: dark and bright (mean lightness), monochrome
 //      (low saturation: mean chroma / mean value, exactly 0 for greyscale pictures) and colourful
-//      (hue diversity of the coloured pixels: Gini–Simpson index over six hue groups);
+//      (hue diversity of the coloured pixels: Gini–Simpson index over four hue groups);
 //   5. a final MatMul weighs the parts into D dimensions.
 // Text tower (input_ids int64 [batch,seq] → text_embeds [batch,D]): every colour word of CLIP's
 // real vocabulary ("red</w>", "colourful</w>", …) has one row: the embedding the image tower gives
@@ -50,7 +50,7 @@ interface Prototype {
 }
 
 /** The colour prototypes the image tower assigns pixels to (order = histogram order). */
-export const PROTOTYPES: readonly Prototype[] = [
+export const PROTOTYPES = [
   { name: 'black', rgb: [8, 8, 8] },
   { name: 'dark grey', rgb: [64, 64, 64] },
   { name: 'grey', rgb: [128, 128, 128] },
@@ -73,8 +73,10 @@ export const PROTOTYPES: readonly Prototype[] = [
   { name: 'purple', rgb: [125, 50, 155], group: 'purple' },
   { name: 'pink', rgb: [240, 145, 185], group: 'purple' },
   { name: 'magenta', rgb: [205, 40, 150], group: 'purple' },
-];
+] as const satisfies readonly Prototype[];
 export type ColourName = (typeof PROTOTYPES)[number]['name'];
+/** The same list, typed for code that reads the optional hue group. */
+const PROTOS: readonly Prototype[] = PROTOTYPES;
 
 /** Hand-set constants of the image tower (all in RGB 0..1 units). */
 export const TUNING = {
@@ -91,8 +93,7 @@ export const TUNING = {
   monochromeWidth: 0.02,
   /** Minimum saturation for the colourful feature to count. */
   colourfulGate: 0.1,
-  /** Weights of the parts of the embedding. */
-  /** Neutral (grey) prototypes weigh `histogramWeight`; coloured ones `chromaticWeight`, because a
+  /** Weights of the parts of the embedding. Neutral (grey) prototypes weigh `histogramWeight`; coloured ones `chromaticWeight`, because a
    * person names a picture by its colours even when much of it is grey (an orange suit on grey). */
   histogramWeight: 1,
   chromaticWeight: 1.6,
@@ -138,9 +139,9 @@ function prototypeScores(): { w: number[][]; b: number[] } {
   return { w, b };
 }
 
-/** Chroma weight of each prototype per hue group [K][6] (neutrals: all zero). */
+/** Chroma weight of each prototype per hue group [K][groups] (neutrals: all zero). */
 function hueGroupMatrix(): number[][] {
-  return PROTOTYPES.map((p) => {
+  return PROTOS.map((p) => {
     const [r, g, b] = p.rgb.map((v) => v / 255);
     const chroma = Math.max(r, g, b) - Math.min(r, g, b);
     return HUE_GROUPS.map((grp) => (p.group === grp ? chroma : 0));
@@ -157,7 +158,7 @@ const MAX_DIVERSITY = 1 - 1 / HUE_GROUPS.length;
 function projection(): Float32Array {
   const rows = K + TONES.length;
   const m = new Float32Array(rows * EMBED_DIM);
-  PROTOTYPES.forEach((p, k) => {
+  PROTOS.forEach((p, k) => {
     m[k * EMBED_DIM + k] = p.group ? TUNING.chromaticWeight : TUNING.histogramWeight;
   });
   TONES.forEach((tone, i) => {
@@ -202,7 +203,7 @@ function finishEmbedding(s: ImageStats): Float32Array {
 export function embedPixels(pixels: ReadonlyArray<{ rgb: Rgb; weight: number }>): Float32Array {
   const { w, b } = prototypeScores();
   const histogram = new Array<number>(K).fill(0);
-  const meanRgb = [0, 0, 0];
+  const meanRgb: [number, number, number] = [0, 0, 0];
   let meanChroma = 0;
   let meanValue = 0;
   let total = 0;
@@ -220,7 +221,7 @@ export function embedPixels(pixels: ReadonlyArray<{ rgb: Rgb; weight: number }>)
   }
   return finishEmbedding({
     histogram: histogram.map((h) => h / total),
-    meanRgb: meanRgb.map((v) => v / total) as unknown as Rgb,
+    meanRgb: [meanRgb[0] / total, meanRgb[1] / total, meanRgb[2] / total],
     meanChroma: meanChroma / total,
     meanValue: meanValue / total,
   });
@@ -237,7 +238,12 @@ function colourOf(c: ColourName | Rgb): Rgb {
 }
 
 export function embedPalette(palette: Palette): Float32Array {
-  return embedPixels(palette.map(([c, weight]) => ({ rgb: colourOf(c).map((v) => v / 255) as unknown as Rgb, weight })));
+  return embedPixels(
+    palette.map(([c, weight]) => {
+      const [r, g, b] = colourOf(c);
+      return { rgb: [r / 255, g / 255, b / 255] as const, weight };
+    }),
+  );
 }
 
 const RAINBOW: Palette = [['red', 1], ['orange', 1], ['yellow', 1], ['green', 1], ['blue', 1], ['purple', 1], ['pink', 1]];
