@@ -276,6 +276,27 @@ describe('broken stores', () => {
     store.close();
   });
 
+  it('a store damaged while in use: reads give nothing, writes are skipped, no exception', () => {
+    const before = open();
+    fill(before, 2000, 512); // 4 MB, more than SQLite's page cache holds
+    before.close();
+    const store = open();
+    expect(logs).toEqual([]);
+    const fd = fs.openSync(dbFile(), 'r+');
+    const size = fs.fstatSync(fd).size;
+    for (let offset = 16_384 * 5; offset < size; offset += 16_384) fs.writeSync(fd, Buffer.alloc(16_384, 0xee), 0, 16_384, offset);
+    fs.closeSync(fd);
+    const got = store.getImageEmbeddings('m', Array.from({ length: 2000 }, (_, i) => `img-${i}`));
+    expect(got.size).toBe(0);
+    expect(logs.join('\n')).toMatch(/failed while reading image embeddings.*continuing without the cache/);
+    expect(() => store.putImageEmbeddings('m', [{ sha256: 'x', embedding: embedding(1, 512) }])).not.toThrow();
+    store.close();
+    // The next open moves it aside.
+    logs = [];
+    open().close();
+    expect(asideFiles()).toHaveLength(1);
+  });
+
   it('an unusable cache directory means no cache, not a crash', () => {
     const file = path.join(dir, 'a-file');
     fs.writeFileSync(file, 'x');
