@@ -1,7 +1,79 @@
-// Placeholder (issue 6 replaces it): reads judgement files (clipscope.judgements/v1) from a folder.
-export interface JudgementFile { schema: 'clipscope.judgements/v1'; coder: string; [key: string]: unknown }
-export interface JudgementProblem { file: string; reason: string }
+// Reads the judgement files (clipscope.judgements/v1, exported by the validation widget) that a user
+// dropped into the validation folder, for the next build's Validation page and `validated` column.
+//
+// Each file is checked on its own and defensively (size before reading, then the shared parser in
+// src/lib/judgements.ts: safe JSON, schema, fresh objects). A bad file never stops the build: it
+// becomes a problem naming the file and the reason, and the others are still read.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MAX_JUDGEMENT_FILE_BYTES, parseJudgementText, sizeProblem, type JudgementFile as JudgementFileV1 } from '../../src/lib/judgements.ts';
 
-export async function readJudgementFiles(_dir: string): Promise<{ files: JudgementFile[]; problems: JudgementProblem[] }> {
-  return { files: [], problems: [] };
+/** A valid judgement file and the name it was read from (relative to the folder). */
+export interface JudgementFile extends JudgementFileV1 {
+  source: string;
+}
+
+export interface JudgementProblem {
+  /** File name relative to the folder. */
+  file: string;
+  reason: string;
+}
+
+export interface ReadJudgementOptions {
+  maxBytes?: number;
+}
+
+/** Folder entries read as judgement files: `*.json`, not hidden. Others (a README) are left alone. */
+function isCandidate(name: string): boolean {
+  return !name.startsWith('.') && name.toLowerCase().endsWith('.json');
+}
+
+async function readOne(dir: string, name: string, maxBytes: number): Promise<JudgementFile | JudgementProblem> {
+  const path = join(dir, name);
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { file: name, reason: 'it is not a regular file' };
+    const tooBig = sizeProblem(info.size, maxBytes);
+    if (tooBig) return { file: name, reason: tooBig };
+    const bytes = await readFile(path);
+    // Re-check: the file may have grown between stat and read.
+    const grown = sizeProblem(bytes.length, maxBytes);
+    if (grown) return { file: name, reason: grown };
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return { file: name, reason: 'it is not UTF-8 text (a judgement file is JSON exported by the Validate page)' };
+    }
+    const parsed = parseJudgementText(text.replace(/^\uFEFF/, ''), { maxBytes });
+    if (!parsed.ok) return { file: name, reason: parsed.reason };
+    return { ...parsed.file, source: name };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { file: name, reason: code === 'EACCES' ? 'it cannot be read (permission denied)' : `it cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})` };
+  }
+}
+
+/**
+ * Every judgement file in `dir` (not recursive), in file-name order. Never throws: an unreadable
+ * folder or file is reported in `problems`.
+ */
+export async function readJudgementFiles(dir: string, opts: ReadJudgementOptions = {}): Promise<{ files: JudgementFile[]; problems: JudgementProblem[] }> {
+  const maxBytes = opts.maxBytes ?? MAX_JUDGEMENT_FILE_BYTES;
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter(isCandidate).sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { files: [], problems: [] };
+    return { files: [], problems: [{ file: '.', reason: `the judgement folder cannot be read (${code ?? String(error)})` }] };
+  }
+  const files: JudgementFile[] = [];
+  const problems: JudgementProblem[] = [];
+  for (const name of names) {
+    const one = await readOne(dir, name, maxBytes);
+    if ('reason' in one) problems.push(one);
+    else files.push(one);
+  }
+  return { files, problems };
 }

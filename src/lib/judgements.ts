@@ -1,0 +1,209 @@
+// The judgement file format `clipscope.judgements/v1`: what a coder's Right/Wrong clicks are saved
+// as, exported by the validation widget (browser) and read back by the build (Node). One zod schema,
+// one parser and one serialiser shared by both sides, so a file the widget writes is exactly a file
+// the build accepts. Browser-safe: no Node imports.
+//
+// Files come from anywhere (a colleague's e-mail, a shared drive), so parsing is defensive:
+// - a size limit before anything is decoded;
+// - JSON.parse with a reviver that refuses `__proto__`, `constructor` and `prototype` keys (no
+//   legitimate place for them exists in the format), so nothing downstream can be tricked into
+//   touching Object.prototype by a merge or lookup;
+// - the zod schema copies the known fields into fresh objects and drops everything else;
+// - every string is length-limited; the page renders strings as text, never as markup.
+import { z } from 'zod';
+
+export const JUDGEMENTS_SCHEMA = 'clipscope.judgements/v1';
+
+/** Largest judgement file accepted (bytes): a few thousand judgements take well under 1 MB. */
+export const MAX_JUDGEMENT_FILE_BYTES = 5 * 1024 * 1024;
+
+/** Most judgements one file may hold. */
+export const MAX_JUDGEMENT_ITEMS = 200_000;
+
+/** What the coder answered. "skip" is "unsure": recorded, but counted in no statistic. */
+export const VERDICTS = ['right', 'wrong', 'skip'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** The correction meaning "the image belongs to none of the categories". */
+export const NONE_OF_THESE = 'none';
+
+/** Keys a hostile file could use to reach an object's prototype. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex sha256 (64 characters)');
+const hex = z.string().regex(/^[0-9a-f]{8,128}$/, 'expected a lower-case hex checksum');
+const text = (max: number) => z.string().max(max, `expected at most ${max} characters`);
+const isoTime = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time, e.g. 2025-03-01T14:05:00.000Z' });
+
+export const judgementRunSchema = z.object({
+  /** Model folder name, for people reading the file. */
+  model: text(200),
+  /** The model's checksum: with the dictionary hash, identifies the run (see runId). */
+  modelChecksum: hex,
+  /** sha256 of the dictionary's canonical JSON. */
+  dictionaryHash: hex,
+});
+
+export const judgementItemSchema = z
+  .object({
+    sha256,
+    /** Path relative to the image root when judged (for people; images are matched by sha256). */
+    path: text(4096),
+    /** The category the model predicted when the coder judged it. */
+    predicted: text(500),
+    /** The winning phrase. */
+    label: text(4000),
+    /** Probability of the prediction, percent. */
+    probability: z.number().min(0).max(100),
+    verdict: z.enum(VERDICTS, { message: 'expected "right", "wrong" or "skip"' }),
+    /** After "wrong": the category the image belongs to, or "none" (none of these). */
+    correction: text(500).min(1).optional(),
+    judgedAt: isoTime,
+  })
+  .refine((item) => item.correction === undefined || item.verdict === 'wrong', {
+    message: 'a correction is only allowed with verdict "wrong"',
+    path: ['correction'],
+  });
+
+export const judgementFileSchema = z
+  .object({
+    schema: z.literal(JUDGEMENTS_SCHEMA),
+    run: judgementRunSchema,
+    coder: z
+      .string()
+      .trim()
+      .min(1, 'expected a coder name')
+      .max(100, 'expected a coder name of at most 100 characters'),
+    exportedAt: isoTime,
+    items: z.array(judgementItemSchema).max(MAX_JUDGEMENT_ITEMS, `expected at most ${MAX_JUDGEMENT_ITEMS} judgements`),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.items.forEach((item, i) => {
+      if (seen.has(item.sha256)) ctx.addIssue({ code: 'custom', message: `image ${item.sha256.slice(0, 12)}… is judged twice`, path: ['items', i, 'sha256'] });
+      seen.add(item.sha256);
+    });
+  });
+
+export type JudgementRun = z.infer<typeof judgementRunSchema>;
+export type JudgementItem = z.infer<typeof judgementItemSchema>;
+export type JudgementFile = z.infer<typeof judgementFileSchema>;
+
+export type ParseResult = { ok: true; file: JudgementFile } | { ok: false; reason: string };
+
+/** A run's id in storage keys and messages: short dictionary hash + short model checksum. */
+export function runId(run: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'>): string {
+  return `${run.dictionaryHash.slice(0, 12)}-${run.modelChecksum.slice(0, 12)}`;
+}
+
+/** Whether two run descriptions are the same run (same model weights and same dictionary). */
+export function sameRun(a: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'>, b: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'>): boolean {
+  return a.modelChecksum === b.modelChecksum && a.dictionaryHash === b.dictionaryHash;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** The size check, done before reading a file's contents (File.size in the browser, stat in Node). */
+export function sizeProblem(bytes: number, limit = MAX_JUDGEMENT_FILE_BYTES): string | null {
+  return bytes > limit ? `The file is ${formatBytes(bytes)}; judgement files are at most ${formatBytes(limit)}.` : null;
+}
+
+class ForbiddenKeyError extends Error {}
+
+/** JSON.parse that refuses keys able to reach a prototype (wherever they are nested). */
+function parseJsonSafely(textValue: string): unknown {
+  return JSON.parse(textValue, function reviver(key, value) {
+    if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKeyError(`it contains the key "${key}", which judgement files never use`);
+    return value;
+  });
+}
+
+/** "items[3].verdict" from a zod issue path. */
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), '');
+}
+
+function schemaProblem(error: z.ZodError): string {
+  const issues = error.issues;
+  const first = issues[0];
+  const where = pathOf(first.path);
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  return `${where ? `${where}: ` : ''}${first.message}${more}.`;
+}
+
+/**
+ * Parse and validate a judgement file's text. Never throws: a problem comes back as a sentence for
+ * the person who chose the file (foreign schema, malformed JSON, oversized, wrong types, …).
+ */
+export function parseJudgementText(textValue: string, opts: { maxBytes?: number } = {}): ParseResult {
+  const limit = opts.maxBytes ?? MAX_JUDGEMENT_FILE_BYTES;
+  // Cheap bound first (a UTF-8 byte is at most one UTF-16 unit), exact count only near the limit.
+  if (textValue.length > limit) return { ok: false, reason: sizeProblem(textValue.length, limit)! };
+  if (textValue.length * 3 > limit) {
+    const tooBig = sizeProblem(new TextEncoder().encode(textValue).length, limit);
+    if (tooBig) return { ok: false, reason: tooBig };
+  }
+  let data: unknown;
+  try {
+    data = parseJsonSafely(textValue);
+  } catch (error) {
+    if (error instanceof ForbiddenKeyError) return { ok: false, reason: `The file was refused: ${error.message}.` };
+    return { ok: false, reason: `The file is not valid JSON (${error instanceof Error ? error.message : String(error)}).` };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, reason: `This is not a clipscope judgement file: expected a JSON object with "schema": "${JUDGEMENTS_SCHEMA}".` };
+  }
+  const schema = (data as { schema?: unknown }).schema;
+  if (schema !== JUDGEMENTS_SCHEMA) {
+    const found = typeof schema === 'string' ? `its schema is "${schema.slice(0, 80)}"` : 'it has no "schema" field';
+    return { ok: false, reason: `This is not a clipscope judgement file: ${found}, expected "${JUDGEMENTS_SCHEMA}".` };
+  }
+  const parsed = judgementFileSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, reason: `The judgement file is invalid: ${schemaProblem(parsed.error)}` };
+  return { ok: true, file: parsed.data };
+}
+
+/** The file's text: fixed key order, items sorted by judgement time then sha256, 2-space indent. */
+export function serialiseJudgements(file: JudgementFile): string {
+  const items = file.items
+    .slice()
+    .sort((a, b) => (a.judgedAt < b.judgedAt ? -1 : a.judgedAt > b.judgedAt ? 1 : a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0))
+    .map((i) => ({
+      sha256: i.sha256,
+      path: i.path,
+      predicted: i.predicted,
+      label: i.label,
+      probability: i.probability,
+      verdict: i.verdict,
+      ...(i.correction !== undefined ? { correction: i.correction } : {}),
+      judgedAt: i.judgedAt,
+    }));
+  const out = {
+    schema: JUDGEMENTS_SCHEMA,
+    run: { model: file.run.model, modelChecksum: file.run.modelChecksum, dictionaryHash: file.run.dictionaryHash },
+    coder: file.coder,
+    exportedAt: file.exportedAt,
+    items,
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+/** A coder name as a file-name part: letters, digits, "-" and "_" only. */
+export function fileSafe(name: string): string {
+  const safe = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return safe || 'coder';
+}
+
+/** `judgements-<coder>-<YYYY-MM-DD>.json` (the date in UTC). */
+export function judgementFileName(coder: string, date: Date): string {
+  return `judgements-${fileSafe(coder)}-${date.toISOString().slice(0, 10)}.json`;
+}

@@ -1,0 +1,193 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  JUDGEMENTS_SCHEMA,
+  fileSafe,
+  judgementFileName,
+  parseJudgementText,
+  runId,
+  sameRun,
+  serialiseJudgements,
+  type JudgementFile,
+} from '../../src/lib/judgements.ts';
+import { readJudgementFiles } from '../../integrations/engine/judgements.ts';
+
+const sha = (c: string) => c.repeat(64);
+
+function goodFile(): JudgementFile {
+  return {
+    schema: JUDGEMENTS_SCHEMA,
+    run: { model: 'demo-colors', modelChecksum: 'a'.repeat(64), dictionaryHash: 'b'.repeat(64) },
+    coder: 'Ada',
+    exportedAt: '2025-03-01T14:05:00.000Z',
+    items: [
+      { sha256: sha('1'), path: 'x/one.jpg', predicted: 'Green', label: 'a green picture', probability: 71.25, verdict: 'right', judgedAt: '2025-03-01T14:00:00.000Z' },
+      { sha256: sha('2'), path: 'two.png', predicted: 'Green', label: 'a green picture', probability: 40, verdict: 'wrong', correction: 'Blue and cold', judgedAt: '2025-03-01T14:01:00.000Z' },
+      { sha256: sha('3'), path: 'three.png', predicted: 'Monochrome', label: 'a grey picture', probability: 55, verdict: 'wrong', correction: 'none', judgedAt: '2025-03-01T14:02:00.000Z' },
+      { sha256: sha('4'), path: 'four.png', predicted: 'Monochrome', label: 'a grey picture', probability: 33.3, verdict: 'skip', judgedAt: '2025-03-01T14:03:00+01:00' },
+    ],
+  };
+}
+
+const text = (value: unknown) => JSON.stringify(value);
+
+function reasonOf(input: string, opts?: { maxBytes?: number }): string {
+  const r = parseJudgementText(input, opts);
+  if (r.ok) throw new Error('expected the file to be refused');
+  return r.reason;
+}
+
+describe('parseJudgementText', () => {
+  it('accepts a good file and round-trips it through serialiseJudgements', () => {
+    const r = parseJudgementText(serialiseJudgements(goodFile()));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.file.items).toHaveLength(4);
+    expect(r.file.items[1].correction).toBe('Blue and cold');
+    expect(parseJudgementText(serialiseJudgements(r.file))).toEqual(r);
+  });
+
+  it('drops unknown keys into fresh objects (forward-compatible, nothing extra kept)', () => {
+    const f = { ...goodFile(), extra: 'x', items: [{ ...goodFile().items[0], note: 'hello' }] };
+    const r = parseJudgementText(text(f));
+    expect(r.ok && 'extra' in r.file).toBe(false);
+    expect(r.ok && 'note' in r.file.items[0]).toBe(false);
+  });
+
+  it('refuses a foreign schema, naming it', () => {
+    expect(reasonOf(text({ ...goodFile(), schema: 'clipscope.results/v1' }))).toMatch(/not a clipscope judgement file: its schema is "clipscope.results\/v1"/);
+    expect(reasonOf(text({ coder: 'x' }))).toMatch(/has no "schema" field/);
+    expect(reasonOf('[1,2]')).toMatch(/expected a JSON object/);
+    expect(reasonOf('null')).toMatch(/expected a JSON object/);
+  });
+
+  it('refuses malformed JSON', () => {
+    expect(reasonOf('{"schema": "clipscope.judgements/v1", ')).toMatch(/^The file is not valid JSON/);
+    expect(reasonOf('')).toMatch(/^The file is not valid JSON/);
+  });
+
+  it('refuses an oversized file before parsing it', () => {
+    const big = serialiseJudgements(goodFile());
+    expect(reasonOf(big, { maxBytes: 100 })).toMatch(/judgement files are at most 100 bytes/);
+    // Multi-byte characters count as bytes, not UTF-16 units: 40 × "é" is 80 bytes.
+    expect(reasonOf(`"${'é'.repeat(40)}"`, { maxBytes: 60 })).toMatch(/is 82 bytes/);
+    // The default limit is 5 MB.
+    expect(reasonOf(`"${'x'.repeat(5 * 1024 * 1024 + 1)}"`)).toMatch(/is 5\.0 MB; judgement files are at most 5\.0 MB/);
+  });
+
+  it('refuses __proto__, constructor and prototype keys anywhere, and Object.prototype stays clean', () => {
+    const good = serialiseJudgements(goodFile());
+    const top = good.replace('"coder": "Ada"', '"coder": "Ada", "__proto__": { "polluted": true }');
+    expect(reasonOf(top)).toMatch(/contains the key "__proto__"/);
+    const nested = good.replace('"verdict": "right"', '"verdict": "right", "constructor": { "prototype": { "polluted": true } }');
+    expect(reasonOf(nested)).toMatch(/contains the key "(constructor|prototype)"/);
+    const run = good.replace('"model": "demo-colors"', '"model": "demo-colors", "prototype": 1');
+    expect(reasonOf(run)).toMatch(/contains the key "prototype"/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses wrong types with the path of the first problem', () => {
+    const f = goodFile() as unknown as { items: Record<string, unknown>[]; coder: unknown; run: Record<string, unknown> };
+    f.items[2].verdict = 'maybe';
+    expect(reasonOf(text(f))).toMatch(/items\[2\]\.verdict: expected "right", "wrong" or "skip"/);
+
+    const g = goodFile() as unknown as { items: Record<string, unknown>[] };
+    g.items[0].probability = '71';
+    expect(reasonOf(text(g))).toMatch(/items\[0\]\.probability/);
+
+    const h = goodFile() as unknown as { items: Record<string, unknown>[] };
+    h.items[0].sha256 = 'ABC';
+    expect(reasonOf(text(h))).toMatch(/items\[0\]\.sha256: expected a lower-case hex sha256/);
+
+    const i = goodFile() as unknown as { coder: unknown };
+    i.coder = '   ';
+    expect(reasonOf(text(i))).toMatch(/coder: expected a coder name/);
+
+    const j = goodFile() as unknown as { items: unknown };
+    j.items = { 0: 'x' };
+    expect(reasonOf(text(j))).toMatch(/^The judgement file is invalid: items:/);
+
+    const k = goodFile() as unknown as { items: Record<string, unknown>[] };
+    k.items[0].judgedAt = 'yesterday';
+    expect(reasonOf(text(k))).toMatch(/items\[0\]\.judgedAt: expected an ISO 8601 date-time/);
+
+    const l = goodFile() as unknown as { run: Record<string, unknown> };
+    delete l.run.dictionaryHash;
+    expect(reasonOf(text(l))).toMatch(/run\.dictionaryHash/);
+  });
+
+  it('refuses a correction without "wrong", and an image judged twice', () => {
+    const f = goodFile();
+    f.items[0].correction = 'Green';
+    expect(reasonOf(text(f))).toMatch(/items\[0\]\.correction: a correction is only allowed with verdict "wrong"/);
+    const g = goodFile();
+    g.items[3].sha256 = g.items[0].sha256;
+    expect(reasonOf(text(g))).toMatch(/items\[3\]\.sha256: image 111111111111… is judged twice/);
+  });
+});
+
+describe('serialise, names and run ids', () => {
+  it('writes keys in a fixed order and items by time', () => {
+    const f = goodFile();
+    f.items.reverse();
+    const out = serialiseJudgements(f);
+    expect(Object.keys(JSON.parse(out))).toEqual(['schema', 'run', 'coder', 'exportedAt', 'items']);
+    expect(JSON.parse(out).items.map((i: { path: string }) => i.path)).toEqual(['x/one.jpg', 'two.png', 'three.png', 'four.png']);
+    expect(Object.keys(JSON.parse(out).items[1])).toEqual(['sha256', 'path', 'predicted', 'label', 'probability', 'verdict', 'correction', 'judgedAt']);
+  });
+
+  it('names the export file judgements-<coder>-<date>.json with a file-safe coder', () => {
+    expect(judgementFileName('Ada', new Date('2025-03-01T23:59:00Z'))).toBe('judgements-Ada-2025-03-01.json');
+    expect(judgementFileName('José M. / ../x', new Date('2025-03-01T00:00:00Z'))).toBe('judgements-Jose-M-x-2025-03-01.json');
+    expect(fileSafe('<>')).toBe('coder');
+  });
+
+  it('identifies a run by dictionary hash and model checksum', () => {
+    const r = goodFile().run;
+    expect(runId(r)).toBe(`${'b'.repeat(12)}-${'a'.repeat(12)}`);
+    expect(sameRun(r, { ...r, model: 'renamed' })).toBe(true);
+    expect(sameRun(r, { ...r, dictionaryHash: 'c'.repeat(64) })).toBe(false);
+  });
+});
+
+describe('readJudgementFiles', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'clipscope-judgements-'));
+    await writeFile(join(dir, 'a-good.json'), serialiseJudgements(goodFile()));
+    await writeFile(join(dir, 'b-bom.json'), `\uFEFF${serialiseJudgements({ ...goodFile(), coder: 'Bo' })}`);
+    await writeFile(join(dir, 'c-malformed.json'), '{"schema": ');
+    await writeFile(join(dir, 'd-foreign.json'), text({ schema: 'other/v1' }));
+    await writeFile(join(dir, 'e-proto.json'), serialiseJudgements(goodFile()).replace('"coder"', '"__proto__": {"x": 1}, "coder"'));
+    await writeFile(join(dir, 'f-big.json'), ' '.repeat(2000) + serialiseJudgements(goodFile()));
+    await writeFile(join(dir, 'g-binary.json'), Buffer.from([0xff, 0xfe, 0x00, 0x7b]));
+    await mkdir(join(dir, 'h-folder.json'));
+    await writeFile(join(dir, 'README.md'), 'not a judgement file');
+    await writeFile(join(dir, '.hidden.json'), 'ignored');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads the good files and reports every bad one by name, without throwing', async () => {
+    const { files, problems } = await readJudgementFiles(dir, { maxBytes: 2500 });
+    expect(files.map((f) => [f.source, f.coder])).toEqual([
+      ['a-good.json', 'Ada'],
+      ['b-bom.json', 'Bo'],
+    ]);
+    expect(problems.map((p) => p.file)).toEqual(['c-malformed.json', 'd-foreign.json', 'e-proto.json', 'f-big.json', 'g-binary.json', 'h-folder.json']);
+    const reason = Object.fromEntries(problems.map((p) => [p.file, p.reason]));
+    expect(reason['c-malformed.json']).toMatch(/not valid JSON/);
+    expect(reason['d-foreign.json']).toMatch(/its schema is "other\/v1"/);
+    expect(reason['e-proto.json']).toMatch(/"__proto__"/);
+    expect(reason['f-big.json']).toMatch(/at most 2\.4 KB/);
+    expect(reason['g-binary.json']).toMatch(/not UTF-8/);
+    expect(reason['h-folder.json']).toMatch(/not a regular file/);
+  });
+
+  it('returns nothing for a missing folder', async () => {
+    expect(await readJudgementFiles(join(dir, 'missing'))).toEqual({ files: [], problems: [] });
+  });
+});
