@@ -1,0 +1,199 @@
+// The validation report on a hand-made example whose every number was computed by hand (below).
+//
+// Run: categories A, B, C. Images (sha256 = one hex digit repeated), predicted category, probability:
+//   1 A 90 · 2 A 80 · 3 A 70 · 4 B 95 · 5 B 60 · 6 C 50 · 7 C 85 · 8 A 40 · a C 30
+// Judgements (R right, W wrong, →X correction, S skip):
+//   Ada (file 1):  1 R, 2 R, 3 W→B, 4 W→C, 5 R, 6 S, 7 R (judged when 7 was predicted A: changed),
+//                  9 R (image 9 is not in this run)
+//   Ada (file 2, later session): 5 W→A (later than file 1: replaces it), 1 W (earlier: ignored)
+//   Bo:            1 R, 2 W→none, 3 W→B, 4 W, 5 R, 6 W→A, 8 W
+//   Cy:            1 R, 2 R, 3 R, 4 W→C, 5 R, 6 R, a W→none
+//
+// Per image (current predictions): 1 RRR → right · 2 RWR → right · 3 WWR → wrong (→B, B) ·
+//   4 WWW → wrong (→C, C) · 5 WRR → right · 6 -WR → tie · 8 W → wrong (no correction: not given) ·
+//   a W → wrong (none of these).
+// Accuracy: right 1, 2, 5 of 7 images with a majority = 3/7 = 0.428571; Wilson 95 % [0.1582, 0.7495]
+//   (p = 3/7, z² / n = 0.548786, centre 0.453881, half-width 0.295661).
+// Precision: A 2/4 = 0.5 [0.1500, 0.8500]; B 1/2 [0.0945, 0.9055]; C 0/1 [0, 0.7935] (6 is a tie).
+// Confusion (rows predicted; columns A B C none not-given): A [2 1 0 0 1]; B [0 1 1 0 0]; C [0 0 0 1 0].
+// Most confident wrong: 4 (95 %, →C, 3 of 3), 3 (70 %, →B, 2 of 3), 8 (40 %), a (30 %).
+// Krippendorff's alpha (verdicts; pairable units 1–6, n = 17 values): coincidences o_RR = 5, o_WW = 4,
+//   o_RW = o_WR = 4; n_R = 9, n_W = 8; α = 1 − (n − 1)·8 / (2·9·8) = 1 − 128/144 = 1/9 = 0.1111.
+// Cohen's kappa: Ada–Bo on 1–5: p_o = 3/5, p_e = .4·.4 + .6·.6 = .52 → κ = .08/.48 = 1/6;
+//   Ada–Cy on 1–5: p_o = 3/5, p_e = .4·.8 + .6·.2 = .44 → κ = .16/.56 = 2/7;
+//   Bo–Cy on 1–6: p_o = 3/6, p_e = (2/6)(5/6) + (4/6)(1/6) = 14/36 → κ = (1/2 − 14/36)/(22/36) = 2/11.
+// Model vs majority category (images 1 2 3 4 5 a; 8 has none): p_o = 3/6,
+//   p_e = (3/6)(2/6) + (2/6)(2/6) + (1/6)(1/6) = 11/36 → κ = (18 − 11)/(36 − 11) = 7/25 = 0.28.
+import { describe, expect, it } from 'vitest';
+import { NONE_LABEL, NOT_GIVEN, validatedColumns, validationReport } from '../../src/lib/validation-report.ts';
+import { JUDGEMENTS_SCHEMA, type JudgementFile, type JudgementItem } from '../../src/lib/judgements.ts';
+import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
+
+const sha = (c: string) => c.repeat(64);
+const TOL = 1e-4;
+
+function image(id: string, category: string, probability: number): ImageResult {
+  return { path: `img-${id}.jpg`, sha256: sha(id), size: 1, category, label: `a ${category} phrase`, probability, margin: 10, top: [], categories: {} };
+}
+
+const result: RunResult = {
+  schema: 'clipscope.results/v1',
+  run: {
+    clipscopeVersion: '0.1.0',
+    model: { name: 'm', checksum: 'f'.repeat(64), projectionDim: 2, logitScale: 100, variant: 'fp32' },
+    dictionary: { source: 'd.yaml', hash: 'd'.repeat(64), categories: 3, phrases: 3 },
+    scoring: 'seed',
+    topK: 1,
+    column: 'Classification',
+    thresholds: { minProbability: null, minMargin: null },
+    startedAt: '2025-01-01T00:00:00.000Z',
+  },
+  dictionary: { source: 'd.yaml', hash: 'd'.repeat(64), categories: ['A', 'B', 'C'].map((name) => ({ name, slug: name.toLowerCase(), phrases: [{ text: `a ${name} phrase` }] })) },
+  images: [image('1', 'A', 90), image('2', 'A', 80), image('3', 'A', 70), image('4', 'B', 95), image('5', 'B', 60), image('6', 'C', 50), image('7', 'C', 85), image('8', 'A', 40), image('a', 'C', 30)],
+  skipped: [],
+  stats: { images: 9, embedded: 9, fromCache: 0, skipped: 0, seconds: 1 },
+};
+
+const predictedAt: Record<string, string> = { '1': 'A', '2': 'A', '3': 'A', '4': 'B', '5': 'B', '6': 'C', '7': 'A', '8': 'A', a: 'C', '9': 'B' };
+
+/** "3W→B" style judgement. */
+function j(spec: string, minute: number): JudgementItem {
+  const m = /^(\w)([RWS])(?:→(.+))?$/.exec(spec)!;
+  const verdict = ({ R: 'right', W: 'wrong', S: 'skip' } as const)[m[2] as 'R' | 'W' | 'S'];
+  return {
+    sha256: sha(m[1]),
+    path: `img-${m[1]}.jpg`,
+    predicted: predictedAt[m[1]],
+    label: 'x',
+    probability: 50,
+    verdict,
+    ...(m[3] ? { correction: m[3] } : {}),
+    judgedAt: `2025-03-01T10:${String(minute).padStart(2, '0')}:00.000Z`,
+  };
+}
+
+function file(coder: string, source: string, specs: string[], minute: number): JudgementFile & { source: string } {
+  return {
+    schema: JUDGEMENTS_SCHEMA,
+    run: { model: 'm', modelChecksum: 'f'.repeat(64), dictionaryHash: 'd'.repeat(64) },
+    coder,
+    exportedAt: '2025-03-01T12:00:00.000Z',
+    items: specs.map((s) => j(s, minute)),
+    source,
+  };
+}
+
+const files = [
+  file('Ada', 'ada-1.json', ['1R', '2R', '3W→B', '4W→C', '5R', '6S', '7R', '9R'], 20),
+  file('Ada', 'ada-2.json', ['5W→A'], 30),
+  file('Ada', 'ada-2b.json', ['1W'], 10),
+  file('Bo', 'bo.json', ['1R', '2W→none', '3W→B', '4W', '5R', '6W→A', '8W'], 20),
+  file('Cy', 'cy.json', ['1R', '2R', '3R', '4W→C', '5R', '6R', 'aW→none'], 20),
+];
+
+describe('validationReport on the hand-made example', () => {
+  const r = validationReport(result, files);
+
+  it('sorts judgements into current, changed since, not in this run and superseded', () => {
+    expect(r.files).toBe(5);
+    expect(r.judgements).toEqual({ total: 22, current: 20, changed: 1, notInRun: 1, superseded: 2 });
+    expect(r.changed).toEqual([{ sha256: sha('7'), path: 'img-7.jpg', coder: 'Ada', was: 'A', now: 'C', verdict: 'right' }]);
+    expect(r.changedTally).toEqual({ right: 1, wrong: 0, skip: 0, images: 1 });
+    expect(r.images).toBe(8);
+    expect(r.ties).toBe(1);
+    expect(r.skips).toBe(1);
+  });
+
+  it('computes accuracy with its Wilson interval', () => {
+    expect(r.accuracy.successes).toBe(3);
+    expect(r.accuracy.n).toBe(7);
+    expect(r.accuracy.estimate).toBeCloseTo(3 / 7, 10);
+    expect(r.accuracy.low).toBeCloseTo(0.1582, 4);
+    expect(r.accuracy.high).toBeCloseTo(0.7495, 4);
+  });
+
+  it('computes per-category precision with intervals and n', () => {
+    const p = Object.fromEntries(r.precision.map((x) => [x.category, x]));
+    expect(r.precision.map((x) => x.category)).toEqual(['A', 'B', 'C']);
+    expect([p.A.successes, p.A.n, p.B.successes, p.B.n, p.C.successes, p.C.n]).toEqual([2, 4, 1, 2, 0, 1]);
+    expect(p.A.low).toBeCloseTo(0.15, 4);
+    expect(p.A.high).toBeCloseTo(0.85, 4);
+    expect(p.B.low).toBeCloseTo(0.0945, 4);
+    expect(p.B.high).toBeCloseTo(0.9055, 4);
+    expect(p.C.low).toBe(0);
+    expect(p.C.high).toBeCloseTo(0.7935, 4);
+  });
+
+  it('builds the confusion matrix from the corrections', () => {
+    expect(r.confusion.rows).toEqual(['A', 'B', 'C']);
+    expect(r.confusion.columns).toEqual(['A', 'B', 'C', NONE_LABEL, NOT_GIVEN]);
+    expect(r.confusion.counts).toEqual([
+      [2, 1, 0, 0, 1],
+      [0, 1, 1, 0, 0],
+      [0, 0, 0, 1, 0],
+    ]);
+  });
+
+  it('lists the most confident wrong predictions first', () => {
+    expect(r.wrong.map((w) => [w.path, w.probability, w.correction, w.wrongVotes, w.votes])).toEqual([
+      ['img-4.jpg', 95, 'C', 3, 3],
+      ['img-3.jpg', 70, 'B', 2, 3],
+      ['img-8.jpg', 40, NOT_GIVEN, 1, 1],
+      ['img-a.jpg', 30, NONE_LABEL, 1, 1],
+    ]);
+    expect(validationReport(result, files, { wrongLimit: 2 }).wrong).toHaveLength(2);
+  });
+
+  it('summarises each coder on current predictions', () => {
+    expect(r.coders.map((c) => [c.coder, c.right, c.wrong, c.skip, c.files])).toEqual([
+      ['Ada', 2, 3, 1, ['ada-1.json', 'ada-2.json', 'ada-2b.json']],
+      ['Bo', 2, 5, 0, ['bo.json']],
+      ['Cy', 5, 2, 0, ['cy.json']],
+    ]);
+    expect(r.coders[0].accuracy.estimate).toBeCloseTo(0.4, 10);
+  });
+
+  it("computes Krippendorff's alpha, Cohen's kappa per pair and model vs majority", () => {
+    const a = r.agreement!;
+    expect(a.coders).toBe(3);
+    expect(a.alpha).toBeCloseTo(1 / 9, 10);
+    expect(a.alphaValues).toBe(17);
+    expect(a.alphaUnits).toBe(6);
+    expect(a.pairs.map((p) => [p.a, p.b, p.n, p.observed])).toEqual([
+      ['Ada', 'Bo', 5, 0.6],
+      ['Ada', 'Cy', 5, 0.6],
+      ['Bo', 'Cy', 6, 0.5],
+    ]);
+    expect(a.pairs[0].kappa).toBeCloseTo(1 / 6, 10);
+    expect(a.pairs[1].kappa).toBeCloseTo(2 / 7, 10);
+    expect(a.pairs[2].kappa).toBeCloseTo(2 / 11, 10);
+    expect(a.modelVsMajority.n).toBe(6);
+    expect(a.modelVsMajority.observed).toBeCloseTo(0.5, 10);
+    expect(a.modelVsMajority.kappa).toBeCloseTo(0.28, 10);
+  });
+
+  it('gives the validated columns of the downloadable results', () => {
+    expect(validatedColumns(r, sha('1'))).toEqual({ validated: 'right', validatedCategory: 'A' });
+    expect(validatedColumns(r, sha('3'))).toEqual({ validated: 'wrong', validatedCategory: 'B' });
+    expect(validatedColumns(r, sha('6'))).toEqual({ validated: 'tie', validatedCategory: '' });
+    expect(validatedColumns(r, sha('8'))).toEqual({ validated: 'wrong', validatedCategory: '' });
+    expect(validatedColumns(r, sha('a'))).toEqual({ validated: 'wrong', validatedCategory: NONE_LABEL });
+    // Changed since (7) and never judged: empty.
+    expect(validatedColumns(r, sha('7'))).toEqual({ validated: '', validatedCategory: '' });
+    expect(validatedColumns(r, '__proto__')).toEqual({ validated: '', validatedCategory: '' });
+  });
+});
+
+describe('validationReport edge cases', () => {
+  it('has no agreement section with one coder, and empty statistics without files', () => {
+    const one = validationReport(result, [files[3]]);
+    expect(one.agreement).toBeNull();
+    // Bo alone: 1 R, 5 R are right; 2, 3, 4, 6, 8 wrong → 2/7.
+    expect([one.accuracy.successes, one.accuracy.n]).toEqual([2, 7]);
+    const none = validationReport(result, []);
+    expect(none.accuracy.n).toBe(0);
+    expect(Number.isNaN(none.accuracy.estimate)).toBe(true);
+    expect(none.confusion.counts).toEqual([[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    expect(none.wrong).toEqual([]);
+  });
+});
