@@ -8,7 +8,8 @@ import { mean, median } from 'd3-array';
 import type { ImageResult, RankedChoice, RunResult } from '../../integrations/engine/types.ts';
 import { UNCERTAIN } from '../../integrations/engine/types.ts';
 import type { JudgementFile, JudgementProblem } from '../../integrations/engine/judgements.ts';
-import { sampleCategory, stratifiedSample } from './sampling.ts';
+import { sampleCategory } from './sampling.ts';
+import { drawValidationSet } from './validation-set.ts';
 
 /** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). */
 export type ThumbRole = 'sample' | 'list' | 'validation' | 'standalone';
@@ -162,9 +163,8 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
     };
   });
 
-  const validationSet = idx(
-    stratifiedSample(images, categories.map((c) => c.name), options.validation.perCategory, options.validation.seed, 'validation'),
-  );
+  // Stratified, seeded, shuffled; distinct images only, Uncertain not drawn (src/lib/validation-set.ts).
+  const validationSet = drawValidationSet(images, categories.map((c) => c.name), options.validation.perCategory, options.validation.seed);
 
   return {
     schema: 'clipscope.report/v1',
