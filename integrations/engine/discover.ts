@@ -12,8 +12,9 @@
 // - `images` and `skipped` are sorted by relative POSIX path in UTF-8 byte order (= code point order),
 //   so every machine lists the same folder in the same order.
 
-import { constants, readdir } from 'node:fs';
+import { accessSync, constants, readdir, realpathSync, statSync } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { ClipscopeError } from './errors.ts';
@@ -24,8 +25,8 @@ export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 't
 const IMAGE_NAME = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 const IMAGE_PATTERN = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
 
-/** How many stat/access calls run at once. */
-const STAT_CONCURRENCY = 32;
+/** Entries classified between two yields to the event loop (progress output, timers stay alive). */
+const YIELD_EVERY = 2000;
 
 export interface DiscoverOptions {
   /** Follow symlinks that point outside the root (files and folders). Default false. */
@@ -80,8 +81,10 @@ export async function discoverImages(root: string, opts: DiscoverOptions = {}): 
   while (queue.length > 0) {
     const { dir, prefix } = queue.shift()!;
     const candidates = await listCandidates(dir, prefix, followSymlinks, skipped);
-    await forEachLimited(candidates, STAT_CONCURRENCY, async (c) => {
-      const outcome = await classify(c, realRoot, followSymlinks, scannedRoots);
+    for (let i = 0; i < candidates.length; i++) {
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
+      const c = candidates[i];
+      const outcome = classify(c, realRoot, followSymlinks, scannedRoots);
       if (outcome.type === 'image') images.push(outcome.image);
       else if (outcome.type === 'skip') skipped.push({ path: c.rel, reason: outcome.reason });
       else if (outcome.type === 'scan') {
@@ -90,7 +93,7 @@ export async function discoverImages(root: string, opts: DiscoverOptions = {}): 
           queue.push({ dir: c.abs, prefix: c.rel + '/' });
         }
       }
-    });
+    }
   }
 
   images.sort((a, b) => comparePaths(a.path, b.path));
@@ -176,7 +179,9 @@ function readdirRecordingFailures(base: string, prefix: string, skipped: Skipped
 
 type Outcome = { type: 'image'; image: DiscoveredImage } | { type: 'skip'; reason: string } | { type: 'scan'; real: string } | { type: 'ignore' };
 
-async function classify(c: Candidate, realRoot: string, followSymlinks: boolean, scannedRoots: string[]): Promise<Outcome> {
+// Synchronous stat/access/realpath on purpose: for 100,000 files the promise versions take ~4× as
+// long (2.4 s vs 0.6 s for stat alone, measured), and the caller yields to the event loop regularly.
+function classify(c: Candidate, realRoot: string, followSymlinks: boolean, scannedRoots: string[]): Outcome {
   if (c.kind === 'directory') return { type: 'skip', reason: 'a folder named like an image, not an image file (its contents are searched)' };
   if (c.kind === 'other') return isImageName(c.rel) ? { type: 'skip', reason: 'not a regular file (device, FIFO or socket)' } : { type: 'ignore' };
 
@@ -184,7 +189,7 @@ async function classify(c: Candidate, realRoot: string, followSymlinks: boolean,
   if (c.kind === 'symlink') {
     let real: string;
     try {
-      real = await realpath(c.abs);
+      real = realpathSync(c.abs);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!isImageName(c.rel)) return { type: 'ignore' };
@@ -193,7 +198,7 @@ async function classify(c: Candidate, realRoot: string, followSymlinks: boolean,
       return { type: 'skip', reason: `symlink cannot be resolved (${code ?? String(error)})` };
     }
     inside = isInside(real, realRoot);
-    const target = await stat(real).catch(() => null);
+    const target = statOrNull(real);
     if (target?.isDirectory()) {
       // A link to a folder: inside the root it is already searched; outside only when following.
       if (followSymlinks && !scannedRoots.some((r) => isInside(real, r))) return { type: 'scan', real };
@@ -207,7 +212,7 @@ async function classify(c: Candidate, realRoot: string, followSymlinks: boolean,
 
   let info;
   try {
-    info = await stat(c.abs);
+    info = statSync(c.abs);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { type: 'skip', reason: 'file vanished during discovery' };
@@ -216,12 +221,20 @@ async function classify(c: Candidate, realRoot: string, followSymlinks: boolean,
   if (info.isDirectory()) return { type: 'skip', reason: 'a folder named like an image, not an image file' };
   if (!info.isFile()) return { type: 'skip', reason: 'not a regular file (device, FIFO or socket)' };
   try {
-    await access(c.abs, constants.R_OK);
+    accessSync(c.abs, constants.R_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { type: 'skip', reason: `file not readable (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error))})` };
   }
   return { type: 'image', image: { path: c.rel, absPath: c.abs, size: info.size, mtimeMs: info.mtimeMs } };
+}
+
+function statOrNull(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** Whether real path `p` is `dir` or inside it. */
@@ -233,16 +246,4 @@ function isInside(p: string, dir: string): boolean {
 
 function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
-}
-
-/** Run `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
 }
