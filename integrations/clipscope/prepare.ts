@@ -5,6 +5,7 @@
 import { copyFile, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { RunResult } from '../engine/types.ts';
 import type { JudgementFile, JudgementProblem } from '../engine/judgements.ts';
@@ -71,8 +72,19 @@ async function thumbsCacheDir(o: ClipscopeOptions): Promise<string> {
   return mkdtemp(join(tmpdir(), 'clipscope-thumbs-'));
 }
 
+/** A path error of the engine says which environment variable set that path, if one did. */
+function withEnvHint(error: unknown, o: ClipscopeOptions): unknown {
+  if (!isClipscopeError(error)) return error;
+  const variable = o.fromEnv[error.kind as keyof ClipscopeOptions['fromEnv']];
+  if (!variable) return error;
+  const hint = `The ${error.kind} path was set by the environment variable ${variable}, which overrides astro.config.mjs.`;
+  return new ClipscopeError(error.kind, error.message, error.hint ? `${error.hint} ${hint}` : hint, { cause: error });
+}
+
 export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects): Promise<PreparedSite> {
-  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE });
+  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE }).catch((error: unknown) => {
+    throw withEnvHint(error, o);
+  });
   const judgements = await judgementsOf(o.validation.dir, effects);
   const report = buildReport({ result, options: reportOptionsOf(o), judgements });
 

@@ -3,7 +3,7 @@
 // to a colleague. Thumbnails are embedded as data: URIs, the CSS is inline, there is no JavaScript,
 // and its own Content-Security-Policy allows exactly that (data: images, this one inline style).
 import { createHash } from 'node:crypto';
-import { formatCount, formatDate, formatPercent, formatShare } from '../../src/lib/format.ts';
+import { formatCount, formatDate, formatPercent, formatShare, plural } from '../../src/lib/format.ts';
 import { secondChoice, type ReportData } from '../../src/lib/report.ts';
 import { html, raw, type HtmlFragment } from './html.ts';
 
@@ -14,7 +14,7 @@ const CSS = `
 body { margin: 0 auto; max-width: 72rem; padding: 1rem; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 h1 { font-size: 1.6rem; margin: 0.5rem 0; } h2 { font-size: 1.25rem; margin: 2rem 0 0.5rem; border-bottom: 1px solid var(--line); padding-bottom: 0.25rem; }
 .meta { color: var(--muted); margin: 0; } .note { border-left: 4px solid var(--accent); background: var(--card); padding: 0.5rem 0.75rem; }
-table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: 0.75rem; }
 figure { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem; overflow-wrap: anywhere; }
 figure img { display: block; max-width: 100%; height: auto; margin: 0 auto 0.4rem; background: var(--line); }
@@ -64,17 +64,17 @@ export function renderStandalone(report: ReportData, inline: ReadonlyMap<string,
 <body>
 <h1>${title}</h1>
 <p class="meta">Model ${run.model.name} · dictionary ${run.dictionary.source} (${run.dictionary.categories} categories, ${run.dictionary.phrases} phrases) · scoring ${run.scoring} · run ${formatDate(run.startedAt)}</p>
-<p class="meta">${formatCount(result.images.length)} images classified, ${formatCount(result.skipped.length)} skipped. Up to ${report.options.standaloneSamples} random samples per category (seed ${String(report.options.seed)}).</p>
+<p class="meta">${plural(result.images.length, 'image')} classified, ${formatCount(result.skipped.length)} skipped. Up to ${report.options.standaloneSamples} random samples per category (seed ${String(report.options.seed)}).</p>
 <p class="note">A first look at the classification: this overview does not replace proper external validation.</p>
 <table>
-<thead><tr><th scope="col">Category</th><th scope="col">Images</th><th scope="col">Share</th><th scope="col">Mean probability</th></tr></thead>
+<thead><tr><th scope="col">Category</th><th scope="col" class="n">Images</th><th scope="col" class="n">Share</th><th scope="col" class="n">Mean probability</th></tr></thead>
 <tbody>${report.categories.map(
     (c) => html`<tr><td><a href="${`#c-${c.slug}`}">${c.name}</a></td><td class="n">${formatCount(c.count)}</td><td class="n">${formatShare(c.share)}</td><td class="n">${formatPercent(c.meanProbability)}</td></tr>`,
   )}</tbody>
 </table>
 ${report.categories.map(
   (c) => html`<section>
-<h2 id="${`c-${c.slug}`}">${c.name} <span class="meta">(${formatCount(c.count)} images)</span></h2>
+<h2 id="${`c-${c.slug}`}">${c.name} <span class="meta">(${plural(c.count, 'image')})</span></h2>
 ${c.standalone.length ? html`<div class="grid">${c.standalone.map(figure)}</div>` : html`<p class="meta">No images in this category.</p>`}
 </section>`,
 )}

@@ -21,6 +21,11 @@ export function formatCount(value: number): string {
   return integer(value);
 }
 
+/** "1 image", "3 images", "1,234 images". */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${formatCount(count)} ${count === 1 ? noun : nouns}`;
+}
+
 /** Seconds as "0.8 s", "42 s" or "3 min 05 s". */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';

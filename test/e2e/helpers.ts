@@ -1,0 +1,343 @@
+// Shared helpers of the browser tests (test/e2e): build the site into a temporary folder with a given
+// environment, serve the build on 127.0.0.1 (optionally under a base path, like GitHub Pages), drive
+// Debian's Chromium through playwright-core, and crawl every internal link and asset.
+//
+//   const site = await buildSite({ env: { CLIPSCOPE_BASE: '/my-repo/' } });
+//   const server = await serveDir(site.outDir, { base: '/my-repo/' });
+//   const browser = await launchBrowser();
+//   const { page, problems } = await openPage(browser, server.url('/'));
+//   ... expect(problems()).toEqual([]);
+//   await browser.close(); await server.close(); await site.cleanup();
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+/** The repository root (the Astro project). */
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Build
+
+export interface BuiltSite {
+  outDir: string;
+  /** Wall-clock seconds of `astro build`. */
+  seconds: number;
+  /** stdout + stderr of the build. */
+  output: string;
+  /** Removes the output folder (and the cache folder when the helper made it). */
+  cleanup(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Extra environment: CLIPSCOPE_BASE, CLIPSCOPE_IMAGES, CLIPSCOPE_DICTIONARY, CLIPSCOPE_MODEL, … */
+  env?: Record<string, string>;
+  /** Output folder; default a new temporary one. */
+  outDir?: string;
+  /** Embedding/thumbnail cache; default a new temporary one (so tests never write into the repo's). */
+  cacheDir?: string;
+  /** Expect the build to fail: resolves with the output instead of throwing. */
+  expectFailure?: boolean;
+}
+
+/**
+ * `astro build` of the repository's site in a child process (so the environment, e.g. CLIPSCOPE_BASE,
+ * is read exactly as on a user's machine) into a temporary outDir.
+ */
+export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
+  const outDir = opts.outDir ?? (await mkdtemp(join(tmpdir(), 'clipscope-site-')));
+  const ownCache = !opts.cacheDir;
+  const cacheDir = opts.cacheDir ?? (await mkdtemp(join(tmpdir(), 'clipscope-cache-')));
+  const astro = join(REPO_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  const t0 = performance.now();
+  const { code, output } = await new Promise<{ code: number; output: string }>((done) => {
+    execFile(
+      process.execPath,
+      [astro, 'build', '--outDir', outDir],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CLIPSCOPE_CACHE_DIR: cacheDir, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    );
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const cleanup = async () => {
+    await rm(outDir, { recursive: true, force: true });
+    if (ownCache) await rm(cacheDir, { recursive: true, force: true });
+  };
+  if (code !== 0 && !opts.expectFailure) {
+    await cleanup();
+    throw new Error(`astro build failed (exit ${code}):\n${output}`);
+  }
+  if (code === 0 && opts.expectFailure) {
+    await cleanup();
+    throw new Error(`astro build succeeded but a failure was expected:\n${output}`);
+  }
+  return { outDir, seconds, output, cleanup };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static server
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.webp': 'image/webp',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+export interface StaticServer {
+  /** Origin, e.g. http://127.0.0.1:41234 */
+  origin: string;
+  /** Absolute URL of a path under the base: url('/') → http://127.0.0.1:port/my-repo/ */
+  url(path?: string): string;
+  /** Every request path served, with its status (for assertions). */
+  requests: { path: string; status: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `dir` on 127.0.0.1 like GitHub Pages: under `base` (default "/"), folders answer with their
+ * index.html, a folder URL without its trailing slash redirects, anything else is a 404.
+ */
+export async function serveDir(dir: string, opts: { base?: string } = {}): Promise<StaticServer> {
+  const root = resolve(dir);
+  const base = `/${(opts.base ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace('//', '/');
+  const requests: StaticServer['requests'] = [];
+  const server: Server = createServer(async (req, res) => {
+    const send = (status: number, body: string | Buffer = '', headers: Record<string, string> = {}) => {
+      requests.push({ path: req.url ?? '', status });
+      res.writeHead(status, headers);
+      res.end(body);
+    };
+    try {
+      const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+      if (!pathname.startsWith(base) && `${pathname}/` !== base) return send(404, 'outside base');
+      const rel = decodeURIComponent(pathname.slice(base.length - 1));
+      const file = normalize(join(root, rel));
+      if (file !== root && !file.startsWith(root + sep)) return send(403, 'forbidden');
+      const st = await stat(file).catch(() => null);
+      if (st?.isDirectory()) {
+        if (!pathname.endsWith('/')) return send(301, '', { Location: `${pathname}/` });
+        const index = join(file, 'index.html');
+        if (!existsSync(index)) return send(404, 'no index');
+        return send(200, await readFile(index), { 'Content-Type': MIME['.html'] });
+      }
+      if (!st?.isFile()) return send(404, 'not found');
+      return send(200, await readFile(file), { 'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream' });
+    } catch (error) {
+      return send(500, String(error));
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    url: (path = '/') => `${origin}${base}${path.replace(/^\/+/, '')}`,
+    requests,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser
+
+/** Installs Debian's chromium when missing (needs root and network to the Debian mirror). */
+export function ensureChromium(): void {
+  if (existsSync(CHROMIUM_PATH)) return;
+  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
+}
+
+/** Headless Chromium (Debian's) through playwright-core. */
+export async function launchBrowser(): Promise<Browser> {
+  ensureChromium();
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface PageProblems {
+  /** console.error messages (CSP violations included). */
+  consoleErrors: string[];
+  /** Uncaught exceptions in the page. */
+  pageErrors: string[];
+  /** Requests that went (or tried to go) to any host but the test server. */
+  foreignRequests: string[];
+  /** Responses with status ≥ 400 and requests that failed. */
+  failedRequests: string[];
+}
+
+export interface OpenedPage {
+  page: Page;
+  context: BrowserContext;
+  problems: PageProblems;
+  /** All problems as one list (empty when the page is clean). */
+  allProblems(): string[];
+}
+
+/**
+ * Opens `url` in a fresh context that records console errors, page errors, CSP violations, failed
+ * requests and every request to another host (those are blocked, not sent).
+ */
+export async function openPage(browser: Browser, url: string, opts: { viewport?: { width: number; height: number } } = {}): Promise<OpenedPage> {
+  const origin = new URL(url).origin;
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 } });
+  const problems: PageProblems = { consoleErrors: [], pageErrors: [], foreignRequests: [], failedRequests: [] };
+  await context.route('**/*', (route) => {
+    const target = route.request().url();
+    if (target.startsWith('data:') || target.startsWith('blob:') || new URL(target).origin === origin) return route.continue();
+    problems.foreignRequests.push(target);
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (error) => problems.pageErrors.push(error.message));
+  page.on('requestfailed', (req) => {
+    if (!problems.foreignRequests.includes(req.url())) problems.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? 'failed'})`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.failedRequests.push(`${res.url()} (${res.status()})`);
+  });
+  // CSP violations also as events, in case a browser reports them without a console message.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  const allProblems = () => [
+    ...problems.consoleErrors.map((m) => `console: ${m}`),
+    ...problems.pageErrors.map((m) => `page error: ${m}`),
+    ...problems.foreignRequests.map((m) => `other host: ${m}`),
+    ...problems.failedRequests.map((m) => `failed: ${m}`),
+  ];
+  return { page, context, problems, allProblems };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crawler
+
+export interface CrawlResult {
+  /** Pages (HTML) visited. */
+  pages: string[];
+  /** Other internal URLs checked (assets, downloads). */
+  assets: string[];
+  /** Broken internal links/assets, foreign links, and page problems, with where they were found. */
+  broken: string[];
+}
+
+/**
+ * Follows every internal link (`a[href]`, `link[href]`, `[src]`, `[srcset]`, SVG `a`) from `start`,
+ * loading each HTML page in Chromium (so its CSS and images load too) and checking other files
+ * with a GET. Any link to another host, any status ≥ 400, and any page problem is reported.
+ */
+export async function crawl(browser: Browser, start: string, opts: { maxPages?: number } = {}): Promise<CrawlResult> {
+  const origin = new URL(start).origin;
+  const scope = new URL(start).pathname; // links must stay under the base path
+  const maxPages = opts.maxPages ?? 500;
+  const seen = new Set<string>();
+  const queue: { url: string; from: string }[] = [{ url: start, from: '(start)' }];
+  const result: CrawlResult = { pages: [], assets: [], broken: [] };
+
+  while (queue.length > 0) {
+    const { url, from } = queue.shift()!;
+    const clean = url.split('#')[0];
+    if (seen.has(clean)) continue;
+    seen.add(clean);
+    const target = new URL(clean);
+    if (target.protocol === 'data:') continue;
+    if (target.origin !== origin) {
+      result.broken.push(`link to another host: ${clean} (from ${from})`);
+      continue;
+    }
+    if (!target.pathname.startsWith(scope)) {
+      result.broken.push(`link outside the base path: ${clean} (from ${from})`);
+      continue;
+    }
+    const head = await fetch(clean, { redirect: 'follow' });
+    if (head.status >= 400) {
+      result.broken.push(`${head.status}: ${clean} (from ${from})`);
+      continue;
+    }
+    const type = head.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/html')) {
+      await head.arrayBuffer();
+      result.assets.push(clean);
+      continue;
+    }
+    await head.arrayBuffer();
+    if (result.pages.length >= maxPages) continue;
+    result.pages.push(clean);
+    const opened = await openPage(browser, clean);
+    try {
+      for (const p of opened.allProblems()) result.broken.push(`${p} (on ${clean})`);
+      const links = await opened.page.evaluate(() => {
+        const out: string[] = [];
+        for (const el of document.querySelectorAll('[href]')) {
+          const href = el.getAttribute('href');
+          if (href) out.push(new URL(href, document.baseURI).href);
+        }
+        for (const el of document.querySelectorAll('[src]')) {
+          const src = el.getAttribute('src');
+          if (src) out.push(new URL(src, document.baseURI).href);
+        }
+        for (const el of document.querySelectorAll('[srcset]')) {
+          for (const part of (el.getAttribute('srcset') ?? '').split(',')) {
+            const u = part.trim().split(/\s+/)[0];
+            if (u) out.push(new URL(u, document.baseURI).href);
+          }
+        }
+        return out;
+      });
+      for (const link of links) if (!seen.has(link.split('#')[0])) queue.push({ url: link, from: clean });
+    } finally {
+      await opened.context.close();
+    }
+  }
+  return result;
+}
+
+/** Every file under `dir` whose text contains `needle` (e.g. the machine's absolute repo path). */
+export async function filesContaining(dir: string, needle: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const hits: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) await walk(p);
+      else if ((await readFile(p)).includes(needle)) hits.push(p.slice(dir.length + 1));
+    }
+  };
+  await walk(dir);
+  return hits;
+}

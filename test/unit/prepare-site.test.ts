@@ -1,0 +1,122 @@
+// prepareSite() with a fixture engine: what the integration publishes, and how it names things.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareSite, type PrepareEffects } from '../../integrations/clipscope/prepare.ts';
+import { parseClipscopeOptions } from '../../integrations/clipscope/options.ts';
+import { thumbName, webpSize } from '../../integrations/clipscope/thumbnails.ts';
+import { escapeHtml, html } from '../../integrations/clipscope/html.ts';
+import { standaloneCsp } from '../../integrations/clipscope/standalone.ts';
+import { thumbnail } from '../../integrations/engine/decode.ts';
+import { toCsv, toJson } from '../../integrations/engine/results.ts';
+import { ClipscopeError } from '../../integrations/engine/errors.ts';
+import { makeRunResult } from '../fixtures/make-run-result.ts';
+import { REPO_ROOT } from '../e2e/helpers.ts';
+
+// File names cannot hold "/", so markup in names is tags without closing slashes.
+const HOSTILE = ['<script>alert(1)<script>.png', 'quote"and\'apos.png', 'emoji 🎉 ünï.png', '..%2F..%2Fetc.png', 'a&amp;b.png'];
+let dir: string;
+let images: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'clipscope-prepare-'));
+  images = join(dir, 'images');
+  await mkdir(join(images, 'sub dir'), { recursive: true });
+  const demo = join(REPO_ROOT, 'content', 'images');
+  const sources = ['coffee.png', 'horse.png', 'retina.jpg', 'rocket.jpg', 'text.png'];
+  for (const [i, name] of HOSTILE.entries()) await copyFile(join(demo, sources[i]), join(images, i % 2 ? join('sub dir', name) : name));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function effects(log: string[], overrides: Partial<PrepareEffects> = {}): PrepareEffects {
+  return {
+    log: (m) => log.push(m),
+    warn: (m) => log.push(`warn: ${m}`),
+    classify: async () => makeRunResult({ imagesDir: images, seed: 'prepare' }),
+    makeThumbnail: (file, o) => thumbnail(file, { width: o.width, quality: o.quality }),
+    readJudgementFiles: async () => ({ files: [], problems: [] }),
+    toCsv,
+    toJson,
+    ...overrides,
+  };
+}
+
+describe('prepareSite', () => {
+  it('publishes thumbnails of shown images, the results and a standalone file with escaped names', async () => {
+    const options = parseClipscopeOptions({ images, cache: join(dir, 'cache'), samplesPerCategory: 10, thumbnails: { list: false } }, { root: dir, env: {} });
+    const log: string[] = [];
+    const { report, assets } = await prepareSite(options, effects(log));
+
+    const paths = [...assets.keys()].sort();
+    expect(paths).toContain('downloads/results.csv');
+    expect(paths).toContain('downloads/results.json');
+    expect(paths).toContain('downloads/2025-01-02-CLIP-Classification.html');
+    // Site paths are content-hash names: no user file name ever becomes a path.
+    for (const p of paths) expect(p).toMatch(/^(downloads\/[\w.-]+|_clipscope\/thumbs\/[0-9a-f]{24}-\d+\.webp)$/);
+
+    const sample = report.categories.find((c) => c.sample.length > 0)!;
+    const shown = report.result.images[sample.sample[0]];
+    const thumb = report.thumbs.sample![shown.sha256];
+    expect(thumb.src).toBe(`_clipscope/thumbs/${thumbName(shown.sha256, 360, 75)}`);
+    expect(Math.max(thumb.width, thumb.height)).toBeLessThanOrEqual(360);
+
+    const standalone = String((assets.get('downloads/2025-01-02-CLIP-Classification.html') as { data: string }).data);
+    expect(standalone).not.toContain('<script>');
+    expect(standalone).toContain('&lt;script&gt;alert(1)&lt;script&gt;.png');
+    expect(standalone).toContain('quote&quot;and&#39;apos.png');
+    expect(standalone).toContain('emoji 🎉 ünï.png');
+    expect(standalone).toContain('a&amp;amp;b.png');
+    expect(standalone).toMatch(/<img src="data:image\/webp;base64,/);
+    expect(standalone).not.toContain(dir);
+    expect(log.some((l) => /Thumbnails: \d+ made, 0 reused/.test(l))).toBe(true);
+
+    // A second run reuses every thumbnail from the cache, with the same sizes.
+    const again: string[] = [];
+    const second = await prepareSite(options, effects(again));
+    expect(again.some((l) => /Thumbnails: 0 made, \d+ reused/.test(l))).toBe(true);
+    expect(second.report.thumbs).toEqual(report.thumbs);
+    const cached = await readdir(join(dir, 'cache', 'thumbs'));
+    expect(cached.every((f) => f.endsWith('.webp'))).toBe(true);
+  });
+
+  it('tells which environment variable set a path the engine refused', async () => {
+    const options = parseClipscopeOptions({}, { root: dir, env: { CLIPSCOPE_IMAGES: 'nowhere' } });
+    const failing = effects([], {
+      classify: async () => {
+        throw new ClipscopeError('images', 'Image folder nowhere does not exist', 'Point option images at the folder that holds your images.');
+      },
+    });
+    await expect(prepareSite(options, failing)).rejects.toMatchObject({
+      message: 'Image folder nowhere does not exist',
+      hint: expect.stringContaining('set by the environment variable CLIPSCOPE_IMAGES'),
+    });
+  });
+});
+
+describe('helpers', () => {
+  it('reads the size of a WebP from its header (lossy, lossless, extended)', async () => {
+    const src = join(REPO_ROOT, 'content', 'images', 'coffee.png');
+    const lossy = await thumbnail(src, { width: 100 });
+    expect(webpSize(lossy.data)).toEqual({ width: lossy.width, height: lossy.height });
+    const alpha = await thumbnail(join(REPO_ROOT, 'content', 'images', 'horse.png'), { width: 77 });
+    expect(webpSize(alpha.data)).toEqual({ width: alpha.width, height: alpha.height });
+    expect(webpSize(Buffer.from('not a webp at all, just text....'))).toBeNull();
+  });
+
+  it('escapes interpolations and keeps fragments', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const name = '"><img src=x onerror=alert(1)>';
+    expect(html`<p title="${name}">${[html`<b>${name}</b>`, 1, null]}</p>`.value).toBe(
+      '<p title="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"><b>&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</b>1</p>',
+    );
+  });
+
+  it('gives the standalone file a CSP with only data: images and the hash of its style', () => {
+    expect(standaloneCsp('body{}')).toBe(
+      "default-src 'none'; img-src data:; style-src 'sha256-fJgEClQWV1hGkK4qHMO0KotTsVnMYMXTq7/suurGyUo='; base-uri 'none'; form-action 'none'",
+    );
+  });
+});
