@@ -14,6 +14,8 @@ import { parseArgs } from 'node:util';
 import { ClipscopeError } from '../integrations/engine/errors.ts';
 import { clipConfig, DEFAULT_LOGIT_SCALE, publishFolder, readGeneratorInfo, siblingTempPath, writeModelFolder, type GeneratorInfo, type PublishResult } from './models/model-folder.ts';
 import { isSyntheticName, SYNTHETIC_SPECS, syntheticTowers } from './models/synthetic.ts';
+import { quantizeModelBytes } from './models/quantize.ts';
+import { sourceToBytes, type OnnxSource } from '../integrations/engine/onnx-writer/graph.ts';
 
 export const MODEL_NAMES = ['synthetic-tiny', 'synthetic-b32', 'demo-colors'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -92,9 +94,10 @@ export async function generateModel(name: ModelName, modelsDir: string, options:
     const spec = SYNTHETIC_SPECS[name];
     log(`${name}: generating (seed ${seed}) into ${relative(process.cwd(), dir) || '.'}`);
     const towers = syntheticTowers(spec, seed);
+    const extraOnnx = quantizedTowers(towers, log);
     result = await writeModelFolder(
       dir,
-      { config: clipConfig(spec), visionModel: towers.vision, textModel: towers.text, logitScale: DEFAULT_LOGIT_SCALE, generator },
+      { config: clipConfig(spec), visionModel: towers.vision, textModel: towers.text, extraOnnx, logitScale: DEFAULT_LOGIT_SCALE, generator },
       { log, isCurrent: options.isCurrent },
     );
   } else {
@@ -105,6 +108,25 @@ export async function generateModel(name: ModelName, modelsDir: string, options:
     log(`${name}: ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
   return result;
+}
+
+/**
+ * The int8 variants (onnx/*_quantized.onnx, what `--variant quantized` runs), made from the fp32
+ * towers the way Hugging Face's quantised exports are (scripts/models/quantize.ts). Each fp32 tower is
+ * encoded once here for the quantiser and dropped; the fp32 files themselves are streamed again
+ * (their weights are seeded, so the bytes are the same).
+ */
+function quantizedTowers(towers: { vision: OnnxSource; text: OnnxSource }, log: (msg: string) => void): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const [tower, source] of Object.entries(towers)) {
+    const started = performance.now();
+    const { bytes, report } = quantizeModelBytes(sourceToBytes(source));
+    out[`${tower}_model_quantized.onnx`] = bytes;
+    if (source.byteLength > 50e6) {
+      log(`  ${tower}: quantised ${report.matmuls} MatMul, ${report.gathers} Gather to int8 in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  }
+  return out;
 }
 
 /** demo-colors comes from scripts/models/demo-colors.ts (hand-set weights), written via a temp folder. */
