@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import type { KernelEnum, Metadata, Sharp, SharpOptions } from 'sharp';
 import { ClipscopeError } from './errors.ts';
 import type { PreprocessConfig } from './types.ts';
-import { dropAlpha, isOpaque, nearestCrop, premultiply, resampleCrop, unpremultiplyToRgb } from './pil-resample.ts';
+import { cmykToRgb, dropAlpha, isOpaque, nearestCrop, premultiply, resampleCrop, unpremultiplyToRgb } from './pil-resample.ts';
 import type { PilFilter } from './pil-resample.ts';
 
 /** Images with more pixels than this (width × height of one frame) are refused: 100 megapixels. */
@@ -250,12 +250,12 @@ function pilTraits(input: Buffer, meta: Metadata): { nearest: boolean; premultip
  *   (antialiasing); measured cosine ≥ 0.9998 to the reference. fastShrinkOnLoad: false keeps JPEG
  *   shrink-on-load to factors that leave ≥ 2× for the kernel (measured: true costs parity on large
  *   JPEGs, e.g. 0.99855 instead of 0.99982 for a 1411² JPEG).
- * - EXACT (upsampling, alpha, palette/1-bit, crop outside the image): sharp decodes to raw RGB(A);
+ * - EXACT (upsampling, alpha, palette/1-bit, CMYK, crop outside the image): sharp decodes to raw RGB(A);
  *   pil-resample.ts reproduces Pillow bit for bit (premultiplied alpha, NEAREST for palettes),
  *   because libvips departs from PIL there (see pil-resample.ts).
  * Both routes: embedded ICC profiles are IGNORED (ignoreIcc), as PIL does — pixel values reach the
  * model as stored, as in CLIP's training (converting a non-sRGB profile would change them; measured
- * on the ICC fixtures). CMYK is still converted to RGB (libvips' CMYK profile). 16-bit images are
+ * on the ICC fixtures). CMYK is converted as PIL does it (naively, after the resize). 16-bit images are
  * reduced to 8 bits by keeping the high byte, as PIL does for RGB (PIL turns 16-bit greyscale white —
  * a PIL defect clipscope does not copy).
  */
@@ -274,7 +274,7 @@ export async function decodeForClip(
   const traits = pilTraits(input, meta);
   const upsampling = g.resizeWidth > width || g.resizeHeight > height;
   const cropInside = g.left >= 0 && g.top >= 0 && g.left + box.width <= g.resizeWidth && g.top + box.height <= g.resizeHeight;
-  const fast = !meta.hasAlpha && !traits.nearest && filter.pil !== 'nearest' && !upsampling && cropInside;
+  const fast = !meta.hasAlpha && meta.space !== 'cmyk' && !traits.nearest && filter.pil !== 'nearest' && !upsampling && cropInside;
 
   return run(input, limit, async () => {
     if (fast) {
@@ -288,8 +288,10 @@ export async function decodeForClip(
       if (info.channels !== 3 || data.length !== box.width * box.height * 3) throw imageError('unexpected decoder output');
       return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
     }
-    const { data, info } = await open(input, limit, { ignoreIcc: true })
-      .toColourspace('srgb')
+    // CMYK stays CMYK through the resize and is converted the naive way afterwards, as PIL does.
+    const cmyk = meta.space === 'cmyk';
+    const decoder = open(input, limit, { ignoreIcc: true });
+    const { data, info } = await (cmyk ? decoder.pipelineColourspace('cmyk').toColourspace('cmyk') : decoder.toColourspace('srgb'))
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     let pixels: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.length);
@@ -297,8 +299,8 @@ export async function decodeForClip(
     if (channels !== 3 && channels !== 4) throw imageError('unexpected decoder output');
     const resized = g.resizeWidth !== info.width || g.resizeHeight !== info.height;
     // PIL premultiplies only when it actually resizes an RGBA/LA image; opaque alpha is the identity.
-    const premultiplied = channels === 4 && traits.premultiply && resized && !isOpaque(pixels);
-    if (channels === 4 && !premultiplied) {
+    const premultiplied = !cmyk && channels === 4 && traits.premultiply && resized && !isOpaque(pixels);
+    if (!cmyk && channels === 4 && !premultiplied) {
       pixels = dropAlpha(pixels);
       channels = 3;
     }
@@ -307,6 +309,7 @@ export async function decodeForClip(
       traits.nearest || filter.pil === 'nearest'
         ? nearestCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box)
         : resampleCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box, filter.pil);
+    if (cmyk) return { rgb: cmykToRgb(crop), width, height };
     return { rgb: premultiplied ? unpremultiplyToRgb(crop) : crop, width, height };
   });
 }

@@ -262,3 +262,19 @@ export function isOpaque(rgba: Uint8Array): boolean {
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
   return true;
 }
+
+/**
+ * Pillow's CMYK → RGB conversion (Convert.c cmyk2rgb): R = (255 − K) − C × (255 − K) / 255 (rounded as
+ * MULDIV255), no colour management. PIL resizes CMYK images as CMYK and converts afterwards.
+ */
+export function cmykToRgb(cmyk: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array((cmyk.length / 4) * 3);
+  for (let i = 0, j = 0; i < cmyk.length; i += 4, j += 3) {
+    const nk = 255 - cmyk[i + 3];
+    for (let c = 0; c < 3; c++) {
+      const t = cmyk[i + c] * nk + 128;
+      rgb[j + c] = nk - (((t >> 8) + t) >> 8);
+    }
+  }
+  return rgb;
+}
