@@ -55,7 +55,7 @@ export function renderStandalone(report: ReportData, inline: ReadonlyMap<string,
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${standaloneCsp(CSS)}">
+<meta http-equiv="Content-Security-Policy" content="${raw(standaloneCsp(CSS))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>

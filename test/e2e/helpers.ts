@@ -65,6 +65,12 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
   const ownCache = !opts.cacheDir;
   const cacheDir = opts.cacheDir ?? (await mkdtemp(join(tmpdir(), 'clipscope-cache-')));
   const astro = join(REPO_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  // Vitest sets NODE_ENV=test, BASE_URL, MODE, DEV, PROD, SSR and VITEST_* in its process; a child
+  // build inheriting them would build in development mode (React's dev JSX embeds file paths) and
+  // ignore the base path. The build gets a user's environment instead.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(NODE_ENV|BASE_URL|MODE|DEV|PROD|SSR|TEST|VITEST.*)$/.test(k)),
+  );
   const t0 = performance.now();
   const { code, output } = await new Promise<{ code: number; output: string }>((done) => {
     execFile(
@@ -72,7 +78,7 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
       [astro, 'build', '--outDir', outDir],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, CLIPSCOPE_CACHE_DIR: cacheDir, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
+        env: { ...inherited, CLIPSCOPE_CACHE_DIR: cacheDir, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
