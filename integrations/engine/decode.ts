@@ -255,9 +255,9 @@ function pilTraits(input: Buffer, meta: Metadata): { nearest: boolean; premultip
  *   because libvips departs from PIL there (see pil-resample.ts).
  * Both routes: embedded ICC profiles are IGNORED (ignoreIcc), as PIL does — pixel values reach the
  * model as stored, as in CLIP's training (converting a non-sRGB profile would change them; measured
- * on the ICC fixtures). CMYK is converted as PIL does it (naively, after the resize). 16-bit images are
- * reduced to 8 bits by keeping the high byte, as PIL does for RGB (PIL turns 16-bit greyscale white —
- * a PIL defect clipscope does not copy).
+ * on the ICC fixtures). CMYK is converted as PIL does it (naively, after the resize). 16-bit images
+ * become 8-bit by their high byte, as PIL does for RGB (the fast route resizes at 16 bits first:
+ * within one level); PIL clips 16-bit greyscale to white, a defect clipscope does not copy.
  */
 export async function decodeForClip(
   input: Buffer,
