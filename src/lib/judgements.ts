@@ -12,6 +12,10 @@
 // - every string is length-limited; the page renders strings as text, never as markup.
 import { z } from 'zod';
 
+// In the browser zod must not compile validators with `new Function`: the site's CSP forbids eval,
+// and even zod's guarded probe for it is reported as a CSP violation. Same results, no eval.
+if (typeof window !== 'undefined') z.config({ jitless: true });
+
 export const JUDGEMENTS_SCHEMA = 'clipscope.judgements/v1';
 
 /** Largest judgement file accepted (bytes): a few thousand judgements take well under 1 MB. */
@@ -206,4 +210,34 @@ export function fileSafe(name: string): string {
 /** `judgements-<coder>-<YYYY-MM-DD>.json` (the date in UTC). */
 export function judgementFileName(coder: string, date: Date): string {
   return `judgements-${fileSafe(coder)}-${date.toISOString().slice(0, 10)}.json`;
+}
+
+/** How an imported file's judgements relate to the ones already kept (per image, by sha256). */
+export interface MergePlan {
+  /** Images judged in the file but not here. */
+  added: JudgementItem[];
+  /** Images judged the same way (verdict and correction) in both. */
+  same: number;
+  /** Images judged differently: nothing is overwritten until the person chooses. */
+  conflicts: { existing: JudgementItem; incoming: JudgementItem }[];
+}
+
+/** Compares the file's judgements with the kept ones; changes nothing. */
+export function planMerge(existing: Readonly<Record<string, JudgementItem>>, incoming: readonly JudgementItem[]): MergePlan {
+  const plan: MergePlan = { added: [], same: 0, conflicts: [] };
+  for (const item of incoming) {
+    const mine = Object.hasOwn(existing, item.sha256) ? existing[item.sha256] : undefined;
+    if (!mine) plan.added.push(item);
+    else if (mine.verdict === item.verdict && mine.correction === item.correction) plan.same++;
+    else plan.conflicts.push({ existing: mine, incoming: item });
+  }
+  return plan;
+}
+
+/** The kept judgements after an import: new ones added; conflicts resolved as the person chose. */
+export function applyMerge(existing: Readonly<Record<string, JudgementItem>>, plan: MergePlan, conflicts: 'keep-mine' | 'use-file'): Record<string, JudgementItem> {
+  const out: Record<string, JudgementItem> = { ...existing };
+  for (const item of plan.added) out[item.sha256] = item;
+  if (conflicts === 'use-file') for (const c of plan.conflicts) out[c.incoming.sha256] = c.incoming;
+  return out;
 }

@@ -12,7 +12,11 @@ import {
   serialiseJudgements,
   type JudgementFile,
 } from '../../src/lib/judgements.ts';
-import { readJudgementFiles } from '../../integrations/engine/judgements.ts';
+import { readJudgementFiles, withValidatedColumns } from '../../integrations/engine/judgements.ts';
+import { applyMerge, planMerge } from '../../src/lib/judgements.ts';
+import { toCsv, toJson } from '../../integrations/engine/results.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { makeRunResult } from '../fixtures/make-run-result.ts';
 
 const sha = (c: string) => c.repeat(64);
 
@@ -147,7 +151,8 @@ describe('serialise, names and run ids', () => {
   it('identifies a run by dictionary hash and model checksum', () => {
     const r = goodFile().run;
     expect(runId(r)).toBe(`${'b'.repeat(12)}-${'a'.repeat(12)}`);
-    expect(sameRun(r, { ...r, model: 'renamed' })).toBe(true);
+    const renamed: JudgementFile['run'] = { ...r, model: 'renamed' };
+    expect(sameRun(r, renamed)).toBe(true);
     expect(sameRun(r, { ...r, dictionaryHash: 'c'.repeat(64) })).toBe(false);
   });
 });
@@ -189,5 +194,69 @@ describe('readJudgementFiles', () => {
 
   it('returns nothing for a missing folder', async () => {
     expect(await readJudgementFiles(join(dir, 'missing'))).toEqual({ files: [], problems: [] });
+  });
+});
+
+describe('planMerge / applyMerge (Import never overwrites silently)', () => {
+  const [one, two, three] = goodFile().items;
+  const mine = { [one.sha256]: one, [two.sha256]: two };
+  const incoming = [
+    { ...one, judgedAt: '2025-03-02T00:00:00.000Z' },
+    { ...two, correction: 'Monochrome' },
+    three,
+  ];
+  const plan = planMerge(mine, incoming);
+
+  it('sorts the file into new, same and conflicting judgements', () => {
+    expect(plan.added.map((i) => i.sha256)).toEqual([three.sha256]);
+    expect(plan.same).toBe(1);
+    expect(plan.conflicts.map((c) => [c.existing.correction, c.incoming.correction])).toEqual([['Blue and cold', 'Monochrome']]);
+  });
+
+  it('keeps mine or takes the file\'s only where the person chose', () => {
+    expect(applyMerge(mine, plan, 'keep-mine')[two.sha256].correction).toBe('Blue and cold');
+    expect(applyMerge(mine, plan, 'use-file')[two.sha256].correction).toBe('Monochrome');
+    expect(Object.keys(applyMerge(mine, plan, 'keep-mine'))).toHaveLength(3);
+    expect(mine[two.sha256].correction).toBe('Blue and cold');
+  });
+});
+
+describe('withValidatedColumns (the downloadable results)', () => {
+  const result = makeRunResult({ syntheticCount: 6, seed: 'validated-columns' });
+  // A category name a spreadsheet would run as a formula.
+  const [a, b, c] = result.images;
+  const file = {
+    ...goodFile(),
+    source: 'ada.json',
+    items: [
+      { sha256: a.sha256, path: a.path, predicted: a.category, label: a.label, probability: a.probability, verdict: 'right' as const, judgedAt: '2025-03-01T10:00:00.000Z' },
+      { sha256: b.sha256, path: b.path, predicted: b.category, label: b.label, probability: b.probability, verdict: 'wrong' as const, correction: '=HYPERLINK("x")', judgedAt: '2025-03-01T10:01:00.000Z' },
+      { sha256: c.sha256, path: c.path, predicted: 'An old category', label: c.label, probability: c.probability, verdict: 'right' as const, judgedAt: '2025-03-01T10:02:00.000Z' },
+    ],
+  };
+  const csv = toCsv(result, {});
+  const json = toJson(result);
+
+  it('leaves the files unchanged without judgements', () => {
+    expect(withValidatedColumns(result, [], { csv, json })).toEqual({ csv, json, report: null });
+  });
+
+  it('appends validated and validated_category, keeping every existing cell', () => {
+    const out = withValidatedColumns(result, [file], { csv, json });
+    const before = parseCsv(csv) as string[][];
+    const after = parseCsv(out.csv) as string[][];
+    expect(after[0]).toEqual([...before[0], 'validated', 'validated_category']);
+    expect(after.map((r) => r.slice(0, -2))).toEqual(before);
+    const byPath = Object.fromEntries(after.slice(1).map((r) => [r[0], r.slice(-2)]));
+    expect(byPath[a.path]).toEqual(['right', a.category]);
+    expect(byPath[b.path]).toEqual(['wrong', `'=HYPERLINK("x")`]);
+    // Judged on another prediction: counted apart, not validated.
+    expect(byPath[c.path]).toEqual(['', '']);
+    const images = JSON.parse(out.json).images as Record<string, unknown>[];
+    const ja = images.find((i) => i.path === a.path)!;
+    expect([ja.validated, ja.validatedCategory]).toEqual(['right', a.category]);
+    expect(Object.keys(ja).slice(-2)).toEqual(['validated', 'validatedCategory']);
+    expect('validated' in images.find((i) => i.path === c.path)!).toBe(false);
+    expect(out.report?.accuracy.n).toBe(2);
   });
 });
