@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { RunResult } from '../engine/types.ts';
-import type { JudgementFile, JudgementProblem } from '../engine/judgements.ts';
+import { withValidatedColumns, type JudgementFile, type JudgementProblem } from '../engine/judgements.ts';
 import { buildReport, thumbnailRequests, type ReportData, type ReportOptions } from '../../src/lib/report.ts';
 import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.ts';
 import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
@@ -118,8 +118,10 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
     }
   }
 
-  assets.set(report.files.csv, { data: effects.toCsv(result, { column: o.column, topK: o.topK }), type: 'text/csv; charset=utf-8' });
-  assets.set(report.files.json, { data: effects.toJson(result), type: 'application/json; charset=utf-8' });
+  // Judgements from the validation folder merged in as `validated` columns (issue 6).
+  const downloads = withValidatedColumns(result, report.judgements.files, { csv: effects.toCsv(result, { column: o.column, topK: o.topK }), json: effects.toJson(result) });
+  assets.set(report.files.csv, { data: downloads.csv, type: 'text/csv; charset=utf-8' });
+  assets.set(report.files.json, { data: downloads.json, type: 'application/json; charset=utf-8' });
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );
