@@ -15,6 +15,9 @@ export const ENV_OVERRIDES = {
   model: 'CLIPSCOPE_MODEL',
 } as const;
 
+/** Overrides `validation.dir` (the folder of judgement files). */
+export const VALIDATION_DIR_ENV = 'CLIPSCOPE_VALIDATION_DIR';
+
 export const DEMO_PATHS = { images: 'content/images', dictionary: 'content/dictionary.yaml', model: 'models/demo-colors' } as const;
 
 const int = (min: number, max: number) => z.int().min(min).max(max);
@@ -121,6 +124,13 @@ export function parseClipscopeOptions(input: unknown, opts: { root: string; env?
       merged[key] = value;
       fromEnv[key] = variable;
     }
+  }
+  // The judgement folder (nested option validation.dir) can be pointed elsewhere the same way, e.g.
+  // by a CI job or a test that builds with judgement files it generated.
+  const validationDir = env[VALIDATION_DIR_ENV];
+  if (validationDir !== undefined && validationDir !== '') {
+    const given = merged.validation;
+    merged.validation = { ...(given && typeof given === 'object' ? given : {}), dir: validationDir };
   }
 
   const parsed = clipscopeOptionsSchema.safeParse(merged);
