@@ -59,7 +59,7 @@ function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
 function userFacing(error: unknown, logger: AstroIntegrationLogger): unknown {
   if (!isClipscopeError(error)) return error;
   logger.error(error.describe());
-  const stopped = new AstroUserError(`clipscope stopped: ${error.message}`, error.hint);
+  const stopped = new AstroUserError(`clipscope stopped (${error.kind}): see the message above.`);
   stopped.stack = '';
   return stopped;
 }
@@ -121,9 +121,12 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       timer = setTimeout(() => {
         logger.info(`${abs === dictionary ? 'Dictionary' : 'Judgement files'} changed: preparing the report again`);
         current = null;
+        // On a user error (already logged by prepare) the last good report stays on screen.
         prepare()
           .then(() => invalidate(server))
-          .catch((error: unknown) => logger.error(error instanceof Error ? error.message : String(error)));
+          .catch((error: unknown) => {
+            if (!(error instanceof Error && error.name === 'AstroUserError')) logger.error(String(error));
+          });
       }, 150);
     };
     server.watcher.on('change', onChange);
@@ -140,6 +143,9 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       const runner = (environment as { runner?: { evaluatedModules: { getModuleById(id: string): unknown; invalidateModule(m: unknown): void } } }).runner;
       const evaluated = runner?.evaluatedModules.getModuleById(RESOLVED_ID);
       if (evaluated) runner!.evaluatedModules.invalidateModule(evaluated);
+      // Astro caches getStaticPaths() results per route in dev; this is the event its own content
+      // layer sends to clear that cache, so a new category gets its page without a restart.
+      if (environment.name !== 'client') environment.hot.send('astro:content-changed', {});
     }
     server.environments.client.hot.send({ type: 'full-reload', path: '*' });
   }
