@@ -76,16 +76,24 @@ function reasonFor(e: unknown, input: Input): string {
 const vipsLimit = (limit: number): number | false =>
   Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : false;
 
+/** The formats clipscope reads, by sharp's name ("heif" is AVIF). libvips detects a format from the
+ * bytes, not the extension, and can open more (SVG above all: a renderer over untrusted markup that
+ * may reference other files); an SVG, or anything else, named .png is refused, not rendered. */
+const READABLE_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
+
 /** Read the header only (no pixel decoding), failing with a human reason. */
 async function readHeader(input: Input): Promise<Metadata> {
   if (Buffer.isBuffer(input) && input.length === 0) throw imageError('empty file (0 bytes)');
+  let meta: Metadata;
   try {
     // limitInputPixels: false — the header read allocates no pixels; the limit is checked by the
     // caller so that its message can state the size.
-    return await sharp(input, { limitInputPixels: false }).metadata();
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw imageError(reasonFor(e, input), e);
   }
+  if (!READABLE_FORMATS.has(meta.format)) throw imageError(`not an image or unsupported format (${meta.format} content)`);
+  return meta;
 }
 
 function checkPixels(meta: Metadata, limit: number): void {
@@ -159,7 +167,8 @@ export async function thumbnail(
 ): Promise<{ data: Buffer; width: number; height: number }> {
   const limit = opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   const box = { width: Math.max(1, Math.round(opts.width)), height: Math.max(1, Math.round(opts.height ?? opts.width)) };
-  if (Buffer.isBuffer(input) && input.length === 0) throw imageError('empty file (0 bytes)');
+  // The header first: the same format and size rules as for the model's input.
+  checkPixels(await readHeader(input), limit);
   return run(input, limit, async () => {
     const { data, info } = await open(input, limit)
       .resize({ ...box, fit: 'inside', withoutEnlargement: true })
@@ -250,12 +259,15 @@ function pilTraits(input: Buffer, meta: Metadata): { nearest: boolean; premultip
  *   (antialiasing); measured cosine ≥ 0.9998 to the reference. fastShrinkOnLoad: false keeps JPEG
  *   shrink-on-load to factors that leave ≥ 2× for the kernel (measured: true costs parity on large
  *   JPEGs, e.g. 0.99855 instead of 0.99982 for a 1411² JPEG).
- * - EXACT (upsampling, alpha, palette/1-bit, CMYK, crop outside the image): sharp decodes to raw RGB(A);
- *   pil-resample.ts reproduces Pillow bit for bit (premultiplied alpha, NEAREST for palettes),
- *   because libvips departs from PIL there (see pil-resample.ts).
+ * - EXACT (upsampling, alpha, palette/1-bit, CMYK, crop outside the image): sharp decodes to raw
+ *   pixels; pil-resample.ts reproduces Pillow bit for bit (premultiplied alpha, NEAREST for palettes,
+ *   CMYK resized as CMYK), because libvips departs from PIL there (see pil-resample.ts). An alpha
+ *   channel that turns out fully opaque (common in screenshots) is dropped, and such plain RGB is
+ *   downscaled by libvips as in the fast route. Known residual: libvips decodes transparent GIF
+ *   pixels as black where PIL shows the palette colour behind them (cosine 0.99996 on a test GIF).
  * Both routes: embedded ICC profiles are IGNORED (ignoreIcc), as PIL does — pixel values reach the
- * model as stored, as in CLIP's training (converting a non-sRGB profile would change them; measured
- * on the ICC fixtures). CMYK is converted as PIL does it (naively, after the resize). 16-bit images
+ * model as stored, as in CLIP's training. Measured on rocket.jpg: converting its profile to sRGB
+ * gives cosine 0.9975 to the reference, ignoring it 0.99998. CMYK is converted as PIL does it (naively, after the resize). 16-bit images
  * become 8-bit by their high byte, as PIL does for RGB (the fast route resizes at 16 bits first:
  * within one level); PIL clips 16-bit greyscale to white, a defect clipscope does not copy.
  */
@@ -274,7 +286,8 @@ export async function decodeForClip(
   const traits = pilTraits(input, meta);
   const upsampling = g.resizeWidth > width || g.resizeHeight > height;
   const cropInside = g.left >= 0 && g.top >= 0 && g.left + box.width <= g.resizeWidth && g.top + box.height <= g.resizeHeight;
-  const fast = !meta.hasAlpha && meta.space !== 'cmyk' && !traits.nearest && filter.pil !== 'nearest' && !upsampling && cropInside;
+  const fastGeometry = !upsampling && cropInside;
+  const fast = fastGeometry && !meta.hasAlpha && meta.space !== 'cmyk' && !traits.nearest && filter.pil !== 'nearest';
 
   return run(input, limit, async () => {
     if (fast) {
@@ -305,10 +318,19 @@ export async function decodeForClip(
       channels = 3;
     }
     if (premultiplied) premultiply(pixels);
-    const crop =
-      traits.nearest || filter.pil === 'nearest'
-        ? nearestCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box)
-        : resampleCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box, filter.pil);
+    const pilFilter = filter.pil === 'nearest' || traits.nearest ? null : filter.pil;
+    let crop: Uint8Array;
+    if (pilFilter === null) crop = nearestCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box);
+    else if (channels === 3 && fastGeometry) {
+      // Plain RGB after all (opaque alpha, tRNS ignored): downscale with libvips, as the fast route
+      // does — the Pillow port would cost ~20 M JS multiply-adds for a 1080p screenshot.
+      const { data: out } = await sharp(pixels, { raw: { width: info.width, height: info.height, channels: 3 } })
+        .resize(g.resizeWidth, g.resizeHeight, { fit: 'fill', kernel: filter.sharp })
+        .extract(box)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      crop = new Uint8Array(out.buffer, out.byteOffset, out.length);
+    } else crop = resampleCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box, pilFilter);
     if (cmyk) return { rgb: cmykToRgb(crop), width, height };
     return { rgb: premultiplied ? unpremultiplyToRgb(crop) : crop, width, height };
   });

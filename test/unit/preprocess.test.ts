@@ -366,6 +366,15 @@ describe('decodeForClip on awkward images', () => {
     expect(a.rgb[0]).toBeLessThan(10); // not clipped to white
   });
 
+  it('treats a fully opaque alpha channel as plain RGB', async () => {
+    const rgb = await sharp(fixture('rocket-landscape-icc.jpg')).png().toBuffer();
+    const rgba = await sharp(rgb).ensureAlpha(1).png().toBuffer();
+    expect((await readImageInfo(rgba)).hasAlpha).toBe(true);
+    const a = await decodeForClip(rgba, CLIP_PREPROCESS);
+    const b = await decodeForClip(rgb, CLIP_PREPROCESS);
+    expect(Buffer.from(a.rgb).equals(Buffer.from(b.rgb))).toBe(true);
+  });
+
   it('writes into a batch buffer at an offset', async () => {
     const batch = new Float32Array(2 * 3 * 224 * 224);
     const input = fixture('horse-rgba.png');
