@@ -314,16 +314,19 @@ describe('decodeForClip on awkward images', () => {
     expect(strip.rgb.length).toBe(224 * 224 * 3);
   });
 
-  it('applies EXIF orientation: the model sees the image as a person does', async () => {
-    // 300×200 landscape stored with orientation 6 (rotate 90° clockwise to display) → 200×300 portrait.
-    const pixels = await rgbPng(300, 200, (x, y) => [x % 256, (y * 3) % 256, x < 150 ? 30 : 220]);
+  it.each([
+    [300, 200, 'Pillow-port route (upsampling)'],
+    [600, 400, 'libvips route (downscaling)'],
+  ])('applies EXIF orientation: the model sees the image as a person does (%d×%d, %s)', async (w, h) => {
+    // A landscape stored with orientation 6 (rotate 90° clockwise to display) → a portrait.
+    const pixels = await rgbPng(w, h, (x, y) => [x % 256, (y * 3) % 256, x < w / 2 ? 30 : 220]);
     const tagged = await sharp(pixels).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
     const info = await readImageInfo(tagged);
-    expect(info).toMatchObject({ width: 200, height: 300, orientation: 6, format: 'jpeg' });
+    expect(info).toMatchObject({ width: h, height: w, orientation: 6, format: 'jpeg' });
     const upright = await sharp(tagged).rotate().png().toBuffer(); // the displayed image, as pixels
     const a = await decodeForClip(tagged, CLIP_PREPROCESS);
     const b = await decodeForClip(upright, CLIP_PREPROCESS);
-    expect([a.width, a.height]).toEqual([200, 300]);
+    expect([a.width, a.height]).toEqual([h, w]);
     expect(cos(a.rgb, b.rgb)).toBeGreaterThan(0.999);
     const thumb = await thumbnail(tagged, { width: 90 });
     expect([thumb.width, thumb.height]).toEqual([60, 90]);
