@@ -13,6 +13,11 @@ export const ENV_OVERRIDES = {
   images: 'CLIPSCOPE_IMAGES',
   dictionary: 'CLIPSCOPE_DICTIONARY',
   model: 'CLIPSCOPE_MODEL',
+  table: 'CLIPSCOPE_TABLE',
+  imageColumn: 'CLIPSCOPE_IMAGE_COLUMN',
+  imagesRoot: 'CLIPSCOPE_IMAGES_ROOT',
+  groupBy: 'CLIPSCOPE_GROUP_BY',
+  dateColumn: 'CLIPSCOPE_DATE_COLUMN',
 } as const;
 
 /** Overrides `validation.dir` (the folder of judgement files). */
@@ -133,6 +138,16 @@ export function parseClipscopeOptions(input: unknown, opts: { root: string; env?
     merged.validation = { ...(given && typeof given === 'object' ? given : {}), dir: validationDir };
   }
 
+  // A posts table replaces the image folder. A table from the environment wins over an image folder in
+  // the config (one config, many data sets); both from the same place is a contradiction.
+  if (merged.table !== undefined && merged.images !== undefined) {
+    if (fromEnv.table && !fromEnv.images) delete merged.images;
+    else {
+      const where = fromEnv.table ? 'environment variables CLIPSCOPE_TABLE and CLIPSCOPE_IMAGES' : source;
+      throw new ClipscopeError('options', `Options images and table are both given (in ${where})`, 'With a table, the images are the ones its image column lists; set imagesRoot to the folder their relative paths start from.');
+    }
+  }
+
   const parsed = clipscopeOptionsSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -150,6 +165,8 @@ export function parseClipscopeOptions(input: unknown, opts: { root: string; env?
     images: abs(o.images),
     dictionary: abs(o.dictionary),
     model: abs(o.model),
+    ...(o.table ? { table: abs(o.table) } : {}),
+    ...(o.imagesRoot ? { imagesRoot: abs(o.imagesRoot) } : {}),
     cache: o.cache === null ? null : abs(o.cache),
     standaloneSamples: o.standaloneSamples ?? Math.min(o.samplesPerCategory, 100),
     validation: { perCategory: o.validation.perCategory, seed: o.validation.seed ?? o.seed, dir: abs(o.validation.dir) },
@@ -159,5 +176,6 @@ export function parseClipscopeOptions(input: unknown, opts: { root: string; env?
 
 /** The engine's share of the options, as `classify()` takes them (it rejects unknown keys). */
 export function engineOptions(o: ClipscopeOptions): ClassifyOptions {
-  return Object.fromEntries(Object.entries(o).filter(([k]) => ENGINE_KEYS.has(k))) as ClassifyOptions;
+  // With a table, `images` (which has the demo folder as its default here) is not passed on.
+  return Object.fromEntries(Object.entries(o).filter(([k]) => ENGINE_KEYS.has(k) && !(k === 'images' && o.table))) as ClassifyOptions;
 }

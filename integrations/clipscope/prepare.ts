@@ -28,7 +28,10 @@ export interface PrepareEffects {
   warn(message: string): void;
   progress?(p: Progress): void;
   /** The engine's run function (tests may pass a fixture). */
-  classify(input: unknown, effects: { log(message: string): void; progress?(p: Progress): void; source?: string }): Promise<RunResult>;
+  classify(
+    input: unknown,
+    effects: { log(message: string): void; progress?(p: Progress): void; source?: string; imageFiles?(files: ReadonlyMap<string, string>): void },
+  ): Promise<RunResult>;
   makeThumbnail: MakeThumbnail;
   readJudgementFiles(dir: string): Promise<{ files: JudgementFile[]; problems: JudgementProblem[] }>;
   toCsv(result: RunResult, opts: { column?: string; topK?: number }): string;
@@ -82,9 +85,15 @@ function withEnvHint(error: unknown, o: ClipscopeOptions): unknown {
 }
 
 export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects): Promise<PreparedSite> {
-  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE }).catch((error: unknown) => {
+  // Published path → file on this machine (a posts table's images need not sit under one folder).
+  let files: ReadonlyMap<string, string> = new Map();
+  const imageFiles = (f: ReadonlyMap<string, string>) => {
+    files = f;
+  };
+  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE, imageFiles }).catch((error: unknown) => {
     throw withEnvHint(error, o);
   });
+  const fileOf = (path: string) => files.get(path) ?? join(o.images, path);
   const judgements = await judgementsOf(o.validation.dir, effects);
   const report = buildReport({ result, options: reportOptionsOf(o), judgements });
 
@@ -93,6 +102,7 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   const thumbs = await makeThumbnails(requests, {
     cacheDir: await thumbsCacheDir(o),
     imagesRoot: o.images,
+    fileOf,
     settings: { sizes: { sample: o.thumbnails.sample, list: o.thumbnails.list, validation: o.thumbnails.validation, standalone: o.thumbnails.standalone }, quality: o.thumbnails.quality },
     make: effects.makeThumbnail,
   });
@@ -114,7 +124,7 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
       const ext = extname(img.path).toLowerCase();
       const sitePath = `${ORIGINALS_DIR}/${img.sha256.slice(0, 24)}${/^\.[a-z0-9]{1,5}$/.test(ext) ? ext : ''}`;
       report.originals[img.sha256] = sitePath;
-      assets.set(sitePath, { file: join(o.images, img.path), type: TYPES[ext] ?? 'application/octet-stream' });
+      assets.set(sitePath, { file: fileOf(img.path), type: TYPES[ext] ?? 'application/octet-stream' });
     }
   }
 

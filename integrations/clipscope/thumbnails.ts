@@ -24,6 +24,9 @@ export interface ThumbnailJob {
   /** Folder the cached thumbnails live in (e.g. `.clipscope/thumbs`). */
   cacheDir: string;
   imagesRoot: string;
+  /** The file of an image's published path, when not simply under `imagesRoot` (a posts table's
+   * images may live anywhere); falls back to `imagesRoot`. */
+  fileOf?: (path: string) => string | undefined;
   settings: ThumbnailSettings;
   make: MakeThumbnail;
   /** Thumbnails made at the same time (sharp works on libuv's thread pool). */
@@ -93,7 +96,7 @@ export async function makeThumbnails(requests: readonly ThumbRequest[], job: Thu
     }
     if (!thumb) {
       try {
-        thumb = await job.make(join(job.imagesRoot, req.path), { width: box, quality });
+        thumb = await job.make(job.fileOf?.(req.path) ?? join(job.imagesRoot, req.path), { width: box, quality });
       } catch (error) {
         // The image was readable when classified; it may have changed or vanished since.
         out.failed.push({ path: req.path, reason: error instanceof Error ? error.message : String(error) });

@@ -28,8 +28,18 @@ const count = () => z.preprocess(numeric, z.int().min(1));
 const percent = () => z.preprocess(numeric, z.number().min(0).max(100).nullable()).default(null);
 
 export const classifyOptionsSchema = z.strictObject({
-  /** Folder of images (searched recursively). */
-  images: z.string().min(1),
+  /** Folder of images (searched recursively). Required unless `table` lists the images. */
+  images: z.string().min(1).optional(),
+  /** A posts table (CSV or JSON Lines) whose image column lists the images to classify (issue 9). */
+  table: z.string().min(1).optional(),
+  /** The table's column of image paths, as in the seed (`df['Image']`). */
+  imageColumn: z.string().min(1).default('Image'),
+  /** Folder the table's relative image paths start from (default: the table's folder). */
+  imagesRoot: z.string().min(1).optional(),
+  /** A table column whose values are the groups the report compares (e.g. "party"). */
+  groupBy: z.string().min(1).optional(),
+  /** A table column with each post's date, for category shares over time. */
+  dateColumn: z.string().min(1).optional(),
   /** Dictionary file (YAML or JSON): category → phrases. */
   dictionary: z.string().min(1),
   /** Model folder in the Hugging Face ONNX layout. */
@@ -68,6 +78,11 @@ export type ClassifyOptionsInput = z.input<typeof classifyOptionsSchema>;
  * to zod's own description of the problem. */
 const EXPECTED: Record<string, string> = {
   images: 'a folder path',
+  table: 'a table file path (CSV or JSON Lines)',
+  imageColumn: 'a column name of the table',
+  imagesRoot: 'a folder path',
+  groupBy: 'a column name of the table',
+  dateColumn: 'a column name of the table',
   dictionary: 'a dictionary file path (YAML or JSON)',
   model: 'a model folder path',
   modelVariant: '"fp32" or "quantized"',
@@ -87,6 +102,11 @@ const EXPECTED: Record<string, string> = {
 /** The command-line flag of each option, used when the options came from the command line. */
 export const CLI_FLAGS: Record<string, string> = {
   images: '--images',
+  table: '--table',
+  imageColumn: '--image-column',
+  imagesRoot: '--images-root',
+  groupBy: '--group-by',
+  dateColumn: '--date-column',
   dictionary: '--dictionary',
   model: '--model',
   modelVariant: '--variant',
@@ -133,17 +153,18 @@ export function parseClassifyOptions(input: unknown, source: string): ClassifyOp
 }
 
 /** The options of `clipscope embed`: the image and model options of a classification run. */
-export const embedOptionsSchema = classifyOptionsSchema.pick({
-  images: true,
-  model: true,
-  modelVariant: true,
-  batchSize: true,
-  threads: true,
-  cache: true,
-  failOnSkip: true,
-  pixelLimit: true,
-  followSymlinks: true,
-});
+export const embedOptionsSchema = classifyOptionsSchema
+  .pick({
+    model: true,
+    modelVariant: true,
+    batchSize: true,
+    threads: true,
+    cache: true,
+    failOnSkip: true,
+    pixelLimit: true,
+    followSymlinks: true,
+  })
+  .extend({ images: z.string().min(1) });
 export type EmbedOptions = z.output<typeof embedOptionsSchema>;
 
 export function parseEmbedOptions(input: unknown, source: string): EmbedOptions {

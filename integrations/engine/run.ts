@@ -9,12 +9,13 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { comparePaths, discoverImages } from './discover.ts';
+import { comparePaths, discoverImages, type DiscoverResult } from './discover.ts';
 import { embedImages } from './embed.ts';
 import { ClipscopeError } from './errors.ts';
 import { hashImages } from './hash.ts';
 import { loadModel, type ClipModel } from './model/load.ts';
 import {
+  CLI_FLAGS,
   COMMAND_LINE,
   parseClassifyOptions,
   parseEmbedOptions,
@@ -23,7 +24,9 @@ import {
 } from './options.ts';
 import { measureProgress, type Progress } from './progress.ts';
 import { openStore, type EmbeddingStore } from './store.ts';
-import type { HashedImage, ImageResult, ModelInfo, RunResult, SkippedFile } from './types.ts';
+import type { Grouping, HashedImage, ImageResult, ModelInfo, RunResult, SkippedFile, TableInfo, TableRowRef } from './types.ts';
+import { folderGroups } from './groups.ts';
+import { addedColumns, checkNoClash, readTable, requireColumn, resolveTableImages, tableRowRefs, type PostsTable, type TableImages } from './table.ts';
 import { loadDictionary, flattenPhrases } from './dictionary.ts';
 import { scoreImages } from './score.ts';
 import { CLIPSCOPE_VERSION } from './version.ts';
@@ -35,6 +38,9 @@ export interface RunEffects {
   now?(): Date;
   /** Where the options came from, for messages ("astro.config.mjs", COMMAND_LINE). */
   source?: string;
+  /** Receives each classified image's published path → its file on this machine (the Astro
+   * integration makes thumbnails from them). Never part of the RunResult: absolute paths stay here. */
+  imageFiles?(files: ReadonlyMap<string, string>): void;
 }
 
 /** Bump when clipscope's own preprocessing changes in a way that changes tensors (e.g. a different
@@ -75,17 +81,19 @@ export interface EmbeddedImageSet {
   fromCache: number;
 }
 
-type ImageOptions = Pick<EmbedOptions, 'images' | 'batchSize' | 'pixelLimit' | 'followSymlinks'>;
+type ImageOptions = Pick<EmbedOptions, 'batchSize' | 'pixelLimit' | 'followSymlinks'> & { images?: string };
 
-/** Discover, hash, dedupe, look up the cache and embed what is missing (committing each batch). */
+/** Discover (or take `found`, e.g. the files a posts table lists), hash, dedupe, look up the cache and
+ * embed what is missing (committing each batch). */
 export async function embedImageFolder(
   options: ImageOptions,
   model: ClipModel,
   store: EmbeddingStore,
   modelKey: string,
   effects: RunEffects,
+  found?: DiscoverResult,
 ): Promise<EmbeddedImageSet> {
-  const discovered = await discoverImages(options.images, { followSymlinks: options.followSymlinks });
+  const discovered = found ?? (await discoverImages(options.images!, { followSymlinks: options.followSymlinks }));
 
   // Hash only the files whose (path, size, mtime) the cache has not seen hashed.
   const memo = store.getFileHashes(discovered.images.map((d) => ({ path: d.absPath, size: d.size, mtimeMs: d.mtimeMs })));
@@ -188,8 +196,11 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
   const t0 = performance.now();
   const flag = (name: string, cli: string) => (source === COMMAND_LINE ? cli : `option ${name}`);
 
-  await checkImageRoot(options.images, flag('images', '--images'));
+  const posts = await openTable(options, flag);
+  if (!posts) await checkImageRoot(options.images!, flag('images', '--images'));
   const dictionary = await loadDictionary(options.dictionary);
+  // A table that already has a column the write-back would add is refused before any work.
+  if (posts) checkNoClash(posts.table, addedColumns(dictionary.categories.map((c) => c.name), options.topK, options.column), options.column);
 
   return withModelAndStore(options, effects, async (model, store, modelKey) => {
     // How CLIP reads each phrase: record token counts, and say so when a phrase is cut.
@@ -207,7 +218,8 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
       }
     }
 
-    const set = await embedImageFolder(options, model, store, modelKey, effects);
+    const set = await embedImageFolder(options, model, store, modelKey, effects, posts ? tableFound(posts, effects) : undefined);
+    effects.imageFiles?.(new Map(set.images.map((image) => [image.path, image.absPath])));
     const phrases = flattenPhrases(dictionary);
     const textEmbeddings = await embedPhrases(model, store, modelKey, phrases.map((p) => p.text));
 
@@ -229,6 +241,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
     });
     // Only relative paths and content facts leave the engine, never absPath.
     const images: ImageResult[] = set.images.map((image, i) => ({ path: image.path, sha256: image.sha256, size: image.size, ...scores[i] }));
+    const grouped = posts ? tableGroups(posts, options, images) : assignFolderGroups(images);
 
     const phraseCount = dictionary.categories.reduce((n, c) => n + c.phrases.length, 0);
     return {
@@ -259,8 +272,103 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
         skipped: set.skipped.length,
         seconds: (performance.now() - t0) / 1000,
       },
+      ...grouped,
     };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Posts tables and groups (issue 9)
+
+interface OpenedTable {
+  table: PostsTable;
+  found: TableImages;
+}
+
+/** With `table`: read it, check its columns, and resolve its image paths. Null for a folder run. */
+async function openTable(options: ClassifyOptions, flag: (name: string, cli: string) => string): Promise<OpenedTable | null> {
+  const tableOnly = (['imagesRoot', 'groupBy', 'dateColumn'] as const).filter((k) => options[k] !== undefined);
+  if (!options.table) {
+    if (!options.images) {
+      throw new ClipscopeError('options', `Missing option ${flag('images', '--images')}: expected a folder of images, or ${flag('table', '--table')} with a posts table`, 'Point --images at a folder, or --table at a CSV/JSON Lines file with an image path column.');
+    }
+    if (tableOnly.length > 0) {
+      const names = tableOnly.map((k) => flag(k, CLI_FLAGS[k]));
+      throw new ClipscopeError('options', `${names.join(', ')} ${names.length === 1 ? 'needs' : 'need'} ${flag('table', '--table')}`, 'Folder runs group by the first folder level automatically; a table column needs a table.');
+    }
+    return null;
+  }
+  if (options.images) {
+    throw new ClipscopeError('options', `Both ${flag('images', '--images')} and ${flag('table', '--table')} were given`, `With a table, the images are the ones its ${options.imageColumn} column lists; give ${flag('imagesRoot', '--images-root')} for the folder their relative paths start from.`);
+  }
+  if (options.imagesRoot) await checkImageRoot(options.imagesRoot, flag('imagesRoot', '--images-root'));
+  const table = await readTable(options.table);
+  requireColumn(table, options.imageColumn, flag('imageColumn', '--image-column'));
+  if (options.groupBy !== undefined) requireColumn(table, options.groupBy, flag('groupBy', '--group-by'));
+  if (options.dateColumn !== undefined) requireColumn(table, options.dateColumn, flag('dateColumn', '--date-column'));
+  const found = await resolveTableImages(table, { imageColumn: options.imageColumn, imagesRoot: options.imagesRoot, tableFile: options.table });
+  if (found.images.length === 0) {
+    const example = found.skipped[0];
+    throw new ClipscopeError(
+      'images',
+      `None of the ${found.unique} image paths in column ${JSON.stringify(options.imageColumn)} of ${table.source} could be read` +
+        (found.missingExample ? ` (e.g. ${JSON.stringify(found.missingExample.cell)} was looked for at ${found.missingExample.lookedAt})` : example ? ` (e.g. ${example.path}: ${example.reason})` : ''),
+      `Relative paths start from ${flag('imagesRoot', '--images-root')} (default: the table's folder); check that it is the folder the paths were written for.`,
+    );
+  }
+  return { table, found };
+}
+
+/** The table's files as discovery would report them, after saying what the table holds. */
+function tableFound(posts: OpenedTable, effects: RunEffects): DiscoverResult {
+  const { table, found } = posts;
+  const rows = found.rows.length;
+  const missing = found.rows.filter((r) => r.status === 'missing').length;
+  const empty = found.rows.filter((r) => r.status === 'no image').length;
+  effects.log(
+    `Table ${table.source}: ${rows} row${rows === 1 ? '' : 's'}, ${found.unique} distinct image path${found.unique === 1 ? '' : 's'}` +
+      (missing > 0 ? `; ${missing} row${missing === 1 ? '' : 's'} point at a missing file` : '') +
+      (empty > 0 ? `; ${empty} row${empty === 1 ? ' has' : 's have'} no image path` : '') +
+      (found.missingExample ? ` (e.g. ${JSON.stringify(found.missingExample.cell)} looked for at ${found.missingExample.lookedAt})` : ''),
+  );
+  if (found.external > 0) {
+    effects.log(`${found.external} image${found.external === 1 ? ' lies' : 's lie'} outside the images root; the report shows ${found.external === 1 ? 'it' : 'them'} as external-<hash>/<file name>.`);
+  }
+  return { images: found.images, skipped: found.skipped };
+}
+
+/** Rows, table summary and grouping of a table run; each image gets the group all its rows share. */
+function tableGroups(posts: OpenedTable, options: ClassifyOptions, images: ImageResult[]): { table: TableInfo; rows: TableRowRef[]; grouping?: Grouping } {
+  const classified = new Set(images.map((i) => i.path));
+  const { rows, info } = tableRowRefs(posts.table, posts.found.rows, classified, {
+    imageColumn: options.imageColumn,
+    groupBy: options.groupBy ?? null,
+    dateColumn: options.dateColumn ?? null,
+    unique: posts.found.unique,
+  });
+  if (options.groupBy === undefined) return { table: info, rows };
+  const groupsOf = new Map<string, Set<string>>();
+  for (const row of rows) {
+    if (row.status !== 'classified' || row.image === null) continue;
+    const set = groupsOf.get(row.image) ?? new Set<string>();
+    set.add(row.group!);
+    groupsOf.set(row.image, set);
+  }
+  for (const image of images) {
+    const groups = groupsOf.get(image.path);
+    if (groups?.size === 1) image.group = [...groups][0];
+  }
+  return { table: info, rows, grouping: { kind: 'column', column: options.groupBy } };
+}
+
+/** Folder runs: the first folder level is the group, when any image sits in a subfolder. */
+function assignFolderGroups(images: ImageResult[]): { grouping?: Grouping } {
+  const groups = folderGroups(images.map((i) => i.path));
+  if (!groups) return {};
+  images.forEach((image, i) => {
+    image.group = groups[i]!;
+  });
+  return { grouping: { kind: 'folder' } };
 }
 
 /** What `clipscope embed` writes: the L2-normalised image embeddings, for users' own analyses. */

@@ -142,6 +142,42 @@ export interface RunMetadata {
   startedAt: string;
 }
 
+/** How a row of a posts table fared (see --table). */
+export type TableRowStatus = 'classified' | 'missing' | 'unreadable' | 'no image';
+
+/** One row of a posts table as the report needs it: its image and grouping values, no other cell. */
+export interface TableRowRef {
+  /** The row's image as published (relative to the images root, or `external-<hash>/<name>`); null
+   * when the image cell is empty. */
+  image: string | null;
+  status: TableRowStatus;
+  /** The --group-by column's value ("(empty)" for an empty cell). */
+  group?: string;
+  /** The --date-column's day, YYYY-MM-DD, when it could be read. */
+  date?: string;
+}
+
+/** The posts table a run classified (issue 9): where the image list came from. */
+export interface TableInfo {
+  /** File name only (no folder). */
+  source: string;
+  format: 'csv' | 'jsonl';
+  imageColumn: string;
+  groupBy: string | null;
+  dateColumn: string | null;
+  /** Data rows (header excluded). */
+  rows: number;
+  /** Distinct image files the rows point at. */
+  uniqueImages: number;
+  /** Rows per status. */
+  statuses: Record<TableRowStatus, number>;
+  /** Rows with a date column whose value could not be read as a date. */
+  undatedRows: number;
+}
+
+/** What the groups compared in the report are: a table column, or the first folder level. */
+export type Grouping = { kind: 'column'; column: string } | { kind: 'folder' };
+
 export interface RunResult {
   schema: 'clipscope.results/v1';
   run: RunMetadata;
@@ -151,4 +187,10 @@ export interface RunResult {
   /** Sorted by path. */
   skipped: SkippedFile[];
   stats: RunStats;
+  /** Set when the images came from a posts table (--table). */
+  table?: TableInfo;
+  /** One entry per table row, in the table's order (with --table). */
+  rows?: TableRowRef[];
+  /** Set when the run has groups to compare (--group-by, or images in subfolders). */
+  grouping?: Grouping;
 }

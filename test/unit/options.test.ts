@@ -34,6 +34,7 @@ describe('parseClassifyOptions', () => {
     delete process.env.CLIPSCOPE_CACHE_DIR;
     expect(parseClassifyOptions(required, 'test')).toEqual({
       ...required,
+      imageColumn: 'Image',
       modelVariant: 'fp32',
       scoring: 'seed',
       topK: 1,

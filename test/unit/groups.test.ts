@@ -1,0 +1,210 @@
+// Groups: shares per group × category with Wilson 95 % intervals, folder groups, dates and periods.
+// The expected intervals are computed by hand from the Wilson formula
+//   centre = (p + z²/2n) / (1 + z²/n),  half = z·√(p(1−p)/n + z²/4n²) / (1 + z²/n),  z = 1.959964
+// and agree with R's prop.test(k, n, correct = FALSE):
+//   3/10 → [0.107791, 0.603222]    0/5 → [0, z²/(n+z²)] = [0, 0.434482]
+//   5/5  → [n/(n+z²), 1] = [0.565518, 1]    1/2 → [0.094531, 0.905469]    4/17 → [0.095550, 0.472618]
+import { describe, expect, it } from 'vitest';
+import {
+  cellImages,
+  chooseTimeUnit,
+  folderGroupOf,
+  folderGroups,
+  groupShares,
+  groupValue,
+  isoWeek,
+  NO_VALUE,
+  parseDateCell,
+  periodOf,
+  periodsBetween,
+  timeSeries,
+  TOP_LEVEL,
+  unitsOf,
+  type Unit,
+} from '../../integrations/engine/groups.ts';
+import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
+
+const TOL = 1e-6;
+
+function units(group: string | null, category: string, count: number, image = (i: number) => `${group}/${category}/${i}.jpg`, date?: string): Unit[] {
+  return Array.from({ length: count }, (_, i) => ({ group, category, image: image(i), ...(date ? { date } : {}) }));
+}
+
+describe('groupShares', () => {
+  // A: 10 posts, 3 Campaign; B: 5 posts, none Campaign; (empty): 2 posts, 1 Campaign.
+  const data: Unit[] = [
+    ...units('B', 'Other', 5),
+    ...units('A', 'Campaign', 3),
+    ...units('A', 'Other', 7),
+    ...units(NO_VALUE, 'Campaign', 1),
+    ...units(NO_VALUE, 'Other', 1),
+  ];
+  const shares = groupShares(data, ['Campaign', 'Other']);
+
+  it('orders groups by name with the placeholder group last, categories as given', () => {
+    expect(shares.groups.map((g) => g.name)).toEqual(['A', 'B', NO_VALUE]);
+    expect(shares.categories).toEqual(['Campaign', 'Other']);
+    expect(shares.groups.map((g) => g.n)).toEqual([10, 5, 2]);
+  });
+
+  it('gives counts, shares and Wilson 95 % intervals that match the hand-computed values', () => {
+    const [a, b, empty] = shares.groups;
+    expect(a.cells[0]).toMatchObject({ category: 'Campaign', count: 3, n: 10, share: 0.3 });
+    expect(a.cells[0].low).toBeCloseTo(0.107791, 5);
+    expect(a.cells[0].high).toBeCloseTo(0.603222, 5);
+    expect(b.cells[0]).toMatchObject({ count: 0, n: 5, share: 0, low: 0 });
+    expect(b.cells[0].high).toBeCloseTo(0.434482, 5);
+    expect(b.cells[1]).toMatchObject({ count: 5, share: 1, high: 1 });
+    expect(b.cells[1].low).toBeCloseTo(0.565518, 5);
+    expect(empty.cells[0].low).toBeCloseTo(0.094531, 5);
+    expect(empty.cells[0].high).toBeCloseTo(0.905469, 5);
+    // All posts together: 4 of 17 are Campaign.
+    expect(shares.all.n).toBe(17);
+    expect(shares.all.cells[0].share).toBeCloseTo(4 / 17, 12);
+    expect(shares.all.cells[0].low).toBeCloseTo(0.09555, 5);
+    expect(shares.all.cells[0].high).toBeCloseTo(0.472618, 5);
+  });
+
+  it("sums each group's shares to 1", () => {
+    for (const g of shares.groups) expect(g.cells.reduce((s, c) => s + c.share, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('appends a category the list lacks (e.g. Uncertain) and keeps ungrouped units out of groups', () => {
+    const s = groupShares([...units('A', 'Uncertain', 1), ...units(null, 'Other', 4)], ['Other']);
+    expect(s.categories).toEqual(['Other', 'Uncertain']);
+    expect(s.groups.map((g) => [g.name, g.n])).toEqual([['A', 1]]);
+    expect(s.all.n).toBe(5);
+  });
+
+  it('counts distinct images per group and lists the distinct images of a cell', () => {
+    const repeated: Unit[] = [
+      { group: 'A', category: 'X', image: 'b.jpg' },
+      { group: 'A', category: 'X', image: 'a.jpg' },
+      { group: 'A', category: 'X', image: 'b.jpg' },
+      { group: 'B', category: 'X', image: 'a.jpg' },
+    ];
+    const s = groupShares(repeated, ['X']);
+    expect(s.groups[0]).toMatchObject({ name: 'A', n: 3, images: 2 });
+    expect(cellImages(repeated, 'A', 'X')).toEqual(['a.jpg', 'b.jpg']);
+    expect(cellImages(repeated, 'B', 'Y')).toEqual([]);
+  });
+});
+
+describe('folder groups and group values', () => {
+  it('uses the first folder level, only when some image sits in a subfolder', () => {
+    expect(folderGroupOf('afd.bund/2125.jpg')).toBe('afd.bund');
+    expect(folderGroupOf('a/b/c.jpg')).toBe('a');
+    expect(folderGroupOf('top.jpg')).toBeNull();
+    expect(folderGroups(['a.jpg', 'b.jpg'])).toBeNull();
+    expect(folderGroups(['x/a.jpg', 'b.jpg'])).toEqual(['x', TOP_LEVEL]);
+  });
+
+  it('reads cells as trimmed text, empty ones as the placeholder', () => {
+    expect(groupValue(' SPD ')).toBe('SPD');
+    expect(groupValue('')).toBe(NO_VALUE);
+    expect(groupValue(null)).toBe(NO_VALUE);
+    expect(groupValue(undefined)).toBe(NO_VALUE);
+    expect(groupValue(3)).toBe('3');
+    expect(groupValue(false)).toBe('false');
+  });
+});
+
+describe('dates and periods', () => {
+  it('reads ISO, German and Unix-time dates as the day written; refuses ambiguous or impossible ones', () => {
+    expect(parseDateCell('2024-03-05')).toBe('2024-03-05');
+    expect(parseDateCell('2024-03-05T23:30:00-05:00')).toBe('2024-03-05');
+    expect(parseDateCell('2024-03-05 14:00:00+01:00')).toBe('2024-03-05');
+    expect(parseDateCell('2024/3/5')).toBe('2024-03-05');
+    expect(parseDateCell('05.03.2024')).toBe('2024-03-05');
+    // 1709596800 s = 2024-03-05T00:00:00Z; pandas' to_json writes milliseconds.
+    expect(parseDateCell(1709596800)).toBe('2024-03-05');
+    expect(parseDateCell(1709596800000)).toBe('2024-03-05');
+    expect(parseDateCell('1709596800')).toBe('2024-03-05');
+    expect(parseDateCell('3/5/2024')).toBeNull();
+    expect(parseDateCell('2024-02-30')).toBeNull();
+    expect(parseDateCell('')).toBeNull();
+    expect(parseDateCell(null)).toBeNull();
+    expect(parseDateCell(42)).toBeNull();
+  });
+
+  it('numbers ISO 8601 weeks (known dates from the ISO calendar)', () => {
+    expect(isoWeek('2021-01-03')).toEqual({ year: 2020, week: 53 });
+    expect(isoWeek('2024-12-30')).toEqual({ year: 2025, week: 1 });
+    expect(isoWeek('2024-03-05')).toEqual({ year: 2024, week: 10 });
+    expect(periodOf('2024-03-05', 'week')).toBe('2024-W10');
+    expect(periodOf('2024-03-05', 'month')).toBe('2024-03');
+  });
+
+  it('lists every period between two days, gaps included', () => {
+    expect(periodsBetween('2024-01-15', '2024-04-02', 'month')).toEqual(['2024-01', '2024-02', '2024-03', '2024-04']);
+    expect(periodsBetween('2023-11-30', '2024-01-01', 'month')).toEqual(['2023-11', '2023-12', '2024-01']);
+    expect(periodsBetween('2024-12-28', '2025-01-06', 'week')).toEqual(['2024-W52', '2025-W01', '2025-W02']);
+    expect(periodsBetween('2024-03-05', '2024-03-05', 'week')).toEqual(['2024-W10']);
+  });
+
+  it('chooses weeks for up to half a year, months beyond', () => {
+    expect(chooseTimeUnit(['2024-01-01', '2024-06-30'])).toBe('week'); // 181 days
+    expect(chooseTimeUnit(['2024-01-01', '2024-07-02'])).toBe('month'); // 183 days
+  });
+
+  it('gives shares per period with empty periods kept', () => {
+    const data: Unit[] = [
+      ...units('A', 'Campaign', 2, (i) => `m${i}.jpg`, '2024-01-10'),
+      ...units('B', 'Other', 2, (i) => `n${i}.jpg`, '2024-01-20'),
+      ...units('A', 'Campaign', 1, () => 'late.jpg', '2024-03-01'),
+      ...units('A', 'Other', 1, () => 'undated.jpg'),
+    ];
+    const series = timeSeries(data, ['Campaign', 'Other'], 'month')!;
+    expect(series.periods.map((p) => [p.period, p.n])).toEqual([
+      ['2024-01', 4],
+      ['2024-02', 0],
+      ['2024-03', 1],
+    ]);
+    expect(series.periods[0].cells[0]).toMatchObject({ count: 2, n: 4, share: 0.5 });
+    expect(series.periods[1].cells[0].share).toBeNaN();
+    expect(series.periods[2].cells[0]).toMatchObject({ count: 1, share: 1 });
+    expect(series).toMatchObject({ dated: 5, undated: 1 });
+    expect(timeSeries(units('A', 'X', 2), ['X'])).toBeNull();
+  });
+});
+
+describe('unitsOf', () => {
+  const image = (path: string, category: string, group?: string): ImageResult => ({
+    path,
+    sha256: path,
+    size: 1,
+    category,
+    label: category,
+    probability: 90,
+    margin: 80,
+    top: [],
+    categories: {},
+    ...(group ? { group } : {}),
+  });
+  const base = { images: [image('a.jpg', 'X'), image('b.jpg', 'Y')] } as unknown as RunResult;
+
+  it('counts table rows (a repeated image once per row), only classified ones', () => {
+    const result = {
+      ...base,
+      grouping: { kind: 'column', column: 'party' },
+      rows: [
+        { image: 'a.jpg', status: 'classified', group: 'P', date: '2024-01-01' },
+        { image: 'a.jpg', status: 'classified', group: 'Q' },
+        { image: 'gone.jpg', status: 'missing', group: 'P' },
+        { image: null, status: 'no image', group: 'P' },
+        { image: 'b.jpg', status: 'classified' },
+      ],
+    } as RunResult;
+    expect(unitsOf(result)).toEqual([
+      { group: 'P', category: 'X', image: 'a.jpg', date: '2024-01-01' },
+      { group: 'Q', category: 'X', image: 'a.jpg' },
+      { group: NO_VALUE, category: 'Y', image: 'b.jpg' },
+    ]);
+  });
+
+  it('counts images in a folder run, grouped only when the run has folder groups', () => {
+    const folder = { images: [image('x/a.jpg', 'X', 'x'), image('b.jpg', 'Y', TOP_LEVEL)], grouping: { kind: 'folder' } } as RunResult;
+    expect(unitsOf(folder).map((u) => u.group)).toEqual(['x', TOP_LEVEL]);
+    expect(unitsOf(base).map((u) => u.group)).toEqual([null, null]);
+  });
+});
