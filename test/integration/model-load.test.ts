@@ -133,6 +133,22 @@ describe('loadModel on synthetic-tiny', () => {
     await Promise.all([a.close(), b.close(), c.close()]);
   });
 
+  it('runs the quantized variant: its own checksum, embeddings close to fp32 (cosine ≥ 0.99)', async () => {
+    const q = await loadModel(TINY, { threads: 1, variant: 'quantized' });
+    expect(q.info.variant).toBe('quantized');
+    expect(q.info.checksum).not.toBe(model.info.checksum);
+    const dim = model.info.projectionDim;
+    const pixels = new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i * 0.01));
+    const [a, b] = [await model.embedImages(pixels, 1), await q.embedImages(pixels, 1)];
+    const tokens = [model.tokenizer.encode('a political rally')];
+    const [ta, tb] = [await model.embedTexts(tokens), await q.embedTexts(tokens)];
+    const cos = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i], 0);
+    expect(a).toHaveLength(dim);
+    expect(cos(a, b)).toBeGreaterThan(0.99);
+    expect(cos(ta, tb)).toBeGreaterThan(0.99);
+    await q.close();
+  });
+
   it('takes a trained logit_scale from config.json', async () => {
     const dir = await copyOfTiny('logit-scale');
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
@@ -162,7 +178,10 @@ describe('loadModel on broken folders', () => {
   });
 
   it('names the quantized files when that variant is asked for and absent', async () => {
-    const e = await loadError(TINY, { threads: 1, variant: 'quantized' });
+    const dir = await copyOfTiny('no-quantized');
+    await rm(join(dir, 'onnx/vision_model_quantized.onnx'), { force: true });
+    await rm(join(dir, 'onnx/text_model_quantized.onnx'), { force: true });
+    const e = await loadError(dir, { threads: 1, variant: 'quantized' });
     expect(e.message).toContain('is missing onnx/vision_model_quantized.onnx, onnx/text_model_quantized.onnx');
   });
 
