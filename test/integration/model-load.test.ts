@@ -121,6 +121,7 @@ describe('loadModel on synthetic-tiny', () => {
 
   it('has the same checksum on a second load (from the sidecar) and a different one when a file changes', async () => {
     const dir = await copyOfTiny('checksum');
+    await rm(join(dir, '.clipscope-checksums.json'), { force: true });
     const a = await loadModel(dir, { threads: 1, lazy: true });
     const b = await loadModel(dir, { threads: 1, lazy: true });
     expect(b.info.checksum).toBe(a.info.checksum);
