@@ -9,8 +9,9 @@
 // and says how to get a working model.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../atomic.ts';
 import { ClipscopeError } from '../errors.ts';
 import { preprocessConfigFrom } from '../preprocess.ts';
 import type { ModelInfo, TokenizedText } from '../types.ts';
@@ -161,8 +162,9 @@ export async function modelChecksum(dir: string, files: string[]): Promise<strin
     total.update(`${file}\0${entry.sha256}\n`);
   }
   if (changed) {
-    // A read-only model folder only costs the hashing again next time.
-    await writeFile(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n').catch(() => {});
+    // Atomic, as runs may load the same model at once; a read-only model folder only costs the
+    // hashing again next time.
+    await writeFileAtomic(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n').catch(() => {});
   }
   return total.digest('hex');
 }
