@@ -26,6 +26,24 @@ export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 // touches each image once, so the cache would only hold memory.
 sharp.cache(false);
 
+// Defence in depth for untrusted folders: libvips may open only the formats clipscope reads. Every
+// other loader is blocked process-wide (this module is the only user of sharp), above all SVG — a
+// renderer over markup that can reference other files — and whatever else a libvips build carries.
+// readHeader's format check gives the friendly message; this makes a file swapped after that check
+// harmless too. ("Nsgif" is libvips' GIF loader; "Heif" reads AVIF; "Uhdr" is JPEG with a gain map.)
+sharp.block({ operation: ['VipsForeignLoad'] });
+sharp.unblock({
+  operation: [
+    'VipsForeignLoadJpeg',
+    'VipsForeignLoadUhdr',
+    'VipsForeignLoadPng',
+    'VipsForeignLoadWebp',
+    'VipsForeignLoadNsgif',
+    'VipsForeignLoadTiff',
+    'VipsForeignLoadHeif',
+  ],
+});
+
 export interface ImageInfo {
   /** Width and height as displayed, i.e. after EXIF orientation. */
   width: number;

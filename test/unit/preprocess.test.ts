@@ -256,6 +256,11 @@ describe('decode errors are short reasons (ClipscopeError "image")', () => {
     ['text named .jpg', Buffer.from('just some notes, not a photo\n'), 'not an image or unsupported format'],
     ['HTML', Buffer.from('<!doctype html><html><body><img src=x></body></html>'), 'not an image or unsupported format'],
     ['PDF', Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n'), 'not an image or unsupported format'],
+    [
+      'SVG (libvips could render it, clipscope must not)',
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>'),
+      'not an image or unsupported format',
+    ],
     ['truncated JPEG (half)', jpeg.subarray(0, jpeg.length >> 1), 'truncated or corrupt image data'],
     ['truncated JPEG (header only)', jpeg.subarray(0, 200), 'truncated or corrupt image data'],
     ['truncated PNG (half)', png.subarray(0, png.length >> 1), 'truncated or corrupt image data'],
@@ -268,6 +273,12 @@ describe('decode errors are short reasons (ClipscopeError "image")', () => {
     expect(isClipscopeError(e)).toBe(true);
     expect(e.kind).toBe('image');
     expect(e.message).toBe(reason);
+  });
+
+  it('refuses SVG in thumbnails and headers too', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
+    expect((await rejection(thumbnail(svg, { width: 8 }))).message).toMatch(/^not an image or unsupported format/);
+    expect((await rejection(readImageInfo(svg))).message).toMatch(/^not an image or unsupported format/);
   });
 
   it('refuses the bomb from its header alone (readImageInfo, thumbnail) and honours a custom limit', async () => {
