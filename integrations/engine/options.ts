@@ -5,9 +5,11 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ClipscopeError, invalidValue, show } from './errors.ts';
 
-/** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shape, fp32) on a 2-core
- * machine: throughput is flat from 4 to 16 (see docs/performance.md); 8 keeps memory small
- * (8 × 3 × 224 × 224 floats = 4.8 MB per buffer) while amortising the per-call overhead. */
+/** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
+ * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
+ * at batch 1, 2, 4, 8, 16 and 32 — the vision tower's cost is flat in the batch size on CPU. 8 keeps
+ * one call short enough for smooth progress and the two batch tensors small (2 × 4.8 MB) while
+ * amortising the per-call overhead; issue 7 measured the best wall-clock throughput at 8–16. */
 export const DEFAULT_BATCH_SIZE = 8;
 
 /** The default cache folder, relative to the working directory. */
