@@ -187,8 +187,10 @@ export default function ValidateWidget({ data, base }: Props) {
       };
       commit(next);
       const word = verdict === 'right' ? 'Right' : verdict === 'wrong' ? 'Wrong' : 'Skipped';
-      const judged = items.filter((i) => Object.hasOwn(next.items, i.sha256)).length;
-      setStatus(`${word}: ${current.path}. ${judged} of ${items.length} judged.`);
+      const inSet = items.filter((i) => Object.hasOwn(next.items, i.sha256)).map((i) => next.items[i.sha256].verdict);
+      const right = inSet.filter((v) => v === 'right').length;
+      const decided = right + inSet.filter((v) => v === 'wrong').length;
+      setStatus(`${word}: ${current.path}. ${inSet.length} of ${items.length} judged${decided ? `, accuracy so far ${pct(right / decided)}` : ''}.`);
       setMessage(null);
       if (verdict === 'wrong') {
         setCorrecting(current.sha256);
@@ -398,7 +400,8 @@ export default function ValidateWidget({ data, base }: Props) {
         </form>
       )}
 
-      <div className="vw-progress" role="status" aria-live="polite" aria-atomic="true">
+      {/* Announced through the one live region below (after each judgement), not on every render. */}
+      <div className="vw-progress">
         <span className="vw-count">
           <strong>{judgedCount} / {items.length}</strong> judged
         </span>
@@ -409,7 +412,7 @@ export default function ValidateWidget({ data, base }: Props) {
             : 'Accuracy so far: no Right/Wrong judgement yet'}
         </span>
       </div>
-      <p className="visually-hidden" aria-live="polite">{status}</p>
+      <p className="visually-hidden" role="status" aria-live="polite" aria-atomic="true">{status}</p>
 
       {message && (
         <p className={message.kind === 'error' ? 'vw-message vw-error' : 'vw-message'} role={message.kind === 'error' ? 'alert' : 'status'}>
