@@ -17,7 +17,7 @@ import type { KernelEnum, Metadata, Sharp, SharpOptions } from 'sharp';
 import { ClipscopeError } from './errors.ts';
 import type { PreprocessConfig } from './types.ts';
 import { cmykToRgb, dropAlpha, isOpaque, nearestCrop, premultiply, resampleCrop, unpremultiplyToRgb } from './pil-resample.ts';
-import type { PilFilter } from './pil-resample.ts';
+import type { Box, PilFilter } from './pil-resample.ts';
 
 /** Images with more pixels than this (width × height of one frame) are refused: 100 megapixels. */
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
@@ -285,9 +285,10 @@ function pilTraits(input: Buffer, meta: Metadata): { nearest: boolean; premultip
  *   pixels as black where PIL shows the palette colour behind them (cosine 0.99996 on a test GIF).
  * Both routes: embedded ICC profiles are IGNORED (ignoreIcc), as PIL does — pixel values reach the
  * model as stored, as in CLIP's training. Measured on rocket.jpg: converting its profile to sRGB
- * gives cosine 0.9975 to the reference, ignoring it 0.99998. CMYK is converted as PIL does it (naively, after the resize). 16-bit images
- * become 8-bit by their high byte, as PIL does for RGB (the fast route resizes at 16 bits first:
- * within one level); PIL clips 16-bit greyscale to white, a defect clipscope does not copy.
+ * gives cosine 0.9975 to the reference, ignoring it 0.99998. CMYK is converted as PIL does it
+ * (naively, after the resize). 16-bit images become 8-bit by their high byte, as PIL does for RGB
+ * (the fast route resizes at 16 bits first: within one level); PIL clips 16-bit greyscale to white,
+ * a defect clipscope does not copy.
  */
 export async function decodeForClip(
   input: Buffer,
@@ -300,56 +301,93 @@ export async function decodeForClip(
   const { width, height } = displayedSize(meta);
   const g = clipGeometry(width, height, cfg);
   const box = { left: g.left, top: g.top, width: cfg.cropWidth, height: cfg.cropHeight };
-  const filter = FILTERS[cfg.resample] ?? FILTERS[3];
+  const cropInside = box.left >= 0 && box.top >= 0 && box.left + box.width <= g.resizeWidth && box.top + box.height <= g.resizeHeight;
+  const plan: CropPlan = {
+    resizeWidth: g.resizeWidth,
+    resizeHeight: g.resizeHeight,
+    box,
+    filter: FILTERS[cfg.resample] ?? FILTERS[3],
+    downscale: g.resizeWidth <= width && g.resizeHeight <= height && cropInside,
+  };
   const traits = pilTraits(input, meta);
-  const upsampling = g.resizeWidth > width || g.resizeHeight > height;
-  const cropInside = g.left >= 0 && g.top >= 0 && g.left + box.width <= g.resizeWidth && g.top + box.height <= g.resizeHeight;
-  const fastGeometry = !upsampling && cropInside;
-  const fast = fastGeometry && !meta.hasAlpha && meta.space !== 'cmyk' && !traits.nearest && filter.pil !== 'nearest';
+  const fast = plan.downscale && !meta.hasAlpha && meta.space !== 'cmyk' && !traits.nearest && plan.filter.pil !== 'nearest';
+  return run(input, limit, async () => ({
+    rgb: fast ? await fastCrop(input, limit, plan) : await exactCrop(input, limit, plan, traits, meta.space === 'cmyk'),
+    width,
+    height,
+  }));
+}
 
-  return run(input, limit, async () => {
-    if (fast) {
-      const { data, info } = await open(input, limit, { ignoreIcc: true })
-        .resize(g.resizeWidth, g.resizeHeight, { fit: 'fill', kernel: filter.sharp, fastShrinkOnLoad: false })
-        .extract(box)
-        .removeAlpha()
-        .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
-      if (info.channels !== 3 || data.length !== box.width * box.height * 3) throw imageError('unexpected decoder output');
-      return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
-    }
-    // CMYK stays CMYK through the resize and is converted the naive way afterwards, as PIL does.
-    const cmyk = meta.space === 'cmyk';
-    const decoder = open(input, limit, { ignoreIcc: true });
-    const { data, info } = await (cmyk ? decoder.pipelineColourspace('cmyk').toColourspace('cmyk') : decoder.toColourspace('srgb'))
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    let pixels: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.length);
-    let channels = info.channels;
-    if (channels !== 3 && channels !== 4) throw imageError('unexpected decoder output');
-    const resized = g.resizeWidth !== info.width || g.resizeHeight !== info.height;
-    // PIL premultiplies only when it actually resizes an RGBA/LA image; opaque alpha is the identity.
-    const premultiplied = !cmyk && channels === 4 && traits.premultiply && resized && !isOpaque(pixels);
-    if (!cmyk && channels === 4 && !premultiplied) {
-      pixels = dropAlpha(pixels);
-      channels = 3;
-    }
-    if (premultiplied) premultiply(pixels);
-    const pilFilter = filter.pil === 'nearest' || traits.nearest ? null : filter.pil;
-    let crop: Uint8Array;
-    if (pilFilter === null) crop = nearestCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box);
-    else if (channels === 3 && fastGeometry) {
-      // Plain RGB after all (opaque alpha, tRNS ignored): downscale with libvips, as the fast route
-      // does — the Pillow port would cost ~20 M JS multiply-adds for a 1080p screenshot.
-      const { data: out } = await sharp(pixels, { raw: { width: info.width, height: info.height, channels: 3 } })
-        .resize(g.resizeWidth, g.resizeHeight, { fit: 'fill', kernel: filter.sharp })
-        .extract(box)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      crop = new Uint8Array(out.buffer, out.byteOffset, out.length);
-    } else crop = resampleCrop(pixels, info.width, info.height, channels, g.resizeWidth, g.resizeHeight, box, pilFilter);
-    if (cmyk) return { rgb: cmykToRgb(crop), width, height };
-    return { rgb: premultiplied ? unpremultiplyToRgb(crop) : crop, width, height };
-  });
+/** What to do with the decoded image: resize to resizeWidth × resizeHeight, keep `box`. */
+interface CropPlan {
+  resizeWidth: number;
+  resizeHeight: number;
+  box: Box;
+  filter: { pil: PilFilter | 'nearest'; sharp: Kernel };
+  /** No upsampling and the crop lies inside the resized image: libvips may do the resize. */
+  downscale: boolean;
+}
+
+const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
+/** The fast route: one sharp pipeline from the file to the raw RGB crop. */
+async function fastCrop(input: Buffer, limit: number, plan: CropPlan): Promise<Uint8Array> {
+  const { data, info } = await open(input, limit, { ignoreIcc: true })
+    .resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel: plan.filter.sharp, fastShrinkOnLoad: false })
+    .extract(plan.box)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || data.length !== plan.box.width * plan.box.height * 3) throw imageError('unexpected decoder output');
+  return asBytes(data);
+}
+
+/** The exact route: raw pixels from sharp, then Pillow's operations (pil-resample.ts). */
+async function exactCrop(
+  input: Buffer,
+  limit: number,
+  plan: CropPlan,
+  traits: { nearest: boolean; premultiply: boolean },
+  cmyk: boolean,
+): Promise<Uint8Array> {
+  // CMYK stays CMYK through the resize and is converted the naive way afterwards, as PIL does.
+  const decoder = open(input, limit, { ignoreIcc: true });
+  const { data, info } = await (cmyk ? decoder.pipelineColourspace('cmyk').toColourspace('cmyk') : decoder.toColourspace('srgb'))
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  let pixels = asBytes(data);
+  let channels = info.channels;
+  if (channels !== 3 && channels !== 4) throw imageError('unexpected decoder output');
+  const { width, height } = info;
+  const resized = plan.resizeWidth !== width || plan.resizeHeight !== height;
+  // PIL premultiplies only when it actually resizes an RGBA/LA image; opaque alpha is the identity.
+  const premultiplied = !cmyk && channels === 4 && traits.premultiply && resized && !isOpaque(pixels);
+  if (!cmyk && channels === 4 && !premultiplied) {
+    pixels = dropAlpha(pixels);
+    channels = 3;
+  }
+  if (premultiplied) premultiply(pixels);
+
+  const pilFilter = plan.filter.pil === 'nearest' || traits.nearest ? null : plan.filter.pil;
+  let crop: Uint8Array;
+  if (pilFilter === null) crop = nearestCrop(pixels, width, height, channels, plan.resizeWidth, plan.resizeHeight, plan.box);
+  else if (channels === 3 && plan.downscale) crop = await downscaleRgb(pixels, width, height, plan);
+  else crop = resampleCrop(pixels, width, height, channels, plan.resizeWidth, plan.resizeHeight, plan.box, pilFilter);
+
+  if (cmyk) return cmykToRgb(crop);
+  return premultiplied ? unpremultiplyToRgb(crop) : crop;
+}
+
+/**
+ * Plain RGB after all (opaque alpha, a tRNS PNG): downscale with libvips as the fast route does —
+ * the Pillow port would cost ~20 M JS multiply-adds for a 1080p screenshot.
+ */
+async function downscaleRgb(pixels: Uint8Array, width: number, height: number, plan: CropPlan): Promise<Uint8Array> {
+  const { data } = await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel: plan.filter.sharp })
+    .extract(plan.box)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return asBytes(data);
 }
