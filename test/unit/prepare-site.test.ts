@@ -82,6 +82,20 @@ describe('prepareSite', () => {
     expect(cached.every((f) => f.endsWith('.webp'))).toBe(true);
   });
 
+  it('copies originals of the images shown large only when configured, under hash names', async () => {
+    const base = { images, cache: join(dir, 'cache'), samplesPerCategory: 1, thumbnails: { list: false as const } };
+    const without = await prepareSite(parseClipscopeOptions(base, { root: dir, env: {} }), effects([]));
+    expect([...without.assets.keys()].filter((p) => p.startsWith('_clipscope/originals/'))).toEqual([]);
+    const withOriginals = await prepareSite(parseClipscopeOptions({ ...base, copyOriginals: true }, { root: dir, env: {} }), effects([]));
+    const originals = Object.values(withOriginals.report.originals);
+    const shown = new Set([...withOriginals.report.categories.flatMap((c) => c.sample), ...withOriginals.report.validationSet]);
+    expect(originals).toHaveLength(shown.size);
+    for (const p of originals) {
+      expect(p).toMatch(/^_clipscope\/originals\/[0-9a-f]{24}\.(png|jpg)$/);
+      expect(withOriginals.assets.get(p)).toMatchObject({ file: expect.stringContaining(images) });
+    }
+  });
+
   it('tells which environment variable set a path the engine refused', async () => {
     const options = parseClipscopeOptions({}, { root: dir, env: { CLIPSCOPE_IMAGES: 'nowhere' } });
     const failing = effects([], {
