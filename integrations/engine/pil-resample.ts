@@ -1,5 +1,6 @@
-// A port of Pillow's resampling (libImaging/Resample.c, Geometry.c and the RGBA ↔ RGBa conversions in
-// Convert.c, Pillow 9–11), restricted to the crop box CLIP keeps. Pure functions on 8-bit interleaved
+// A port of Pillow's resampling (libImaging/Resample.c, Geometry.c and the RGBA ↔ RGBa and CMYK
+// conversions in Convert.c; checked against the output of Pillow 9.4, Debian 12's), restricted to the
+// crop box CLIP keeps. Pure functions on 8-bit interleaved
 // pixels, no I/O.
 //
 // Why a port and not libvips: OpenAI CLIP's preprocessing is PIL's, and for three cases libvips
@@ -8,7 +9,8 @@
 //   PIL (cosine 0.977–0.998 on small photographs and text);
 // - ALPHA: PIL premultiplies with rounding (MULDIV255), libvips truncates, so nearly transparent
 //   pixels — whose colour CLIP sees, because alpha is dropped, not composited — differ (0.984);
-// - PALETTE and 1-bit images: PIL resizes them with NEAREST whatever filter is asked for.
+// - PALETTE and 1-bit images: PIL resizes them with NEAREST whatever filter is asked for (a bicubic
+//   resize of a palette PNG measured 0.9925–0.996).
 // Downscaling opaque images (the common, performance-critical case) stays in libvips, which matches
 // PIL's antialiased bicubic to cosine ≥ 0.9998.
 
