@@ -1,7 +1,6 @@
 // A port of Pillow's resampling (libImaging/Resample.c, Geometry.c and the RGBA ↔ RGBa and CMYK
 // conversions in Convert.c; checked against the output of Pillow 9.4, Debian 12's), restricted to the
-// crop box CLIP keeps. Pure functions on 8-bit interleaved
-// pixels, no I/O.
+// crop box CLIP keeps. Pure functions on 8-bit interleaved pixels, no I/O.
 //
 // Why a port and not libvips: OpenAI CLIP's preprocessing is PIL's, and for three cases libvips
 // (through sharp) measurably departs from it (test/integration/preprocess-parity.test.ts):
