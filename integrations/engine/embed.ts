@@ -3,8 +3,15 @@
 // JavaScript thread, so the work dispatched before the run goes on beside it. Each batch is written
 // into one of two preallocated tensors (double buffering), so no tensor is allocated per batch.
 // An image that cannot be decoded is reported as skipped with its reason, and the run goes on.
+//
+// The bytes decoded are checked against the sha256 the image was hashed to: a file rewritten between
+// hashing and decoding would otherwise be cached under the old content's hash (and every later run
+// would reuse the wrong embedding). Such a file, and one that vanished meanwhile, is skipped.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { decodeForClip } from './decode.ts';
+import { isClipscopeError } from './errors.ts';
+import { readFailure } from './hash.ts';
 import type { ClipModel } from './model/load.ts';
 import { normalizeInto } from './preprocess.ts';
 import type { HashedImage, SkippedFile } from './types.ts';
@@ -44,10 +51,17 @@ interface PreparedBatch {
   skipped: SkippedFile[];
 }
 
+/** The reason shown for a skipped image. Decoder errors carry a short reason; file system errors
+ * are put in words by readFailure (their own message holds the absolute path). */
 function reasonOf(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return message.split('\n')[0] || 'could not be decoded';
+  if (isClipscopeError(e)) return e.message.split('\n')[0] || 'could not be decoded';
+  if ((e as NodeJS.ErrnoException | null)?.code) return readFailure(e);
+  // Anything else is unexpected; its message may hold a path, so only its kind is shown.
+  return `could not be decoded (${e instanceof Error ? e.name : 'unexpected error'})`;
 }
+
+/** Reason for bytes whose hash is not the one discovery recorded. */
+export const CHANGED_DURING_RUN = 'file changed while clipscope was reading it (run again to classify its new content)';
 
 /** Run `fn` over `items` with at most `limit` running at once. */
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -68,6 +82,10 @@ async function prepareBatch(model: ClipModel, batch: HashedImage[], tensor: Floa
   await forEachLimited(batch, options.concurrency ?? 16, async (image) => {
     try {
       const bytes = await readFile(image.absPath);
+      if (createHash('sha256').update(bytes).digest('hex') !== image.sha256) {
+        skipped.push({ path: image.path, reason: CHANGED_DURING_RUN });
+        return;
+      }
       const { rgb } = await decodeForClip(bytes, cfg, { pixelLimit: options.pixelLimit });
       // normalizeInto is synchronous, so no other image can take this slot meanwhile.
       normalizeInto(rgb, cfg, tensor, ok.length * perImage);
