@@ -61,6 +61,11 @@ function firstOpen(items: readonly WidgetItem[], judged: Readonly<Record<string,
   return nextOpen(items, judged, items.length - 1);
 }
 
+/** "Next: Dark, 96.8 %." for the live region, so a screen reader hears the new prediction. */
+function nextWords(item: WidgetItem | undefined): string {
+  return item ? ` Next: ${item.predicted}, ${item.probability.toFixed(1)} %.` : ' All images judged.';
+}
+
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   if (!el || !el.tagName) return false;
@@ -86,6 +91,9 @@ export default function ValidateWidget({ data, base }: Props) {
   const correctionHeading = useRef<HTMLHeadingElement>(null);
   const nameInput = useRef<HTMLInputElement>(null);
   const conflictHeading = useRef<HTMLHeadingElement>(null);
+  const itemHeading = useRef<HTMLHeadingElement>(null);
+  /** Set when the control that had focus disappears: focus goes to the current image's heading. */
+  const focusItem = useRef(false);
 
   // Load once in the browser (the page is rendered at build time without storage).
   useEffect(() => {
@@ -169,6 +177,12 @@ export default function ValidateWidget({ data, base }: Props) {
     if (editingCoder) nameInput.current?.focus();
   }, [editingCoder]);
 
+  useEffect(() => {
+    if (!focusItem.current) return;
+    focusItem.current = false;
+    itemHeading.current?.focus();
+  });
+
   const judge = useCallback(
     (verdict: Verdict) => {
       if (!coder || !current || pending) return;
@@ -190,17 +204,20 @@ export default function ValidateWidget({ data, base }: Props) {
       const inSet = items.filter((i) => Object.hasOwn(next.items, i.sha256)).map((i) => next.items[i.sha256].verdict);
       const right = inSet.filter((v) => v === 'right').length;
       const decided = right + inSet.filter((v) => v === 'wrong').length;
-      setStatus(`${word}: ${current.path}. ${inSet.length} of ${items.length} judged${decided ? `, accuracy so far ${pct(right / decided)}` : ''}.`);
+      const said = `${word}: ${current.path}. ${inSet.length} of ${items.length} judged${decided ? `, accuracy so far ${pct(right / decided)}` : ''}.`;
       setMessage(null);
       if (verdict === 'wrong') {
+        setStatus(`${said} Pick the correct category or continue.`);
         setCorrecting(current.sha256);
         return;
       }
+      if (correcting) focusItem.current = true;
       setCorrecting(null);
       const n = nextOpen(items, next.items, cursor);
       if (n >= 0) setCursor(n);
+      setStatus(`${said}${nextWords(items[n])}`);
     },
-    [coder, current, pending, state, commit, items, cursor],
+    [coder, current, pending, state, commit, items, cursor, correcting],
   );
 
   const correct = useCallback(
@@ -211,11 +228,14 @@ export default function ValidateWidget({ data, base }: Props) {
       if (category !== null) {
         const item = { ...state.items[correcting], correction: category, judgedAt: new Date().toISOString() };
         commit({ ...state, items: { ...state.items, [correcting]: item } });
-        setStatus(`Correction: ${category === NONE_OF_THESE ? 'none of these' : category}.`);
       }
       setCorrecting(null);
       const n = nextOpen(items, state.items, cursor);
       if (n >= 0) setCursor(n);
+      const said = category === null ? 'No category picked.' : `Correction: ${category === NONE_OF_THESE ? 'none of these' : category}.`;
+      setStatus(`${said}${nextWords(items[n])}`);
+      // The correction buttons are gone: focus the new image's prediction, not the page's top.
+      focusItem.current = true;
     },
     [correcting, state, commit, items, cursor],
   );
@@ -230,11 +250,12 @@ export default function ValidateWidget({ data, base }: Props) {
     const rest = { ...state.items };
     delete rest[last];
     commit({ items: rest, history: state.history.slice(0, -1) });
+    if (correcting) focusItem.current = true;
     setCorrecting(null);
     const index = items.findIndex((i) => i.sha256 === last);
     if (index >= 0) setCursor(index);
     setStatus(`Undone: ${items[index]?.path ?? 'the last judgement'} is open again.`);
-  }, [coder, pending, state, commit, items]);
+  }, [coder, pending, state, commit, items, correcting]);
 
   // Keyboard first: R/→ right, W/← wrong, S skip, U/Backspace undo; after Wrong, 1–9 a category,
   // 0 or N none of these, Enter continue. Ignored while typing in a field or with a modifier key.
@@ -295,6 +316,7 @@ export default function ValidateWidget({ data, base }: Props) {
     setState(loaded);
     setCorrecting(null);
     setCursor(Math.max(0, firstOpen(items, loaded.items)));
+    focusItem.current = true;
     const n = Object.keys(loaded.items).length;
     setMessage(n ? { kind: 'info', text: `Welcome back, ${name}: ${n} judgements restored.` } : null);
     setStatus(`Judging as ${name}. ${items.length} images to judge.`);
@@ -471,7 +493,7 @@ export default function ValidateWidget({ data, base }: Props) {
           </div>
           <div className="vw-facts">
             <p className="vw-label">Predicted</p>
-            <h2 id="vw-item-title" className="vw-predicted">{current.predicted}</h2>
+            <h2 id="vw-item-title" className="vw-predicted" ref={itemHeading} tabIndex={-1}>{current.predicted}</h2>
             <p className="vw-phrase">“{current.label}” · <strong>{current.probability.toFixed(1)} %</strong></p>
             {current.second && (
               <p className="vw-second">

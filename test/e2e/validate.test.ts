@@ -111,6 +111,9 @@ describe('the Validate widget', () => {
     const category = (await choice.textContent())!.replace(digit, '').trim();
     await page.keyboard.press(digit);
     clicked.set(p2, { verdict: 'wrong', correction: category });
+    // The correction buttons are gone: focus is on the next image's prediction, which is announced.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('vw-item-title');
+    expect(await page.locator('.vw [role=status]').textContent()).toMatch(new RegExp(`^Correction: ${category}\\. Next: .+, \\d+\\.\\d %\\.$`));
     // 3: keyboard, → (right).
     const p3 = (await currentPath(page))!;
     await page.keyboard.press('ArrowRight');
