@@ -85,6 +85,11 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
     },
     async load(id) {
       if (id !== RESOLVED_ID) return undefined;
+      // The report is build-time data for pages; in a client bundle it would ship every result to
+      // every visitor. Islands get what they need as props.
+      if (this.environment?.name === 'client') {
+        throw new Error(`${VIRTUAL_ID} was imported by client code; pass the data an island needs as props instead.`);
+      }
       const { report } = await prepare();
       // JSON.parse of a string literal: parsed faster than an object literal, and never code.
       return `export default JSON.parse(${JSON.stringify(JSON.stringify(report))});`;
@@ -172,7 +177,11 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       },
       'astro:build:done': async ({ dir }) => {
         const { assets } = await prepare();
-        await publishAssets(assets, fileURLToPath(dir));
+        try {
+          await publishAssets(assets, fileURLToPath(dir));
+        } catch (error) {
+          throw userFacing(error, logger); // e.g. disk full: the message, not a stack
+        }
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)`);
       },
     },
