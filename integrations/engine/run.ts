@@ -327,7 +327,7 @@ function tableFound(posts: OpenedTable, effects: RunEffects): DiscoverResult {
   const empty = found.rows.filter((r) => r.status === 'no image').length;
   effects.log(
     `Table ${table.source}: ${rows} row${rows === 1 ? '' : 's'}, ${found.unique} distinct image path${found.unique === 1 ? '' : 's'}` +
-      (missing > 0 ? `; ${missing} row${missing === 1 ? '' : 's'} point at a missing file` : '') +
+      (missing > 0 ? `; ${missing} row${missing === 1 ? ' points' : 's point'} at a missing file` : '') +
       (empty > 0 ? `; ${empty} row${empty === 1 ? ' has' : 's have'} no image path` : '') +
       (found.missingExample ? ` (e.g. ${JSON.stringify(found.missingExample.cell)} looked for at ${found.missingExample.lookedAt})` : ''),
   );

@@ -208,3 +208,57 @@ describe('unitsOf', () => {
     expect(unitsOf(base).map((u) => u.group)).toEqual([null, null]);
   });
 });
+
+describe('Groups page layouts', async () => {
+  const { shareByGroupCharts, timeShareChart, shareText, intervalText } = await import('../../src/lib/group-charts.ts');
+  const { groupSlug } = await import('../../src/lib/groups-report.ts');
+  const data: Unit[] = [...units('A', 'Campaign', 3), ...units('A', 'Other', 7), ...units('B', 'Other', 5), ...units('C', 'Other', 1)];
+  const shares = groupShares(data, ['Campaign', 'Other']);
+
+  it('draws every category on one shared axis, whiskers at the interval bounds', () => {
+    const charts = shareByGroupCharts(shares, { hrefOf: (g, c) => `/groups/${g}/${c}/1/` });
+    expect(charts.panels.map((p) => p.category)).toEqual(['Campaign', 'Other']);
+    const [campaign, other] = charts.panels;
+    expect(campaign.xTicks).toEqual(other.xTicks);
+    const a = campaign.rows[0];
+    const span = campaign.right - campaign.left;
+    // Axis 0..100 % (B's Other is 5/5 with high = 1): pixel = left + share × span.
+    expect(campaign.xTicks.at(-1)!.label).toBe('100 %');
+    expect(a.barWidth).toBeCloseTo(0.3 * span, 6);
+    expect(a.lowX).toBeCloseTo(campaign.left + 0.107791 * span, 3);
+    expect(a.highX).toBeCloseTo(campaign.left + 0.603222 * span, 3);
+    expect(a.valueLabel).toBe('30.0 % · 3 of 10');
+    expect(a.title).toBe('A: 3 of 10 posts in Campaign (30.0 %, 95 % interval 10.8–60.3 %)');
+    expect(a.href).toBe('/groups/A/Campaign/1/');
+    expect(charts.colors.A).not.toBe(charts.colors.B);
+  });
+
+  it('draws the largest groups when there are too many, and says how many are left out', () => {
+    const charts = shareByGroupCharts(shares, { maxGroups: 2 });
+    expect(charts.shown).toEqual(['A', 'B']);
+    expect(charts.hidden).toBe(1);
+  });
+
+  it('formats shares and intervals like the rest of the report', () => {
+    expect(shareText(0.3)).toBe('30.0 %');
+    expect(shareText(Number.NaN)).toBe('–');
+    expect(intervalText(0.107791, 0.603222)).toBe('10.8–60.3 %');
+  });
+
+  it('leaves a gap in a time line for a period without posts', () => {
+    const series = timeSeries([...units('A', 'Campaign', 1, () => 'a.jpg', '2024-01-05'), ...units('A', 'Other', 1, () => 'b.jpg', '2024-03-05')], ['Campaign', 'Other'], 'month')!;
+    const chart = timeShareChart(series);
+    expect(chart.lines[0].points).toHaveLength(2); // January and March; February has no posts
+    expect(chart.lines[0].path.match(/M/g)).toHaveLength(2); // two separate segments
+    expect(chart.xTicks.map((t) => t.label)).toEqual(['2024-01', '2024-02', '2024-03']);
+    expect(chart.counts.map((c) => c.height > 0)).toEqual([true, false, true]);
+  });
+
+  it('makes unique ASCII slugs for group names', () => {
+    const taken = new Set<string>();
+    expect(groupSlug('Grüne', taken)).toBe('grune');
+    expect(groupSlug('GRÜNE', taken)).toBe('grune-2');
+    expect(groupSlug('日本', taken)).toBe('group');
+    expect(groupSlug('../x', taken)).toBe('x');
+  });
+});

@@ -1,0 +1,108 @@
+// The Groups page's model (issue 9): each category's share per group with Wilson 95 % intervals, the
+// images behind each group × category cell, and shares over time — computed from the run's result by
+// the engine's pure functions (integrations/engine/groups.ts), once per build (memoised per report).
+import { cellImages, groupShares, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from '../../integrations/engine/groups.ts';
+import type { Grouping, TableInfo } from '../../integrations/engine/types.ts';
+import type { ReportData } from './report.ts';
+
+export interface GroupEntry {
+  name: string;
+  /** URL-safe, unique among the groups. */
+  slug: string;
+  /** Posts (table rows with a classified image) or, in a folder run, images. */
+  n: number;
+  /** Distinct images. */
+  images: number;
+}
+
+export interface GroupCellPage {
+  group: GroupEntry;
+  category: { name: string; slug: string };
+  /** Posts of the group in the category. */
+  count: number;
+  /** Indices (into report.result.images) of the cell's distinct images, by path. */
+  members: number[];
+  /** Posts per image in this cell (an image posted twice by the group counts 2). */
+  posts: Record<string, number>;
+}
+
+export interface GroupReport {
+  grouping: Grouping | null;
+  /** What one counted unit is, in words: "post" for a table, "image" for a folder. */
+  unit: { one: string; many: string };
+  table: TableInfo | null;
+  groups: GroupEntry[];
+  shares: GroupShares | null;
+  /** Category name → page slug (the category pages' slugs). */
+  categorySlugs: Record<string, string>;
+  time: TimeSeries | null;
+  units: Unit[];
+}
+
+/** A page slug for a group name, unique among `taken`: ASCII letters and digits, else "group". */
+export function groupSlug(name: string, taken: Set<string>): string {
+  const base = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'group';
+  let slug = base;
+  for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
+  taken.add(slug);
+  return slug;
+}
+
+const memo = new WeakMap<ReportData, GroupReport>();
+
+export function groupReport(report: ReportData): GroupReport {
+  const cached = memo.get(report);
+  if (cached) return cached;
+  const result = report.result;
+  const units = unitsOf(result);
+  const categoryNames = report.categories.map((c) => c.name);
+  const shares = result.grouping ? groupShares(units, categoryNames) : null;
+  const taken = new Set<string>();
+  const groups = (shares?.groups ?? []).map((g) => ({ name: g.name, slug: groupSlug(g.name, taken), n: g.n, images: g.images }));
+  const out: GroupReport = {
+    grouping: result.grouping ?? null,
+    unit: result.rows ? { one: 'post', many: 'posts' } : { one: 'image', many: 'images' },
+    table: result.table ?? null,
+    groups,
+    shares,
+    categorySlugs: Object.fromEntries(report.categories.map((c) => [c.name, c.slug])),
+    time: timeSeries(units, categoryNames),
+    units,
+  };
+  memo.set(report, out);
+  return out;
+}
+
+/** Whether the report has anything for the Groups page: groups, or dates to plot. */
+export function hasGroupsPage(report: ReportData): boolean {
+  const g = groupReport(report);
+  return g.groups.length > 0 || g.time !== null;
+}
+
+/** Every group × category cell with its images (the listing pages); empty cells included. */
+export function groupCells(report: ReportData): GroupCellPage[] {
+  const g = groupReport(report);
+  if (!g.shares) return [];
+  const indexOf = new Map(report.result.images.map((img, i) => [img.path, i]));
+  const cells: GroupCellPage[] = [];
+  g.shares.groups.forEach((row, gi) => {
+    for (const cell of row.cells) {
+      const posts: Record<string, number> = {};
+      for (const u of g.units) if (u.group === row.name && u.category === cell.category) posts[u.image] = (posts[u.image] ?? 0) + 1;
+      cells.push({
+        group: g.groups[gi],
+        category: { name: cell.category, slug: g.categorySlugs[cell.category] ?? groupSlug(cell.category, new Set()) },
+        count: cell.count,
+        members: cellImages(g.units, row.name, cell.category).map((p) => indexOf.get(p)!),
+        posts,
+      });
+    }
+  });
+  return cells;
+}
+
+/** The label of the grouping, e.g. `column "party"` or `first folder level`. */
+export function groupingLabel(grouping: Grouping | null): string {
+  if (!grouping) return '';
+  return grouping.kind === 'column' ? `the column “${grouping.column}”` : 'the first folder level under the image folder';
+}
