@@ -2,7 +2,8 @@
 // read judgement files, build the report model, make the thumbnails of the images the pages show,
 // and the files the site publishes (results CSV/JSON as the CLI writes them, the standalone file).
 // Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
-import { copyFile, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, stat, unlink } from 'node:fs/promises';
+import { tempPathFor, writeFileAtomic } from '../engine/atomic.ts';
 import { extname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
@@ -139,7 +140,9 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   return { report, assets };
 }
 
-/** Write the assets into the built site (`astro:build:done`). */
+/** Write the assets into the built site (`astro:build:done`). Each file goes to a temporary name
+ * first and is renamed into place, so a build killed while publishing leaves no truncated results
+ * file or thumbnail in dist/ (a missing one at worst; the next build writes it). */
 export async function publishAssets(assets: ReadonlyMap<string, SiteAsset>, outDir: string): Promise<void> {
   const dirs = new Set<string>();
   for (const [sitePath, asset] of assets) {
@@ -149,7 +152,15 @@ export async function publishAssets(assets: ReadonlyMap<string, SiteAsset>, outD
       await mkdir(dir, { recursive: true });
       dirs.add(dir);
     }
-    if ('file' in asset) await copyFile(asset.file, target);
-    else await writeFile(target, asset.data);
+    if ('file' in asset) {
+      const temp = tempPathFor(target);
+      try {
+        await copyFile(asset.file, temp);
+        await rename(temp, target);
+      } catch (error) {
+        await unlink(temp).catch(() => {});
+        throw error;
+      }
+    } else await writeFileAtomic(target, asset.data);
   }
 }

@@ -5,9 +5,15 @@
 // fsync it so its bytes are on disk before the name points at them, rename it over the target, then
 // fsync the directory so the rename itself survives a power cut. On any error the temporary file is
 // removed and the previous file is left untouched.
+//
+// Several files that belong together (results.csv and results.json) are written with
+// writeFilesAtomic: every temporary file is complete before the first rename, so a full disk leaves
+// all the previous files, and a crash can only fall between two back-to-back renames. A process
+// killed mid-write cannot remove its temporary file; the next write of the same target removes the
+// temporary files of processes that no longer exist.
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ClipscopeError } from './errors.ts';
 
@@ -24,24 +30,66 @@ export function tempPathFor(path: string): string {
  * says the previous version is intact when the write fails (disk full, permissions, missing folder).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = tempPathFor(path);
-  let created = false;
+  await writeFilesAtomic([{ path, data }]);
+}
+
+/**
+ * Replace several files: first every temporary file is written and synced, then each is renamed over
+ * its target. When any write fails, no target has changed and no temporary file is left.
+ */
+export async function writeFilesAtomic(files: readonly { path: string; data: string | Uint8Array }[]): Promise<void> {
+  const written: { temp: string; path: string }[] = [];
+  let current = '';
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    created = true;
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+    for (const file of files) {
+      current = file.path;
+      await removeStaleTemps(file.path);
+      const temp = tempPathFor(file.path);
+      const handle = await open(temp, 'wx', 0o644);
+      written.push({ temp, path: file.path });
+      try {
+        await handle.writeFile(file.data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
-    await rename(temp, path);
-    created = false;
+    for (const [i, { temp, path }] of written.entries()) {
+      current = path;
+      await rename(temp, path);
+      written[i] = { temp: '', path };
+    }
   } catch (error) {
-    if (created) await unlink(temp).catch(() => {});
-    throw writeError(path, error);
+    await Promise.all(written.filter((w) => w.temp).map((w) => unlink(w.temp).catch(() => {})));
+    throw writeError(current, error);
   }
-  await syncDirectory(dirname(path));
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) await syncDirectory(dir);
+}
+
+/** Temporary files of `path` (see tempPathFor) left by processes that were killed. Best effort. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return; // a missing folder is reported by the write itself
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length));
+    if (match && !processExists(Number(match[1]))) await unlink(join(dirname(path), name)).catch(() => {});
+  }
+}
+
+function processExists(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
 }
 
 /** fsync a directory so a rename in it is durable. Best effort: some file systems refuse it. */

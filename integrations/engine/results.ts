@@ -19,10 +19,11 @@
 //
 // JSON: the whole RunResult, pretty-printed, keys in a fixed documented order (unknown keys after the
 // known ones, sorted), images and skipped sorted by path, per-image category maps in dictionary order.
-// Both files are written atomically (atomic.ts): a reader sees the old or the new file, never a mix.
+// Both files are written atomically (atomic.ts): a reader sees the old or the new file, never a mix;
+// both are complete on disk before either is renamed into place.
 
 import { stringify } from 'csv-stringify/sync';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFilesAtomic } from './atomic.ts';
 import { comparePaths } from './discover.ts';
 import type { ImageResult, RunResult } from './types.ts';
 
@@ -105,10 +106,13 @@ export function toJson(result: RunResult): string {
   return JSON.stringify(canonicalResult(result), null, 2) + '\n';
 }
 
-/** Write the CSV and/or JSON, each atomically. Throws ClipscopeError (kind "io") naming the file. */
+/** Write the CSV and/or JSON atomically, both complete before either replaces its old version (a
+ * full disk leaves both old files). Throws ClipscopeError (kind "io") naming the file. */
 export async function writeResults(result: RunResult, opts: WriteResultsOptions): Promise<void> {
-  if (opts.json) await writeFileAtomic(opts.json, toJson(result));
-  if (opts.csv) await writeFileAtomic(opts.csv, toCsv(result, opts));
+  const files = [];
+  if (opts.json) files.push({ path: opts.json, data: toJson(result) });
+  if (opts.csv) files.push({ path: opts.csv, data: toCsv(result, opts) });
+  await writeFilesAtomic(files);
 }
 
 // ---------------------------------------------------------------------------------------------
