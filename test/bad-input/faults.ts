@@ -15,6 +15,9 @@
 //       SIGKILL this process while `file` is being written: after half of its bytes reached the
 //       disk (through a temporary file of the atomic writer or a plain writeFile), just before the
 //       temporary file is renamed over it, or just after.
+//   kill: { file: "<suffix>", at: "read" }
+//       SIGKILL this process when fs.promises.readFile reads that file (an image being read for
+//       decoding: the run dies in the middle of embedding, at a known image).
 //   enospc: { file: "<base name>" }
 //       writing `file` (its temporary file or the file itself) writes half of the bytes and then
 //       fails with ENOSPC, as on a full disk.
@@ -27,7 +30,7 @@ import { writeSync, fsyncSync } from 'node:fs';
 interface Faults {
   onRead?: Record<string, { unlink?: boolean; replaceWith?: string }>;
   deny?: string[];
-  kill?: { file: string; at: 'write-half' | 'before-rename' | 'after-rename' };
+  kill?: { file: string; at: 'write-half' | 'before-rename' | 'after-rename' | 'read' };
   enospc?: { file: string };
 }
 
@@ -80,6 +83,7 @@ function writeHalf(fd: number, data: unknown): void {
 const readFile = fsp.readFile;
 fsp.readFile = (async (path: Parameters<typeof readFile>[0], ...rest: unknown[]) => {
   if (denied(path)) throw errno('EACCES', 'open', pathOf(path));
+  if (faults.kill?.at === 'read' && endsWith(path, faults.kill.file)) die();
   for (const [suffix, action] of pending) {
     if (!endsWith(path, suffix)) continue;
     pending.delete(suffix);
@@ -151,7 +155,7 @@ fsp.writeFile = (async (path: Parameters<typeof writeFile>[0], data: unknown, op
 
 const rename = fsp.rename;
 fsp.rename = (async (from: Parameters<typeof rename>[0], to: Parameters<typeof rename>[1]) => {
-  const hit = faults.kill && faults.kill.at !== 'write-half' && basename(pathOf(to)) === faults.kill.file;
+  const hit = faults.kill && (faults.kill.at === 'before-rename' || faults.kill.at === 'after-rename') && basename(pathOf(to)) === faults.kill.file;
   if (hit && faults.kill!.at === 'before-rename') die();
   await rename(from, to);
   if (hit && faults.kill!.at === 'after-rename') die();

@@ -369,6 +369,28 @@ export async function makeCorpus(dir: string, opts: MakeCorpusOptions = {}): Pro
   };
 }
 
+/**
+ * `count` small distinct PNGs named img-00000.png … under `dir` (for the kill, disk and load tests):
+ * noisy colour fields, each with its own colour, `size` pixels square. Returns the file names.
+ */
+export async function writeSmallImages(dir: string, count: number, opts: { size?: number; first?: number; concurrency?: number } = {}): Promise<string[]> {
+  const size = opts.size ?? 32;
+  const first = opts.first ?? 0;
+  mkdirSync(dir, { recursive: true });
+  const names = Array.from({ length: count }, (_, i) => `img-${String(first + i).padStart(5, '0')}.png`);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      const random = createRandom(`small image ${first + i}`);
+      const rgb: Rgb = [Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)];
+      writeFileSync(join(dir, names[i]), await png(size, size, rgb, names[i]));
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
+  return names;
+}
+
 function hasMkfifo(): boolean {
   try {
     execFileSync('mkfifo', ['--version'], { stdio: 'ignore' });
