@@ -313,3 +313,34 @@ describe('write-back round trip', () => {
     expect(row.slice(4, 7)).toEqual(['', '', '']);
   });
 });
+
+describe('table options', async () => {
+  const { parseClipscopeOptions, engineOptions } = await import('../../integrations/clipscope/options.ts');
+  const { parseClassifyOptions, COMMAND_LINE } = await import('../../integrations/engine/options.ts');
+  const root = join('/', 'project');
+
+  it('the engine takes a table instead of an image folder, the image column defaulting to "Image"', () => {
+    const o = parseClassifyOptions({ table: 'posts.csv', dictionary: 'd.yaml', model: 'm', groupBy: 'party' }, COMMAND_LINE);
+    expect(o).toMatchObject({ table: 'posts.csv', imageColumn: 'Image', groupBy: 'party' });
+    expect(o.images).toBeUndefined();
+    expect(() => parseClassifyOptions({ table: '', dictionary: 'd.yaml', model: 'm' }, COMMAND_LINE)).toThrow(
+      'Expected a table file path (CSV or JSON Lines) for option --table but received ""',
+    );
+  });
+
+  it('the site reads the table and its columns from CLIPSCOPE_* variables, paths against the project', () => {
+    const env = { CLIPSCOPE_TABLE: 'data/posts.csv', CLIPSCOPE_IMAGES_ROOT: 'data/img', CLIPSCOPE_GROUP_BY: 'party', CLIPSCOPE_DATE_COLUMN: 'date', CLIPSCOPE_IMAGE_COLUMN: 'Bild' };
+    const o = parseClipscopeOptions({}, { root, env });
+    expect(o).toMatchObject({ table: join(root, 'data/posts.csv'), imagesRoot: join(root, 'data/img'), groupBy: 'party', dateColumn: 'date', imageColumn: 'Bild' });
+    const engine = engineOptions(o);
+    expect(engine.images).toBeUndefined(); // the demo folder default is not passed with a table
+    expect(engine.table).toBe(join(root, 'data/posts.csv'));
+  });
+
+  it('a table from the environment replaces a configured folder; both in one place is refused', () => {
+    const o = parseClipscopeOptions({ images: 'photos' }, { root, env: { CLIPSCOPE_TABLE: 'posts.csv' } });
+    expect(engineOptions(o).images).toBeUndefined();
+    expect(() => parseClipscopeOptions({ images: 'photos', table: 'posts.csv' }, { root, env: {} })).toThrow('Options images and table are both given (in astro.config.mjs)');
+    expect(() => parseClipscopeOptions({}, { root, env: { CLIPSCOPE_IMAGES: 'a', CLIPSCOPE_TABLE: 'b.csv' } })).toThrow(/both given \(in environment variables CLIPSCOPE_TABLE and CLIPSCOPE_IMAGES\)/);
+  });
+});
