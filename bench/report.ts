@@ -1,0 +1,195 @@
+// The harness's outputs in words: the summary table (stdout) and docs/performance.md, both from
+// bench/.work/results.json. Hand-written findings (levers tried in code, history) come from
+// bench/notes.md and are included verbatim.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './inputs.ts';
+import { machineLine } from './machine.ts';
+import type { Results } from './run.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+const f1 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
+const f2 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(2));
+const f4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
+const mib = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${Math.round(x)} MiB`);
+const pass = (ok: boolean) => (ok ? 'yes' : '**no**');
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** The main table: throughput and ratios. */
+function throughputTable(r: Results): string {
+  const s = r.summary as Any;
+  const rows: string[][] = [
+    [`**bound**: onnxruntime alone on ready-made tensors, fp32, batch ${s.bound.batchSize}`, f2(s.bound.imagesPerSecond), '1.00', s.peer ? f2(s.bound.imagesPerSecond / s.peer.imagesPerSecond) : '–', mib(s.bound.peakRssMiB)],
+    [
+      `**clipscope** \`classify\` end to end, fp32, \`--no-cache\`, batch ${r.args.peerBatch} (default)`,
+      `**${f2(s.clipscope.imagesPerSecond)}**`,
+      `**${f2(s.clipscope.ratioToBound)}** (target ≥ 0.90: ${pass(s.clipscope.ratioToBound >= 0.9)})`,
+      s.peer ? `**${f2(s.clipscope.ratioToPeer)}** (target ≥ 1.35: ${pass(s.clipscope.ratioToPeer >= 1.35)})` : '–',
+      mib(s.clipscope.peakRssMiB),
+    ],
+  ];
+  if (s.peer) {
+    rows.push([`**peer**: transformers.js ${s.peer.version}, fp32, batch ${s.peer.batchSize}`, f2(s.peer.imagesPerSecond), f2(s.peer.ratioToBound), '1.00', mib(s.peer.peakRssMiB)]);
+  }
+  if (s.boundInt8) rows.push([`bound, int8 (\`*_quantized.onnx\`), batch ${s.boundInt8.batchSize}`, f2(s.boundInt8.imagesPerSecond), `${f2(s.boundInt8.speedup)}× fp32 bound`, '–', '–']);
+  if (s.clipscopeInt8) {
+    rows.push([`clipscope \`classify --variant quantized\`, \`--no-cache\``, f2(s.clipscopeInt8.imagesPerSecond), `${f2(s.clipscopeInt8.speedup)}× clipscope fp32; ${f2(s.clipscopeInt8.ratioToBound)} × int8 bound`, s.peer ? f2(s.clipscopeInt8.imagesPerSecond / s.peer.imagesPerSecond) : '–', mib(s.clipscopeInt8.peakRssMiB)]);
+  }
+  return table(['measure', 'images/s', 'vs bound', 'vs transformers.js', 'peak RSS'], rows);
+}
+
+function detailsTable(r: Results): string {
+  const s = r.summary as Any;
+  const c = s.cosine ?? {};
+  const rows: string[][] = [
+    ['clipscope fp32 including startup (model load, text tower, dictionary)', `${f2(s.clipscope.withStartupImagesPerSecond)} images/s over ${s.clipscope.images} images (${f1(s.clipscope.seconds)} s; fixed cost ≈ ${f1(s.clipscope.fixedSeconds)} s)`],
+    ['clipscope preprocessing alone (read, decode, resize, crop, normalise; all cores)', `${f1(s.bound.prepareImagesPerSecond)} images/s`],
+  ];
+  if (s.peer) {
+    rows.push(['transformers.js preprocessing alone (RawImage.read + processor)', `${f1(s.peer.prepareImagesPerSecond)} images/s; its inference alone ${f1(s.peer.inferImagesPerSecond)} images/s`]);
+  }
+  rows.push([
+    'cache overhead on a cold run (fresh cache vs `--no-cache`, wall time)',
+    `${(100 * s.cacheOverhead.overhead).toFixed(1)} % (${f1(s.cacheOverhead.coldCacheSeconds)} s vs ${f1(s.cacheOverhead.noCacheSeconds)} s; target < 3 %: ${pass(s.cacheOverhead.overhead < 0.03)})`,
+  ]);
+  if (c.endToEnd) {
+    rows.push(['cosine clipscope vs transformers.js, same files, each its own preprocessing', `min ${f4(c.endToEnd.min)}, median ${f4(c.endToEnd.median)}; ${c.endToEnd.below} of ${c.endToEnd.count} below 0.999`]);
+    rows.push(['cosine clipscope vs transformers.js, same tensors (model agreement)', `min ${f4(c.sameTensors.min)} over ${c.sameTensors.count} images`]);
+  }
+  if (c.oursVsReference) {
+    rows.push([`cosine to OpenAI's PIL preprocessing (first ${c.oursVsReference.count} files): clipscope`, `min ${f4(c.oursVsReference.min)}, median ${f4(c.oursVsReference.median)}`]);
+    rows.push([`… transformers.js`, `min ${f4(c.theirsVsReference.min)}, median ${f4(c.theirsVsReference.median)}`]);
+  }
+  rows.push(['1-minute load average during the measurements', `${f2(s.load.min)} – ${f2(s.load.max)}`]);
+  return table(['measure', 'value'], rows);
+}
+
+function scaleTable(r: Results): string {
+  const sc = r.scale as Any;
+  if (!sc) return '_No scale run yet: `npm run bench -- --scale`._';
+  const pts = sc.points as Any[];
+  // Linear in N means a constant cost per additional image: compare each step's marginal cost.
+  const rows = pts.map((p, i) => [
+    p.images.toLocaleString('en'),
+    f1(p.seconds),
+    f2(p.imagesPerSecond),
+    i === 0 ? '–' : `${(((p.seconds - pts[i - 1].seconds) / (p.images - pts[i - 1].images)) * 1000).toFixed(1)} ms`,
+    mib(p.peakRssMiB),
+    String(p.embedded),
+  ]);
+  let out = table(['images', 'seconds', 'images/s (incl. startup)', 'cost per added image', 'peak RSS', 'embedded'], rows);
+  const maxRss = Math.max(...pts.map((p) => p.peakRssMiB));
+  out += `\n\nPeak RSS at ${pts[pts.length - 1].images.toLocaleString('en')} images: ${mib(pts[pts.length - 1].peakRssMiB)} (target < 1.5 GiB: ${pass(maxRss < 1536)}).`;
+  if (sc.reclassify) {
+    const rc = sc.reclassify;
+    out += `\n\n${table(['cache scenario', 'result', 'target'], [
+      [`dictionary changed, ${rc.images?.toLocaleString('en')} cached images, CLI \`classify\` (CSV written)`, `${f2(rc.seconds)} s, ${rc.embedded} embedded, ${rc.fromCache} from the cache`, `< 10 s, 0 embedded: ${pass(rc.seconds < 10 && rc.embedded === 0)}`],
+      [`${sc.plus10.added} new images beside ${sc.plus10.cached.toLocaleString('en')} cached`, `${sc.plus10.embedded} embedded, ${sc.plus10.fromCache} from the cache (${f1(sc.plus10.seconds)} s)`, `only 10 embedded: ${pass(sc.plus10.embedded === 10)}`],
+    ])}`;
+  }
+  return out;
+}
+
+export function summaryTable(r: Results): string {
+  return [throughputTable(r), '', detailsTable(r), '', scaleTable(r)].join('\n');
+}
+
+function leversTable(r: Results): string {
+  const l = r.levers as Any;
+  if (!l) return '_Not measured yet: `npm run bench -- --levers`._';
+  const base = l.table.find((t: Any) => t.name === 'defaults')?.imagesPerSecond ?? 1;
+  return table(
+    ['setting (one change against the defaults)', 'images/s', 'vs defaults'],
+    l.table.map((t: Any) => [t.name, f2(t.imagesPerSecond), `${t.imagesPerSecond >= base ? '+' : ''}${((t.imagesPerSecond / base - 1) * 100).toFixed(1)} %`]),
+  );
+}
+
+function notes(): string {
+  try {
+    return readFileSync(join(ROOT, 'bench/notes.md'), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export function renderDoc(r: Results): string {
+  const s = r.summary as Any;
+  return `# Performance
+
+<!-- Generated by \`npm run bench\` (bench/run.ts) from bench/.work/results.json; hand-written parts come
+from bench/notes.md. Do not edit by hand: change the harness or the notes and run it again. -->
+
+On CPU, the vision tower is the floor: nothing classifies faster than onnxruntime runs it. clipscope's
+other costs — listing and hashing files, reading, decoding, resizing, normalising, scoring, writing —
+run beside inference (decoding batch n+1 on libuv's thread pool while onnxruntime runs batch n), so
+the end-to-end rate stays close to the model's own.
+
+**Machine:** ${machineLine(r.machine)}.
+Measured ${r.finishedAt?.slice(0, 16).replace('T', ' ')} UTC${r.scale ? `; scale run ${String((r.scale as Any).at).slice(0, 16).replace('T', ' ')} UTC` : ''}. Each number is the best of ${r.args.repeat} interleaved
+repetitions; the machine is shared, so the 1-minute load average is reported with them.
+
+## Throughput
+
+${r.inputs.images} distinct images of social-media sizes (${r.inputs.kind}), made from the demo images,
+${((r.inputs.bytes as number) / 1e6).toFixed(0)} MB in all; the model is \`synthetic-b32\` (ViT-B/32's exact graph and shapes with
+random weights — the same work per image as OpenAI's ViT-B/32).
+
+${throughputTable(r)}
+
+${detailsTable(r)}
+
+![Throughput against batch size](performance-batch.svg)
+
+How each number is taken:
+
+- **bound**: the engine's preprocessing makes all tensors first (not timed); then onnxruntime runs
+  the vision tower alone, with clipscope's session options, at batch sizes ${r.args.batchSizes.join(', ')} (${r.args.sweep} images each),
+  and over all images at the best batch size — that last rate is the bound.
+- **clipscope**: \`classify()\` with the cache off, in a fresh process, on the image folder, plus the CSV;
+  the per-image rate is (N − 16) / (T(N) − T(16)), the difference with a 16-image run in the same
+  process, so the one-time costs (opening the ONNX sessions, embedding the dictionary) cancel out, as
+  they are excluded from the bound. The rate including them is shown too.
+- **peer**: transformers.js on the same model folder (\`env.localModelPath\`, remote models off, network
+  refused) and the same files: \`RawImage.read\` → \`AutoImageProcessor\` (CLIPImageProcessor) →
+  \`CLIPVisionModelWithProjection\`, ${s.peer?.batchSize ?? r.args.peerBatch} images per call, after one warm-up batch.
+- **cosine**: between L2-normalised image embeddings. "Same tensors" feeds clipscope's preprocessed
+  tensors to transformers.js' model: the two runtimes agree on the model. "Each its own
+  preprocessing" differs where the preprocessing differs: transformers.js resizes with libvips' affine
+  bicubic without antialiasing, clipscope with an antialiased bicubic like PIL's, as OpenAI's
+  \`clip.load()\` preprocessing does (the PIL rows show who is closer to it).
+
+## Scale
+
+\`classify\` with a cold cache (the default) on 100, 1,000 and 10,000 distinct images (640–800 px
+JPEG/PNG; inference time does not depend on the file size), one fresh process each.
+
+${scaleTable(r)}
+
+${r.scale ? '![Time and peak memory against the number of images](performance-scale.svg)' : ''}
+
+## Levers
+
+Settings a user can change, one at a time against the defaults (\`classify\`, no cache, ${r.inputs.images} images):
+
+${leversTable(r)}
+
+${notes()}
+
+## Reproduce
+
+\`\`\`sh
+npm run bench                      # standard run (~${Math.max(5, Math.round((r.args.repeat * r.args.n) / 12 / 10) * 10 / 10)} min): makes models/synthetic-b32 and bench/.work/ inputs if missing
+npm run bench -- --n 120 --repeat 1 # quicker, noisier
+npm run bench -- --scale           # adds 100 → 1,000 → 10,000 images and the cache scenarios (~15 min)
+npm run bench -- --levers          # the settings table above
+\`\`\`
+
+Raw numbers of every run: \`bench/.work/results.json\`. Take numbers on a quiet machine: the harness
+prints the load average it saw; above ~1.5 on 2 cores, the figures are pessimistic.
+`;
+}
