@@ -174,6 +174,9 @@ export interface TimeChart {
   yLabel: string;
   /** Posts per period, drawn as a thin strip under the axis so thin periods are visible. */
   counts: { x: number; width: number; height: number; y: number; title: string }[];
+  /** Vertical middle of that strip and its label ("posts"). */
+  countsMidY: number;
+  countsLabel: string;
 }
 
 export function timeShareChart(series: TimeSeries, opts: { width?: number; height?: number; unit?: string } = {}): TimeChart {
@@ -237,5 +240,7 @@ export function timeShareChart(series: TimeSeries, opts: { width?: number; heigh
     xLabel: series.unit === 'week' ? 'ISO week' : 'Month',
     yLabel: `Share of ${units}`,
     counts,
+    countsMidY: stripTop + (strip - 6) / 2,
+    countsLabel: units,
   };
 }
