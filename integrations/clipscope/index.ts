@@ -113,18 +113,19 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
     },
   };
 
-  /** Dev only: re-prepare when the dictionary or a judgement file changes; reload the pages. */
+  /** Dev only: re-prepare when the dictionary, the posts table or a judgement file changes; reload the pages. */
   function watchInputs(server: ViteDevServer): void {
     const dictionary = options.dictionary;
+    const table = options.table;
     const judgements = options.validation.dir + sep;
-    server.watcher.add([dictionary, options.validation.dir]);
+    server.watcher.add([dictionary, options.validation.dir, ...(table ? [table] : [])]);
     let timer: NodeJS.Timeout | undefined;
     const onChange = (file: string) => {
       const abs = resolve(file);
-      if (abs !== dictionary && !abs.startsWith(judgements)) return;
+      if (abs !== dictionary && abs !== table && !abs.startsWith(judgements)) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
-        logger.info(`${abs === dictionary ? 'Dictionary' : 'Judgement files'} changed: preparing the report again`);
+        logger.info(`${abs === dictionary ? 'Dictionary' : abs === table ? 'Posts table' : 'Judgement files'} changed: preparing the report again`);
         current = null;
         // On a user error (already logged by prepare) the last good report stays on screen.
         prepare()
