@@ -4,14 +4,17 @@
 // through the CLI; every skipped file is on the Skipped page with its reason; every name is text,
 // never markup; EXIF-rotated photos get upright thumbnails; every page carries a strict
 // Content-Security-Policy and runs without a violation (the validation widget included); and no
-// absolute path, user or machine name reaches dist/.
-import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+// absolute path, user or machine name reaches dist/. Then the configurations the CLI refuses
+// (test/bad-input/bad-config.ts) stop `astro build` with the same message and no stack trace.
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, hostname, tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/engine/types.ts';
+import { BAD_OPTIONS, BAD_PATHS, type BadInput } from '../bad-input/bad-config.ts';
 import { faultNodeOptions, makeCorpus, type Corpus } from '../bad-input/make-corpus.ts';
 import { buildSite, filesContaining, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
 
@@ -240,6 +243,47 @@ describe('the published site', () => {
     expect(hits).toEqual([]);
     // The check can find something: the marker is in the path the build read from.
     expect(corpus.root).toContain(MARKER);
+  });
+});
+
+describe('configuration `astro build` refuses (the problem named, no stack trace)', () => {
+  /** `astro build` that must fail: the repository's config with CLIPSCOPE_* paths, or a config file
+   * with the given clipscope() options. Returns the build's output. */
+  async function failingBuild(dir: string, paths: BadInput, options?: Record<string, unknown>): Promise<string> {
+    const args = [join(REPO_ROOT, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', join(dir, 'dist')];
+    if (options) {
+      const config = join(dir, 'astro.config.mjs');
+      const integration = JSON.stringify(join(REPO_ROOT, 'integrations/clipscope/index.ts'));
+      await writeFile(config, `import clipscope from ${integration};\nexport default { integrations: [clipscope(${JSON.stringify(options)})] };\n`);
+      args.push('--root', REPO_ROOT, '--config', relative(REPO_ROOT, config)); // (Astro resolves it from the root)
+    }
+    const env: Record<string, string> = { ...process.env, CLIPSCOPE_CACHE_DIR: join(dir, 'cache'), ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+    if (paths.images) env.CLIPSCOPE_IMAGES = paths.images;
+    if (paths.dictionary) env.CLIPSCOPE_DICTIONARY = paths.dictionary;
+    if (paths.model) env.CLIPSCOPE_MODEL = paths.model;
+    const { code, output } = await new Promise<{ code: number; output: string }>((done) =>
+      execFile(process.execPath, args, { cwd: REPO_ROOT, env }, (error, stdout, stderr) => done({ code: error ? 1 : 0, output: stdout + stderr })),
+    );
+    expect(code, output).not.toBe(0);
+    expect(output).toMatch(/clipscope stopped/);
+    expect(output).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n|Stack trace:/);
+    return output;
+  }
+
+  const caseDir = async (name: string) => {
+    const dir = join(work, 'refusals', name.replace(/\W+/g, '-'));
+    await mkdir(dir, { recursive: true });
+    return dir;
+  };
+
+  it.each(BAD_PATHS.filter((c) => c.astro).map((c) => [c.name, c] as const))('%s', async (name, c) => {
+    const dir = await caseDir(name);
+    expect(await failingBuild(dir, await c.setup(dir))).toMatch(c.message);
+  });
+
+  it.each(BAD_OPTIONS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+    const dir = await caseDir(name);
+    expect(await failingBuild(dir, {}, { [c.key]: c.value })).toContain(`Expected ${c.expected} for option ${c.key} (in astro.config.mjs) but received ${c.value}`);
   });
 });
 

@@ -6,13 +6,13 @@
 // file rewritten mid-run did not poison the cache. Unit tests of the single stages (discover, hash,
 // decode, dictionary, options, model loading) are elsewhere; this file proves the whole path.
 import { execFile } from 'node:child_process';
-import { copyFile, cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataType, GraphBuilder } from '../../integrations/engine/onnx-writer/graph.ts';
 import type { RunResult } from '../../integrations/engine/types.ts';
+import { BAD_OPTIONS, BAD_PATHS, type BadInput } from '../bad-input/bad-config.ts';
 import { DEMO, faultNodeOptions, makeCorpus, type Corpus } from '../bad-input/make-corpus.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -182,104 +182,44 @@ describe('EXIF orientation through `clipscope embed`', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Configuration the CLI refuses: exit 2, a message that names the problem, no stack trace.
+// Configuration the CLI refuses (test/bad-input/bad-config.ts; the same list goes through
+// `astro build` in test/e2e/robustness-site.test.ts): exit 2, the problem named, no stack trace.
 
-/** A "text tower" embedding into `width` values, to give a model towers of different sizes. */
-function textGraphOfWidth(width: number): Uint8Array {
-  const g = new GraphBuilder('narrow-text');
-  g.input('input_ids', DataType.INT64, ['batch_size', 'sequence_length']);
-  const f = g.op('Cast', ['input_ids'], { to: DataType.FLOAT });
-  const mean = g.op('ReduceMean', [f], { axes: [1], keepdims: 1 });
-  const w = g.float('w', [1, width], Array.from({ length: width }, (_, i) => i + 1));
-  g.node('MatMul', [mean, w], ['text_embeds']);
-  g.output('text_embeds', DataType.FLOAT, ['batch_size', width]);
-  return g.toBytes();
+async function refused(dir: string, args: string[]): Promise<Outcome> {
+  const out = await clipscope(args);
+  expect(out.code, out.stderr).toBe(2);
+  expect(out.stderr).toMatch(/^clipscope: /m);
+  expect(out.stderr).not.toMatch(/\n\s+at /);
+  // Refused before anything was written.
+  await expect(readFile(join(dir, 'out.csv'))).rejects.toThrow(/ENOENT/);
+  return out;
 }
 
-interface Refusal {
-  name: string;
-  /** Files to write under the case's folder before the run (dictionary text, model changes). */
-  setup?: (dir: string) => Promise<void>;
-  /** Flags replacing the defaults (the case folder is `dir`). */
-  args: (dir: string) => string[];
-  message: RegExp;
-}
-
-const good = (dir: string, over: Record<string, string> = {}) => {
-  const flags: Record<string, string> = { '--images': join(ROOT, 'content/images'), '--dictionary': DICTIONARY, '--model': DEMO_MODEL, ...over };
-  return ['classify', ...Object.entries(flags).flat(), '--out', join(dir, 'out.csv'), '--no-cache', '--threads', '1'];
-};
-const dictionary = (text: string, name = 'dict.yaml') => ({
-  setup: (dir: string) => writeFile(join(dir, name), text),
-  args: (dir: string) => good(dir, { '--dictionary': join(dir, name) }),
-});
-const brokenModel = (change: (model: string) => Promise<void>) => ({
-  setup: async (dir: string) => {
-    await cp(TINY, join(dir, 'model'), { recursive: true });
-    await change(join(dir, 'model'));
-  },
-  args: (dir: string) => good(dir, { '--model': join(dir, 'model') }),
-});
-
-const REFUSALS: Refusal[] = [
-  { name: 'empty dictionary', ...dictionary('# nothing yet\n'), message: /dict\.yaml is empty/ },
-  { name: 'category without phrases', ...dictionary('Red:\n  - "a red picture"\nEmpty:\n'), message: /dict\.yaml:3:1.*category "Empty" has no phrases/ },
-  { name: 'non-string phrase', ...dictionary('Red:\n  - "a red picture"\n  - 42\n'), message: /dict\.yaml:3:5.*category "Red", phrase 2 is number 42, not text/ },
-  {
-    name: 'duplicate phrase across categories',
-    ...dictionary('Red:\n  - "a red picture"\nDark:\n  - "a red picture"\n'),
-    message: /the phrase "a red picture" is listed under both "Red" \(at .*dict\.yaml:2:5\) and "Dark"/,
-  },
-  { name: 'duplicate category keys in YAML', ...dictionary('Red:\n  - "a red picture"\nRed:\n  - "a deep red photo"\n'), message: /dict\.yaml:3:1.*duplicate category "Red"/ },
-  {
-    name: 'two categories with the same page URL',
-    ...dictionary('"Red & Blue":\n  - "a red picture"\n"red / blue":\n  - "a blue picture"\n'),
-    message: /"Red & Blue" .* and "red \/ blue" would share the page URL "red-blue"/,
-  },
-  { name: 'image folder that does not exist', args: (dir) => good(dir, { '--images': join(dir, 'nowhere') }), message: /Image folder .*nowhere does not exist/ },
-  {
-    name: 'empty image folder',
-    setup: (dir) => mkdir(join(dir, 'empty')),
-    args: (dir) => good(dir, { '--images': join(dir, 'empty') }),
-    message: /No images found in .*empty/,
-  },
-  {
-    name: 'image folder with only hidden files and non-images',
-    setup: async (dir) => {
-      await mkdir(join(dir, 'nothing'));
-      await writeFile(join(dir, 'nothing/.hidden.png'), 'x');
-      await writeFile(join(dir, 'nothing/notes.txt'), 'x');
-    },
-    args: (dir) => good(dir, { '--images': join(dir, 'nothing') }),
-    message: /No images found in .*nothing/,
-  },
-  { name: 'model folder with a missing file', ...brokenModel((m) => unlink(join(m, 'tokenizer.json'))), message: /Model folder .*model is missing tokenizer\.json/ },
-  {
-    name: 'model folder with a file that is not ONNX',
-    ...brokenModel((m) => writeFile(join(m, 'onnx/vision_model.onnx'), '<html>404 Not Found</html>')),
-    message: /Could not load vision_model\.onnx .* as an ONNX model/,
-  },
-  {
-    name: 'model whose towers embed into different sizes',
-    ...brokenModel((m) => writeFile(join(m, 'onnx/text_model.onnx'), textGraphOfWidth(16))),
-    message: /The towers of model model embed into different sizes: onnx\/text_model\.onnx gives 16/,
-  },
-  { name: 'batch size 0', args: (dir) => [...good(dir), '--batch-size', '0'], message: /Expected an integer ≥ 1 for option --batch-size but received "0"/ },
-  { name: 'negative probability threshold', args: (dir) => [...good(dir), '--min-probability', '-5'], message: /Expected a percentage from 0 to 100 for option --min-probability but received "-5"/ },
-  { name: 'negative margin threshold', args: (dir) => [...good(dir), '--min-margin', '-0.5'], message: /Expected a percentage from 0 to 100 for option --min-margin but received "-0.5"/ },
+const classifyArgs = (dir: string, over: BadInput = {}) => [
+  'classify',
+  '--images', over.images ?? join(ROOT, 'content/images'),
+  '--dictionary', over.dictionary ?? DICTIONARY,
+  '--model', over.model ?? DEMO_MODEL,
+  '--out', join(dir, 'out.csv'),
+  '--no-cache', '--threads', '1',
 ];
 
 describe('configuration `clipscope classify` refuses (exit 2, the problem named, no stack trace)', () => {
-  it.each(REFUSALS.map((r) => [r.name, r] as const))('%s', async (_name, r) => {
-    const dir = join(work, 'refusals', r.name.replace(/\W+/g, '-'));
+  const caseDir = async (name: string) => {
+    const dir = join(work, 'refusals', name.replace(/\W+/g, '-'));
     await mkdir(dir, { recursive: true });
-    await r.setup?.(dir);
-    const out = await clipscope(r.args(dir));
-    expect(out.code, out.stderr).toBe(2);
-    expect(out.stderr).toMatch(/^clipscope: /m);
-    expect(out.stderr).toMatch(r.message);
-    expect(out.stderr).not.toMatch(/\n\s+at /);
-    // Refused before anything was written.
-    await expect(readFile(join(dir, 'out.csv'))).rejects.toThrow(/ENOENT/);
+    return dir;
+  };
+
+  it.each(BAD_PATHS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+    const dir = await caseDir(name);
+    const out = await refused(dir, classifyArgs(dir, await c.setup(dir)));
+    expect(out.stderr).toMatch(c.message);
+  });
+
+  it.each(BAD_OPTIONS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+    const dir = await caseDir(name);
+    const out = await refused(dir, [...classifyArgs(dir), c.flag, String(c.value)]);
+    expect(out.stderr).toContain(`Expected ${c.expected} for option ${c.flag} but received "${c.value}"`);
   });
 });
