@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { RunResult } from '../../integrations/engine/types.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { buildSite, crawl, filesContaining, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
@@ -94,6 +95,22 @@ describe('the demo site', () => {
     await page.screenshot({ path: '/tmp/clipscope-overview-phone.png', fullPage: true });
     expect(allProblems()).toEqual([]);
     await context.close();
+  });
+
+  // At phone width: what is serious on a desktop is serious there too, and narrow tables scroll.
+  it('every page type passes axe-core without serious violations (phone width)', async () => {
+    const serious = async (page: Page) =>
+      (await new AxeBuilder({ page }).analyze()).violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    const slug = results.dictionary.categories[0].slug;
+    const found: string[] = [];
+    for (const path of ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'dictionary/', 'skipped/', 'validation/']) {
+      const { page, context } = await openPage(browser, server.url(path), { viewport: { width: 375, height: 800 } });
+      for (const v of await serious(page)) found.push(`${path}: ${v}`);
+      await context.close();
+    }
+    expect(found).toEqual([]);
   });
 
   it('every page and asset loads without CSP violations, console errors or requests to other hosts', async () => {
