@@ -25,7 +25,7 @@
 //   2-decimal percentages the CSV prints change; the top-1 phrase flips for 2 of 5,000 images.
 // float16 would halve 2 KiB per image (20 MB per 10,000 images at dim 512 — small anyway) but a
 // cached run would no longer reproduce a fresh run bit for bit. float32 does.
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,22 +105,37 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** node:sqlite, or null where this Node does not offer it: Node 22.12 has it only behind
+ * --experimental-sqlite (unflagged from 22.13; bin/clipscope.js adds the flag there). Looked up at
+ * run time rather than imported, so a Node without it runs uncached instead of failing to start. */
+export function sqliteModule(): typeof import('node:sqlite') | null {
+  return (process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined) ?? null;
+}
+
+const NO_SQLITE =
+  `this Node.js (${process.version}) has no node:sqlite (it needs Node 22.13 or later, or node --experimental-sqlite on 22.12); continuing without the embedding cache.`;
+
 /** The cache directory: CLIPSCOPE_CACHE_DIR if set, else <cwd>/.clipscope. */
 export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
   const fromEnv = env.CLIPSCOPE_CACHE_DIR?.trim();
   return fromEnv ? path.resolve(cwd, fromEnv) : path.join(cwd, '.clipscope');
 }
 
-export function openStore(opts: OpenStoreOptions): EmbeddingStore {
+export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): EmbeddingStore {
   const log = opts.log ?? ((msg: string) => process.stderr.write(`clipscope: ${msg}\n`));
   if (opts.dir === null) return new NoopStore();
+  if (!sqlite) {
+    log(NO_SQLITE);
+    return new NoopStore();
+  }
+  const open = (file: string, readonly: boolean, busyTimeoutMs: number) => openDatabase(sqlite.DatabaseSync, file, readonly, busyTimeoutMs);
   const file = path.join(path.resolve(opts.dir), STORE_FILE);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 
   if (opts.readonly) {
     if (!fs.existsSync(file)) return new NoopStore();
     try {
-      return new SqliteStore(openDatabase(file, true, busyTimeoutMs), file, busyTimeoutMs, log);
+      return new SqliteStore(open(file, true, busyTimeoutMs), file, busyTimeoutMs, log);
     } catch (e) {
       if (isBusy(e)) throw lockedError(file, busyTimeoutMs, e);
       log(`the embedding cache ${file} cannot be read (${describe(e)}).`);
@@ -138,7 +153,7 @@ export function openStore(opts: OpenStoreOptions): EmbeddingStore {
   for (let attempt = 0; ; attempt++) {
     const identity = fileIdentity(file);
     try {
-      return new SqliteStore(openDatabase(file, false, busyTimeoutMs), file, busyTimeoutMs, log);
+      return new SqliteStore(open(file, false, busyTimeoutMs), file, busyTimeoutMs, log);
     } catch (e) {
       if (isBusy(e)) throw lockedError(file, busyTimeoutMs, e);
       if (e instanceof NewerSchema) {
@@ -173,8 +188,8 @@ function createCacheDir(dir: string): void {
   fs.writeFileSync(path.join(dir, '.gitignore'), '# clipscope embedding cache\n*\n');
 }
 
-function openDatabase(file: string, readonly: boolean, busyTimeoutMs: number): DatabaseSync {
-  const db = new DatabaseSync(file, { readOnly: readonly });
+function openDatabase(Database: typeof DatabaseSync, file: string, readonly: boolean, busyTimeoutMs: number): DatabaseSync {
+  const db = new Database(file, { readOnly: readonly });
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     if (!readonly) {
@@ -336,12 +351,12 @@ function transaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (e) {
-    if (db.isTransaction) {
-      try {
-        db.exec('ROLLBACK');
-      } catch {
-        // The transaction is gone already (SQLite rolls back on some errors itself).
-      }
+    // Always try: SQLite rolls back by itself on some errors, and then ROLLBACK fails harmlessly.
+    // (DatabaseSync.isTransaction would tell, but only from Node 22.16 on.)
+    try {
+      db.exec('ROLLBACK');
+    } catch {
+      // no transaction was open any more
     }
     throw e;
   }
@@ -419,6 +434,7 @@ class SqliteStore implements EmbeddingStore {
   #log: (msg: string) => void;
   /** Set when the database failed mid-run: the rest of the run goes on uncached. */
   #failed = false;
+  #closed = false;
   #statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, file: string, busyTimeoutMs: number, log: (msg: string) => void) {
@@ -665,6 +681,9 @@ class SqliteStore implements EmbeddingStore {
   }
 
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    // Tracked here: DatabaseSync.isOpen exists only from Node 22.15 on.
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
   }
 }
