@@ -6,7 +6,7 @@ import { COMMAND_LINE } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';
 import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack } from '../engine/table.ts';
-import { consoleEffects, definedOnly, printSkipped } from './shared.ts';
+import { definedOnly, printSkipped, withProgress } from './shared.ts';
 import { formatSummary } from '../engine/progress.ts';
 
 interface ClassifyFlags {
@@ -62,7 +62,6 @@ export function register(program: Command): void {
     .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
     .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
     .action(async (flags: ClassifyFlags) => {
-      const { effects, reporter } = consoleEffects();
       const out = flags.out ?? (flags.table ? defaultWriteBackPath(flags.table) : 'results.csv');
       // Refuse an --out that would overwrite the table or change its format before the run, not after.
       if (flags.table) checkWriteBackTarget(flags.table, out);
@@ -88,8 +87,7 @@ export function register(program: Command): void {
         pixelLimit: flags.pixelLimit,
         followSymlinks: flags.followSymlinks,
       });
-      const result = await classify(input, { ...effects, source: COMMAND_LINE });
-      reporter.finish();
+      const result = await withProgress((effects) => classify(input, { ...effects, source: COMMAND_LINE }));
       if (flags.table) {
         await writeTableBack(flags.table, out, result, { column: result.run.column, topK: result.run.topK });
         await writeResults(result, { json: flags.json });

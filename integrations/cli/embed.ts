@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../engine/atomic.ts';
 import { COMMAND_LINE } from '../engine/options.ts';
 import { formatDuration } from '../engine/progress.ts';
 import { embedFolder } from '../engine/run.ts';
-import { consoleEffects, definedOnly, printSkipped } from './shared.ts';
+import { definedOnly, printSkipped, withProgress } from './shared.ts';
 
 interface EmbedFlags {
   images: string;
@@ -36,7 +36,6 @@ export function register(program: Command): void {
     .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
     .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
     .action(async (flags: EmbedFlags) => {
-      const { effects, reporter } = consoleEffects();
       const input = definedOnly({
         images: flags.images,
         model: flags.model,
@@ -48,8 +47,7 @@ export function register(program: Command): void {
         followSymlinks: flags.followSymlinks,
         failOnSkip: flags.failOnSkip,
       });
-      const result = await embedFolder(input, { ...effects, source: COMMAND_LINE });
-      reporter.finish();
+      const result = await withProgress((effects) => embedFolder(input, { ...effects, source: COMMAND_LINE }));
       await writeFileAtomic(flags.out, JSON.stringify(result) + '\n');
       printSkipped(result.skipped, flags.out);
       const s = result.stats;

@@ -1,11 +1,11 @@
 // Small helpers the engine commands share: console effects with a progress reporter on stderr, and
 // the skipped-image listing.
-import { createProgressReporter, type ProgressReporter } from '../engine/progress.ts';
+import { createProgressReporter, type ProgressReporter, type ProgressStream } from '../engine/progress.ts';
 import type { RunEffects } from '../engine/run.ts';
 import type { SkippedFile } from '../engine/types.ts';
 
-export function consoleEffects(): { effects: RunEffects; reporter: ProgressReporter } {
-  const reporter = createProgressReporter({ stream: process.stderr });
+export function consoleEffects(stream: ProgressStream = process.stderr): { effects: RunEffects; reporter: ProgressReporter } {
+  const reporter = createProgressReporter({ stream });
   return {
     reporter,
     effects: {
@@ -13,6 +13,17 @@ export function consoleEffects(): { effects: RunEffects; reporter: ProgressRepor
       progress: (p) => reporter.update(p),
     },
   };
+}
+
+/** Run `body` with console effects and end the live progress bar whatever happens, so that an error
+ * message printed afterwards starts on a line of its own instead of after the bar. */
+export async function withProgress<T>(body: (effects: RunEffects) => Promise<T>, stream: ProgressStream = process.stderr): Promise<T> {
+  const { effects, reporter } = consoleEffects(stream);
+  try {
+    return await body(effects);
+  } finally {
+    reporter.finish();
+  }
 }
 
 /** Drop undefined values, so the options schema fills in its defaults. */
