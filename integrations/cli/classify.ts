@@ -6,7 +6,7 @@ import { COMMAND_LINE } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';
 import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack } from '../engine/table.ts';
-import { definedOnly, printSkipped, withProgress } from './shared.ts';
+import { checkOutputPaths, definedOnly, printSkipped, withProgress } from './shared.ts';
 import { formatSummary } from '../engine/progress.ts';
 
 interface ClassifyFlags {
@@ -65,6 +65,7 @@ export function register(program: Command): void {
       const out = flags.out ?? (flags.table ? defaultWriteBackPath(flags.table) : 'results.csv');
       // Refuse an --out that would overwrite the table or change its format before the run, not after.
       if (flags.table) checkWriteBackTarget(flags.table, out);
+      await checkOutputPaths({ '--out': out, '--json': flags.json });
       const input = definedOnly({
         images: flags.images,
         table: flags.table,

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../engine/atomic.ts';
 import { COMMAND_LINE } from '../engine/options.ts';
 import { formatDuration } from '../engine/progress.ts';
 import { embedFolder } from '../engine/run.ts';
-import { definedOnly, printSkipped, withProgress } from './shared.ts';
+import { checkOutputPaths, definedOnly, printSkipped, withProgress } from './shared.ts';
 
 interface EmbedFlags {
   images: string;
@@ -36,6 +36,7 @@ export function register(program: Command): void {
     .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
     .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
     .action(async (flags: EmbedFlags) => {
+      await checkOutputPaths({ '--out': flags.out });
       const input = definedOnly({
         images: flags.images,
         model: flags.model,

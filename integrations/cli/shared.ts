@@ -1,5 +1,8 @@
 // Small helpers the engine commands share: console effects with a progress reporter on stderr, and
 // the skipped-image listing.
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ClipscopeError } from '../engine/errors.ts';
 import { createProgressReporter, type ProgressReporter, type ProgressStream } from '../engine/progress.ts';
 import type { RunEffects } from '../engine/run.ts';
 import type { SkippedFile } from '../engine/types.ts';
@@ -39,4 +42,19 @@ export function printSkipped(skipped: SkippedFile[], json: string | undefined): 
   process.stderr.write(`Skipped ${skipped.length} image${skipped.length === 1 ? '' : 's'}:\n`);
   for (const s of skipped.slice(0, SHOWN)) process.stderr.write(`  ${s.path}: ${s.reason}\n`);
   if (skipped.length > SHOWN) process.stderr.write(`  … and ${skipped.length - SHOWN} more${json ? ` (all in ${json})` : ''}\n`);
+}
+
+/** Refuse output files that cannot be written BEFORE the run, not after an hour of embedding: the
+ * folder must exist and the path must not be a folder. `outputs` maps each flag to its path. */
+export async function checkOutputPaths(outputs: Record<string, string | undefined>): Promise<void> {
+  for (const [flag, path] of Object.entries(outputs)) {
+    if (!path) continue;
+    const folder = await stat(dirname(resolve(path))).catch(() => null);
+    if (!folder?.isDirectory()) {
+      throw new ClipscopeError('io', `Cannot write ${flag} ${path}: its folder ${dirname(path)} does not exist`, 'Create the folder or choose another output path.');
+    }
+    if ((await stat(path).catch(() => null))?.isDirectory()) {
+      throw new ClipscopeError('io', `Cannot write ${flag} ${path}: it is a folder`, 'Give a file path, e.g. results.csv.');
+    }
+  }
 }
