@@ -14,7 +14,8 @@ const CSS = `
 body { margin: 0 auto; max-width: 72rem; padding: 1rem; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 h1 { font-size: 1.6rem; margin: 0.5rem 0; } h2 { font-size: 1.25rem; margin: 2rem 0 0.5rem; border-bottom: 1px solid var(--line); padding-bottom: 0.25rem; }
 .meta { color: var(--muted); margin: 0; } .note { border-left: 4px solid var(--accent); background: var(--card); padding: 0.5rem 0.75rem; }
-table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; } td.n { white-space: nowrap; }
+@media (max-width: 30rem) { body { padding: 0.75rem; } th, td { padding: 0.3rem 0.25rem; } }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: 0.75rem; }
 figure { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem; overflow-wrap: anywhere; }
 figure img { display: block; max-width: 100%; height: auto; margin: 0 auto 0.4rem; background: var(--line); }

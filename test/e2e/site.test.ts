@@ -134,6 +134,18 @@ describe('the demo site', () => {
     expect(images.every((w) => w > 0)).toBe(true);
     expect(allProblems()).toEqual([]);
     await context.close();
+    // On a phone: no sideways scrolling, and every number stays on one line ("57.1 %", not "57.1" over "%").
+    const phone = await openPage(browser, `file://${file}`, { viewport: { width: 375, height: 800 } });
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    const wrapped = await phone.page.locator('td.n').evaluateAll((tds) =>
+      tds.filter((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+      }).map((td) => td.textContent),
+    );
+    expect(wrapped).toEqual([]);
+    await phone.context.close();
   });
 
   it('publishes the results as the CLI writes them, and no absolute path of this machine', async () => {
