@@ -2,7 +2,7 @@
 // are passed on as typed strings; the one options schema converts and validates them.
 import type { Command } from 'commander';
 import type { RunResult } from '../engine/types.ts';
-import { COMMAND_LINE } from '../engine/options.ts';
+import { COMMAND_LINE, DEFAULT_BATCH_SIZE, DEFAULT_PIXEL_LIMIT } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';
 import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack } from '../engine/table.ts';
@@ -51,14 +51,14 @@ export function register(program: Command): void {
     .option('--top-k <n>', 'how many choices per image (default 1)')
     .option('--column <name>', 'column name (prefix) in the CSV (default Classification)')
     .option('--scoring <mode>', 'seed | sum | ensemble (default seed)')
-    .option('--batch-size <n>', 'images per model call')
+    .option('--batch-size <n>', `images per model call (default ${DEFAULT_BATCH_SIZE})`)
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .option('--min-probability <p>', 'below this top probability (percent) an image is Uncertain')
     .option('--min-margin <m>', 'below this margin (percentage points) an image is Uncertain')
     .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
     .option('--no-cache', 'do not read or write the embedding cache')
     .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
-    .option('--pixel-limit <n>', 'skip images with more pixels than this')
+    .option('--pixel-limit <n>', `skip images with more pixels than this (default ${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels)`)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
     .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
     .action(async (flags: ClassifyFlags) => {

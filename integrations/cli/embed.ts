@@ -2,7 +2,7 @@
 // (clustering, nearest neighbours). Uses and fills the same cache as classify.
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../engine/atomic.ts';
-import { COMMAND_LINE } from '../engine/options.ts';
+import { COMMAND_LINE, DEFAULT_BATCH_SIZE, DEFAULT_PIXEL_LIMIT } from '../engine/options.ts';
 import { formatDuration } from '../engine/progress.ts';
 import { embedFolder } from '../engine/run.ts';
 import { checkOutputPaths, definedOnly, printSkipped, withProgress } from './shared.ts';
@@ -27,12 +27,12 @@ export function register(program: Command): void {
     .requiredOption('--images <dir>', 'folder of images (searched recursively)')
     .requiredOption('--model <dir>', 'model folder (Hugging Face ONNX layout)')
     .requiredOption('--out <file>', 'output JSON file')
-    .option('--batch-size <n>', 'images per model call')
+    .option('--batch-size <n>', `images per model call (default ${DEFAULT_BATCH_SIZE})`)
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
     .option('--no-cache', 'do not read or write the embedding cache')
     .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
-    .option('--pixel-limit <n>', 'skip images with more pixels than this')
+    .option('--pixel-limit <n>', `skip images with more pixels than this (default ${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels)`)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
     .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
     .action(async (flags: EmbedFlags) => {
