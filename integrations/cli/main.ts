@@ -1,12 +1,16 @@
 // The `clipscope` command. Each subcommand lives in its own file and registers itself here; the
 // files are thin glue over engine functions. User errors (ClipscopeError) print their message and
-// hint without a stack trace and exit with code 2.
+// hint without a stack trace and exit with code 2, as do command-line mistakes commander reports
+// (unknown flag or command, missing required flag), so exit code 1 means only "--fail-on-skip and
+// images were skipped".
 import { Command, CommanderError } from 'commander';
 import { isClipscopeError } from '../engine/errors.ts';
 import { registerCommands } from './commands.ts';
+import { CLIPSCOPE_VERSION } from '../engine/version.ts';
 
 const program = new Command('clipscope')
   .description('Classify image collections with CLIP and build a report you can validate.')
+  .version(CLIPSCOPE_VERSION)
   .showHelpAfterError()
   .exitOverride();
 
@@ -15,7 +19,8 @@ registerCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CommanderError) process.exit(e.exitCode);
+  // commander has printed its message (and the help); help and --version exit 0.
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   if (isClipscopeError(e)) {
     process.stderr.write(`clipscope: ${e.describe()}\n`);
     process.exit(2);
