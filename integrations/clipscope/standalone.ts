@@ -4,7 +4,7 @@
 // and its own Content-Security-Policy allows exactly that (data: images, this one inline style).
 import { createHash } from 'node:crypto';
 import { formatCount, formatDate, formatPercent, formatShare, plural } from '../../src/lib/format.ts';
-import { secondChoice, type ReportData } from '../../src/lib/report.ts';
+import { probabilityNote, secondChoice, type ReportData } from '../../src/lib/report.ts';
 import { html, raw, type HtmlFragment } from './html.ts';
 
 const CSS = `
@@ -65,7 +65,7 @@ export function renderStandalone(report: ReportData, inline: ReadonlyMap<string,
 <body>
 <h1>${title}</h1>
 <p class="meta">Model ${run.model.name} · dictionary ${run.dictionary.source} (${run.dictionary.categories} categories, ${run.dictionary.phrases} phrases) · scoring ${run.scoring} · run ${formatDate(run.startedAt)}</p>
-<p class="meta">${plural(result.images.length, 'image')} classified, ${formatCount(result.skipped.length)} skipped. Up to ${report.options.standaloneSamples} random samples per category (seed ${String(report.options.seed)}).</p>
+<p class="meta">${plural(result.images.length, 'image')} classified, ${formatCount(result.skipped.length)} skipped. Up to ${report.options.standaloneSamples} random samples per category (seed ${String(report.options.seed)}). ${probabilityNote(run)}</p>
 <p class="note">A first look at the classification: this overview does not replace proper external validation.</p>
 <table>
 <thead><tr><th scope="col">Category</th><th scope="col" class="n">Images</th><th scope="col" class="n">Share</th><th scope="col" class="n">Mean probability</th></tr></thead>

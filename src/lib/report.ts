@@ -5,7 +5,7 @@
 // Images are referred to by their index in `result.images` (sorted by path), so the model stays
 // small even with thousands of images, and one image has one record.
 import { mean, median } from 'd3-array';
-import type { ImageResult, RankedChoice, RunResult } from '../../integrations/engine/types.ts';
+import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../integrations/engine/types.ts';
 import { UNCERTAIN } from '../../integrations/engine/types.ts';
 import type { JudgementFile, JudgementProblem } from '../../integrations/engine/judgements.ts';
 import { sampleCategory } from './sampling.ts';
@@ -103,6 +103,24 @@ export function secondChoice(image: ImageResult): RankedChoice | null {
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (ranked.length === 0) return null;
   return { category: ranked[0][0], label: '', probability: ranked[0][1] };
+}
+
+/**
+ * What the percentages next to an image mean in this run. With the seed's scoring the top-1 is a
+ * phrase probability (its share among all phrases) while, at top-k 1, the second choice is the next
+ * category with all its phrases together (secondChoice above): two scales a reader must be told
+ * apart, or "59.5 %" and "2nd: 0.4 %" look like a missing 40 %.
+ */
+export function probabilityNote(run: Pick<RunMetadata, 'scoring' | 'topK' | 'dictionary'>): string {
+  const phrases = `all ${run.dictionary.phrases} phrases`;
+  if (run.scoring === 'seed' && run.topK >= 2) {
+    return `Percentages are phrase probabilities: the winning phrase's share among ${phrases}; “2nd” is the next most probable phrase (it may belong to the same category).`;
+  }
+  if (run.scoring === 'seed') {
+    return `The percentage is the winning phrase's share among ${phrases}; “2nd” is the next most probable category, with all its phrases together.`;
+  }
+  const how = run.scoring === 'sum' ? 'each category with all its phrases together' : 'one averaged phrase embedding per category';
+  return `Percentages are category probabilities (${how}); “2nd” is the next most probable category.`;
 }
 
 /** The file name of the standalone overview, like the seed notebook's `{date}-CLIP-Classification.html`. */

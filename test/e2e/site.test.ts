@@ -74,6 +74,8 @@ describe('the demo site', () => {
     const first = cards.first();
     expect(await first.locator('.prob').textContent()).toMatch(/^\d+\.\d %/);
     expect(await first.locator('.second').textContent()).toMatch(/^2nd: .+\(\d+\.\d %\)$/);
+    // The demo scores like the seed (top-1 phrase, top-k 1): the page says the "2nd" is a whole category.
+    expect(await page.locator('#samples + p').textContent()).toContain("winning phrase's share among all 14 phrases; “2nd” is the next most probable category");
     // Every thumbnail loaded (naturalWidth > 0) and is no larger than the configured box.
     const sizes = await page.locator('.cards img').evaluateAll((imgs) => imgs.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]));
     expect(sizes.length).toBe(Math.min(12, count));
