@@ -218,10 +218,12 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
       }
     }
 
-    const set = await embedImageFolder(options, model, store, modelKey, effects, posts ? tableFound(posts, effects) : undefined);
-    effects.imageFiles?.(new Map(set.images.map((image) => [image.path, image.absPath])));
+    // Phrases first: they are cheap, and a text tower that does not fit the model fails here,
+    // before hours of image embedding rather than after.
     const phrases = flattenPhrases(dictionary);
     const textEmbeddings = await embedPhrases(model, store, modelKey, phrases.map((p) => p.text));
+    const set = await embedImageFolder(options, model, store, modelKey, effects, posts ? tableFound(posts, effects) : undefined);
+    effects.imageFiles?.(new Map(set.images.map((image) => [image.path, image.absPath])));
 
     const dim = model.info.projectionDim;
     const imageEmbeds = new Float32Array(set.images.length * dim);

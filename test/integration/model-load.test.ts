@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { DataType, GraphBuilder } from '../../integrations/engine/onnx-writer/graph.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
+import { classify } from '../../integrations/engine/run.ts';
+import { openStore } from '../../integrations/engine/store.ts';
 
 const TINY = join(import.meta.dirname, '../../models/synthetic-tiny');
 let tmp: string;
@@ -219,5 +221,22 @@ describe('loadModel on broken folders', () => {
       'The towers of model widths embed into different sizes: onnx/text_model.onnx gives 16, config.json states projection_dim 32',
     );
     await m.close();
+  });
+
+  it('a run refuses a text tower of the wrong width before embedding any image', async () => {
+    const dir = await copyOfTiny('widths-run');
+    await writeFile(join(dir, 'onnx/text_model.onnx'), textGraphOfWidth(16));
+    const cache = join(tmp, 'widths-cache');
+    const run = classify(
+      { images: join(import.meta.dirname, '../../content/images'), dictionary: join(import.meta.dirname, '../../content/dictionary.yaml'), model: dir, cache, threads: 1 },
+      { log: () => {} },
+    );
+    await expect(run).rejects.toThrow('onnx/text_model.onnx gives 16, config.json states projection_dim 32');
+    const store = openStore({ dir: cache });
+    try {
+      expect(store.stats().images).toBe(0);
+    } finally {
+      store.close();
+    }
   });
 });
