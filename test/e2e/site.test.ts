@@ -2,7 +2,8 @@
 // in headless Chromium: overview and category pages show what the results say, charts are SVG, the
 // standalone file is self-contained, and no page breaks its CSP or asks another host for anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -14,6 +15,8 @@ let site: BuiltSite;
 let server: StaticServer;
 let browser: Browser;
 let results: RunResult;
+/** Screenshots for a person to look at (not compared): $CLIPSCOPE_SHOTS_DIR or the temp folder. */
+const SHOTS = process.env.CLIPSCOPE_SHOTS_DIR || join(tmpdir(), 'clipscope-site-shots');
 
 beforeAll(async () => {
   site = await buildSite();
@@ -21,6 +24,7 @@ beforeAll(async () => {
   server = await serveDir(site.outDir);
   browser = await launchBrowser();
   results = JSON.parse(await readFile(join(site.outDir, 'downloads', 'results.json'), 'utf8'));
+  await mkdir(SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
@@ -59,7 +63,7 @@ describe('the demo site', () => {
     for (const href of await page.locator('.downloads a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))) {
       expect((await fetch(href)).status, href).toBe(200);
     }
-    await page.screenshot({ path: '/tmp/clipscope-overview.png', fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
     expect(allProblems()).toEqual([]);
     await context.close();
   });
@@ -85,7 +89,7 @@ describe('the demo site', () => {
     const total = bars.reduce((s, t) => s + Number(/^(\d+)/.exec(t)![1]), 0);
     expect(total).toBe(count);
     expect(await page.locator('table.phrases tbody tr').count()).toBe(results.dictionary.categories.find((c) => c.name === name)!.phrases.length);
-    await page.screenshot({ path: '/tmp/clipscope-category.png', fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'category.png'), fullPage: true });
     expect(allProblems()).toEqual([]);
     await context.close();
   });
@@ -94,7 +98,7 @@ describe('the demo site', () => {
     const { page, allProblems, context } = await openPage(browser, server.url('/'), { viewport: { width: 375, height: 800 } });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: '/tmp/clipscope-overview-phone.png', fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'overview-phone.png'), fullPage: true });
     expect(allProblems()).toEqual([]);
     await context.close();
   });

@@ -51,8 +51,8 @@ describe('parseClassifyOptions', () => {
   });
 
   it('takes the cache folder from CLIPSCOPE_CACHE_DIR, and null turns the cache off', () => {
-    process.env.CLIPSCOPE_CACHE_DIR = '/tmp/elsewhere';
-    expect(parseClassifyOptions(required, 'test').cache).toBe('/tmp/elsewhere');
+    process.env.CLIPSCOPE_CACHE_DIR = 'elsewhere/cache';
+    expect(parseClassifyOptions(required, 'test').cache).toBe('elsewhere/cache');
     expect(parseClassifyOptions({ ...required, cache: null }, 'test').cache).toBeNull();
     expect(parseClassifyOptions({ ...required, cache: 'x' }, 'test').cache).toBe('x');
   });

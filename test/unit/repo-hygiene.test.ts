@@ -1,0 +1,76 @@
+// Repository rules a fresh clone depends on, checked over the tracked files:
+// - no machine-specific absolute path (this machine's /work/…, a hard-coded /tmp/… instead of
+//   os.tmpdir()) in code, and nothing read from the reference material outside the repository
+//   (../shared) at run or test time;
+// - `npm install` stays on the npm registry: .npmrc skips onnxruntime-node's GPU download;
+// - package.json declares Node ≥ 22.12 and package-lock.json is committed and matches it (npm ci).
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+function trackedFiles(): string[] | null {
+  try {
+    return execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  } catch {
+    return null; // not a git checkout (e.g. an exported tarball): nothing to check
+  }
+}
+const tracked = trackedFiles();
+const CODE = /\.(ts|tsx|js|mjs|cjs|astro|py|sh)$|^\.ci\/run$/;
+/** Tracked text files: code and configuration (binary fixtures and images excluded). */
+const TEXT = /\.(ts|tsx|js|mjs|cjs|astro|py|sh|json|ya?ml|md|css|html|npmrc|gitignore)$|^\.ci\/run$|^\.npmrc$|^\.gitignore$/;
+
+/** Comment lines may mention where something came from; only code is checked for reads and writes. */
+const COMMENT = /^\s*(\/\/|\/\*|\*|#)/;
+
+function offending(files: string[], pattern: RegExp, { skipComments = false } = {}): string[] {
+  const hits: string[] = [];
+  for (const file of files) {
+    readFileSync(join(ROOT, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (skipComments && COMMENT.test(line)) return;
+        if (pattern.test(line)) hits.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  return hits;
+}
+
+describe.skipIf(tracked === null)('tracked files', () => {
+  it("hold no path of this machine's checkout", () => {
+    expect(offending(tracked!.filter((f) => TEXT.test(f)), /\/work\/(main|shared)\b/)).toEqual([]);
+  });
+
+  it('write no hard-coded /tmp/ path (temporary files go under os.tmpdir())', () => {
+    expect(offending(tracked!.filter((f) => CODE.test(f)), /['"`]\/tmp\//, { skipComments: true })).toEqual([]);
+  });
+
+  it('read nothing from ../shared (the reference material is copied into the repository)', () => {
+    expect(offending(tracked!.filter((f) => CODE.test(f)), /['"`][^'"`]*\.\.\/shared\b|['"`][^'"`]*\/shared\/(reference|seed|demo-images|clip-bpe)\b/, { skipComments: true })).toEqual([]);
+  });
+});
+
+describe('install and engines', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+  it('.npmrc skips onnxruntime-node’s download of GPU binaries from outside the npm registry', () => {
+    const npmrc = readFileSync(join(ROOT, '.npmrc'), 'utf8');
+    expect(npmrc).toMatch(/^onnxruntime-node-install\s*=\s*skip\s*$/m);
+  });
+
+  it('package.json declares Node ≥ 22.12', () => {
+    expect(pkg.engines.node).toMatch(/^>=\s*22\.12(\.0)?$/);
+  });
+
+  it.skipIf(tracked === null)('package-lock.json is committed and lists exactly the dependencies of package.json', () => {
+    expect(tracked).toContain('package-lock.json');
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+    const root = lock.packages[''];
+    expect(root.dependencies ?? {}).toEqual(pkg.dependencies ?? {});
+    expect(root.devDependencies ?? {}).toEqual(pkg.devDependencies ?? {});
+    expect(root.engines).toEqual(pkg.engines);
+  });
+});
