@@ -166,7 +166,12 @@ export default function ValidateWidget({ data, base }: Props) {
   }, [ready, cursor, items, state.items, current, base]);
 
   useEffect(() => {
-    if (correcting) correctionHeading.current?.focus();
+    if (!correcting) return;
+    const heading = correctionHeading.current;
+    heading?.focus();
+    // On a phone the choices open below the fold (the focused heading alone would stay at the
+    // bottom edge): bring the whole set of choices into view.
+    heading?.closest('fieldset')?.scrollIntoView({ block: 'nearest' });
   }, [correcting]);
 
   useEffect(() => {

@@ -158,6 +158,7 @@ describe('the Validate widget', () => {
 
   it('keeps everything over a reload', async () => {
     const { page } = main;
+    await page.waitForLoadState('networkidle'); // preloads in, so the reload aborts no request
     await page.reload({ waitUntil: 'load' });
     await hydrated(page);
     await expect.poll(() => progress(page)).toBe(`5 / ${total} judged`);
@@ -201,7 +202,9 @@ describe('the Validate widget', () => {
     expect(await progress(page)).toBe(`5 / ${total} judged`);
     expect(await page.locator('.vw-coder').textContent()).toContain('Judging as Ada');
     expect((await page.locator('.vw-acc').textContent())!).toContain('50.0 %');
-    // And it is kept in that profile too.
+    // And it is kept in that profile too. (Reload once the preloads are in: a reload would abort
+    // them, and an aborted request counts as a problem below.)
+    await page.waitForLoadState('networkidle');
     await page.reload({ waitUntil: 'load' });
     await hydrated(page);
     await expect.poll(() => progress(page)).toBe(`5 / ${total} judged`);
@@ -284,6 +287,14 @@ describe('the Validate widget', () => {
     expect(await progress(page)).toBe(`1 / ${total} judged`);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'validate-phone.png') });
+    // After Wrong, every correction choice is on screen without scrolling by hand.
+    await page.locator('.vw-wrong').tap().catch(() => page.locator('.vw-wrong').click());
+    await page.locator('.vw-continue').waitFor();
+    for (const box of await page.locator('.vw-correction button').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().toJSON()))) {
+      expect(box.top).toBeGreaterThanOrEqual(0);
+      expect(box.bottom).toBeLessThanOrEqual(844);
+    }
+    await page.keyboard.press('Enter');
     expect(o.allProblems()).toEqual([]);
   });
 });
