@@ -104,7 +104,8 @@ describe('the demo site', () => {
   });
 
   // At phone width: what is serious on a desktop is serious there too, and narrow tables scroll.
-  it('every page type passes axe-core without serious violations (phone width)', async () => {
+  // Light and dark colour schemes (the stylesheet has both).
+  it('every page type passes axe-core without serious violations (phone width, light and dark)', async () => {
     const serious = async (page: Page) =>
       (await new AxeBuilder({ page }).analyze()).violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -114,6 +115,8 @@ describe('the demo site', () => {
     for (const path of ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'dictionary/', 'skipped/', 'validation/']) {
       const { page, context } = await openPage(browser, server.url(path), { viewport: { width: 375, height: 800 } });
       for (const v of await serious(page)) found.push(`${path}: ${v}`);
+      await page.emulateMedia({ colorScheme: 'dark' });
+      for (const v of await serious(page)) found.push(`${path} (dark): ${v}`);
       await context.close();
     }
     expect(found).toEqual([]);
