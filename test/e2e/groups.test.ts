@@ -7,6 +7,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/engine/types.ts';
@@ -170,5 +171,21 @@ describe('the Groups page of a posts table', () => {
     expect(broken).toEqual([]);
     expect(await filesContaining(site.outDir, dir)).toEqual([]);
     expect(await filesContaining(site.outDir, REPO_ROOT)).toEqual([]);
+  });
+
+  it('the Groups page and a cell page pass axe-core without serious violations (chart bars are reachable links)', async () => {
+    const { page, context } = await openPage(browser, server.url('/groups/'));
+    const serious = async () =>
+      (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${page.url()} ${v.id}`);
+    const problems = await serious();
+    // Every bar of the small multiples is a link a keyboard user can reach, named by its visible text.
+    const barLinks = page.locator('.share-panel a');
+    expect(await barLinks.count()).toBeGreaterThan(0);
+    expect((await barLinks.first().getAttribute('aria-label')) ?? '').toBe('');
+    await page.goto(new URL((await barLinks.first().getAttribute('href'))!, page.url()).href);
+    expect(await page.locator('h1').textContent()).not.toBe('');
+    problems.push(...(await serious()));
+    await context.close();
+    expect(problems).toEqual([]);
   });
 });
