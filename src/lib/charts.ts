@@ -20,18 +20,21 @@ export interface Tick {
   label: string;
 }
 
-export interface PlotArea {
+/** A chart's SVG size and its inner plot rectangle in SVG coordinates. */
+export interface Frame {
   width: number;
   height: number;
-  margin: Margin;
-  /** Inner plot rectangle in SVG coordinates. */
   left: number;
   right: number;
   top: number;
   bottom: number;
 }
 
-function plotArea(width: number, height: number, margin: Margin): PlotArea {
+export interface PlotArea extends Frame {
+  margin: Margin;
+}
+
+export function plotArea(width: number, height: number, margin: Margin): PlotArea {
   return { width, height, margin, left: margin.left, right: width - margin.right, top: margin.top, bottom: height - margin.bottom };
 }
 

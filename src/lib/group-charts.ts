@@ -9,7 +9,7 @@ import { format } from 'd3-format';
 import { scaleBand, scaleLinear, scalePoint } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { GroupShares, TimeSeries } from '../../integrations/engine/groups.ts';
-import type { Tick } from './charts.ts';
+import { plotArea, type Frame, type Tick } from './charts.ts';
 
 /** Okabe & Ito's colour-blind-safe palette (yellow last: weak on white). */
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#999999', '#F0E442'];
@@ -55,14 +55,8 @@ export interface ShareRow {
   href?: string;
 }
 
-export interface SharePanel {
+export interface SharePanel extends Frame {
   category: string;
-  width: number;
-  height: number;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
   rows: ShareRow[];
   xTicks: Tick[];
 }
@@ -105,9 +99,7 @@ export function shareByGroupCharts(shares: GroupShares, opts: ShareChartOptions 
   const top = Math.min(1, Math.max(0.05, max(groups.flatMap((g) => g.cells.map((c) => (g.n > 0 ? c.high : 0)))) ?? 0));
   const margin = { top: 8, right: 12, bottom: 36, left: 8 };
   const height = margin.top + rowHeight * Math.max(1, groups.length) + margin.bottom;
-  const left = margin.left;
-  const right = width - margin.right;
-  const bottom = height - margin.bottom;
+  const { left, right, bottom } = plotArea(width, height, margin);
   const x = scaleLinear().domain([0, top]).nice(5).range([left, right]);
   const y = scaleBand<number>()
     .domain(groups.map((_, i) => i))
@@ -160,13 +152,7 @@ export interface TimeLine {
   points: TimePoint[];
 }
 
-export interface TimeChart {
-  width: number;
-  height: number;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
+export interface TimeChart extends Frame {
   lines: TimeLine[];
   xTicks: Tick[];
   yTicks: Tick[];
@@ -185,10 +171,7 @@ export function timeShareChart(series: TimeSeries, opts: { width?: number; heigh
   const units = opts.unit ?? 'posts';
   const strip = 36; // height of the posts-per-period strip
   const margin = { top: 12, right: 16, bottom: 48 + strip, left: 52 };
-  const left = margin.left;
-  const right = width - margin.right;
-  const top = margin.top;
-  const bottom = height - margin.bottom;
+  const { left, right, top, bottom } = plotArea(width, height, margin);
   const periods = series.periods.map((p) => p.period);
   const x = scalePoint<string>().domain(periods).range([left, right]).padding(0.5);
   const highest = max(series.periods.flatMap((p) => (p.n > 0 ? p.cells.map((c) => c.share) : []))) ?? 0;
