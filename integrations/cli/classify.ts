@@ -2,14 +2,14 @@
 // are passed on as typed strings; the one options schema converts and validates them.
 import type { Command } from 'commander';
 import type { RunResult } from '../engine/types.ts';
-import { COMMAND_LINE, DEFAULT_BATCH_SIZE, DEFAULT_PIXEL_LIMIT } from '../engine/options.ts';
+import { COMMAND_LINE } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';
 import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack } from '../engine/table.ts';
-import { checkOutputPaths, definedOnly, printSkipped, withProgress } from './shared.ts';
+import { addEmbeddingOptions, checkOutputPaths, definedOnly, embeddingOptions, failIfSkipped, printSkipped, withProgress, type EmbeddingFlags } from './shared.ts';
 import { formatSummary } from '../engine/progress.ts';
 
-interface ClassifyFlags {
+interface ClassifyFlags extends EmbeddingFlags {
   images?: string;
   table?: string;
   imageColumn?: string;
@@ -18,24 +18,17 @@ interface ClassifyFlags {
   dateColumn?: string;
   dictionary: string;
   model: string;
-  variant?: string;
   out?: string;
   json?: string;
   topK?: string;
   column?: string;
   scoring?: string;
-  batchSize?: string;
-  threads?: string;
   minProbability?: string;
   minMargin?: string;
-  cache?: string | false;
-  failOnSkip?: boolean;
-  pixelLimit?: string;
-  followSymlinks?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('classify')
     .description('Classify every image under a folder, or every image a posts table lists, with a CLIP model and a dictionary of phrases.')
     .option('--images <dir>', 'folder of images (searched recursively)')
@@ -51,16 +44,9 @@ export function register(program: Command): void {
     .option('--top-k <n>', 'how many choices per image (default 1)')
     .option('--column <name>', 'column name (prefix) in the CSV (default Classification)')
     .option('--scoring <mode>', 'seed | sum | ensemble (default seed)')
-    .option('--batch-size <n>', `images per model call (default ${DEFAULT_BATCH_SIZE})`)
-    .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .option('--min-probability <p>', 'below this top probability (percent) an image is Uncertain')
-    .option('--min-margin <m>', 'below this margin (percentage points) an image is Uncertain')
-    .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
-    .option('--no-cache', 'do not read or write the embedding cache')
-    .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
-    .option('--pixel-limit <n>', `skip images with more pixels than this (default ${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels)`)
-    .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
-    .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
+    .option('--min-margin <m>', 'below this margin (percentage points) an image is Uncertain');
+  addEmbeddingOptions(command)
     .action(async (flags: ClassifyFlags) => {
       const out = flags.out ?? (flags.table ? defaultWriteBackPath(flags.table) : 'results.csv');
       // Refuse an --out that would overwrite the table or change its format before the run, not after.
@@ -75,18 +61,12 @@ export function register(program: Command): void {
         dateColumn: flags.dateColumn,
         dictionary: flags.dictionary,
         model: flags.model,
-        modelVariant: flags.variant,
         scoring: flags.scoring,
         topK: flags.topK,
         column: flags.column,
-        batchSize: flags.batchSize,
-        threads: flags.threads,
         minProbability: flags.minProbability,
         minMargin: flags.minMargin,
-        cache: flags.cache === false ? null : flags.cache,
-        failOnSkip: flags.failOnSkip,
-        pixelLimit: flags.pixelLimit,
-        followSymlinks: flags.followSymlinks,
+        ...embeddingOptions(flags),
       });
       const result = await withProgress((effects) => classify(input, { ...effects, source: COMMAND_LINE }));
       if (flags.table) {
@@ -102,10 +82,7 @@ export function register(program: Command): void {
           (result.table ? `Table: ${tableSummary(result.table)}\n` : '') +
           `Results: ${[out, flags.json].filter(Boolean).join(', ')}\n`,
       );
-      if (flags.failOnSkip && s.skipped > 0) {
-        process.stderr.write(`clipscope: ${s.skipped} image${s.skipped === 1 ? ' was' : 's were'} skipped and --fail-on-skip is set\n`);
-        process.exitCode = 1;
-      }
+      failIfSkipped(s.skipped, flags.failOnSkip);
     });
 }
 

@@ -1,8 +1,10 @@
-// Small helpers the engine commands share: console effects with a progress reporter on stderr, and
-// the skipped-image listing.
+// Small helpers the engine commands share: console effects with a progress reporter on stderr, the
+// image and embedding flags of classify and embed, and the skipped-image listing.
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
 import { ClipscopeError } from '../engine/errors.ts';
+import { DEFAULT_BATCH_SIZE, DEFAULT_PIXEL_LIMIT } from '../engine/options.ts';
 import { createProgressReporter, type ProgressReporter, type ProgressStream } from '../engine/progress.ts';
 import type { RunEffects } from '../engine/run.ts';
 import type { SkippedFile } from '../engine/types.ts';
@@ -32,6 +34,52 @@ export async function withProgress<T>(body: (effects: RunEffects) => Promise<T>,
 /** Drop undefined values, so the options schema fills in its defaults. */
 export function definedOnly(input: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+}
+
+/** The flags `classify` and `embed` share: how images are read and embedded, the cache, and what a
+ * skipped image does to the exit code. Values stay strings; the options schema converts them. */
+export interface EmbeddingFlags {
+  variant?: string;
+  batchSize?: string;
+  threads?: string;
+  /** false for --no-cache. */
+  cache?: string | false;
+  pixelLimit?: string;
+  followSymlinks?: boolean;
+  failOnSkip?: boolean;
+}
+
+export function addEmbeddingOptions(command: Command): Command {
+  return command
+    .option('--batch-size <n>', `images per model call (default ${DEFAULT_BATCH_SIZE})`)
+    .option('--threads <n>', 'onnxruntime threads (default: all cores)')
+    .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
+    .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
+    .option('--pixel-limit <n>', `skip images with more pixels than this (default ${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels)`)
+    .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
+    .option('--fail-on-skip', 'exit with code 1 when any image was skipped');
+}
+
+/** Those flags under the names of the options schema (--no-cache is cache: null). */
+export function embeddingOptions(flags: EmbeddingFlags): Record<string, unknown> {
+  return {
+    modelVariant: flags.variant,
+    batchSize: flags.batchSize,
+    threads: flags.threads,
+    cache: flags.cache === false ? null : flags.cache,
+    pixelLimit: flags.pixelLimit,
+    followSymlinks: flags.followSymlinks,
+    failOnSkip: flags.failOnSkip,
+  };
+}
+
+/** --fail-on-skip: once the outputs are written, say so and exit with code 1 if any image was skipped. */
+export function failIfSkipped(skipped: number, failOnSkip: boolean | undefined): void {
+  if (failOnSkip && skipped > 0) {
+    process.stderr.write(`clipscope: ${skipped} image${skipped === 1 ? ' was' : 's were'} skipped and --fail-on-skip is set\n`);
+    process.exitCode = 1;
+  }
 }
 
 const SHOWN = 20;
