@@ -7,7 +7,7 @@
 // `--batch-size` on the command line, `batchSize (in astro.config.mjs)` in the Astro config).
 import { cp, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataType, GraphBuilder } from '../../integrations/engine/onnx-writer/graph.ts';
+import { textGraphOfWidth } from '../fixtures/text-graph.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 export const TINY_MODEL = join(ROOT, 'models/synthetic-tiny');
@@ -36,18 +36,6 @@ export interface BadOptionCase {
   flag: string;
   value: number;
   expected: string;
-}
-
-/** A "text tower" that embeds into `width` values, to give a model towers of different sizes. */
-export function textGraphOfWidth(width: number): Uint8Array {
-  const g = new GraphBuilder('narrow-text');
-  g.input('input_ids', DataType.INT64, ['batch_size', 'sequence_length']);
-  const f = g.op('Cast', ['input_ids'], { to: DataType.FLOAT });
-  const mean = g.op('ReduceMean', [f], { axes: [1], keepdims: 1 });
-  const w = g.float('w', [1, width], Array.from({ length: width }, (_, i) => i + 1));
-  g.node('MatMul', [mean, w], ['text_embeds']);
-  g.output('text_embeds', DataType.FLOAT, ['batch_size', width]);
-  return g.toBytes();
 }
 
 const dictionary = (text: string) => async (dir: string): Promise<BadInput> => {

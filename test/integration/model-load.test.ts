@@ -9,6 +9,7 @@ import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { classify } from '../../integrations/engine/run.ts';
 import { openStore } from '../../integrations/engine/store.ts';
+import { textGraphOfWidth } from '../fixtures/text-graph.ts';
 
 const TINY = join(import.meta.dirname, '../../models/synthetic-tiny');
 let tmp: string;
@@ -44,18 +45,6 @@ function identityGraph(input: string, output: string, dims: (number | string)[])
   g.input(input, DataType.FLOAT, dims);
   g.node('Identity', [input], [output]);
   g.output(output, DataType.FLOAT, dims);
-  return g.toBytes();
-}
-
-/** A "text tower" embedding into `width` values: mean of the ids times a weight row. */
-function textGraphOfWidth(width: number): Uint8Array {
-  const g = new GraphBuilder('narrow-text');
-  g.input('input_ids', DataType.INT64, ['batch_size', 'sequence_length']);
-  const f = g.op('Cast', ['input_ids'], { to: DataType.FLOAT });
-  const mean = g.op('ReduceMean', [f], { axes: [1], keepdims: 1 });
-  const w = g.float('w', [1, width], Array.from({ length: width }, (_, i) => i + 1));
-  g.node('MatMul', [mean, w], ['text_embeds']);
-  g.output('text_embeds', DataType.FLOAT, ['batch_size', width]);
   return g.toBytes();
 }
 
