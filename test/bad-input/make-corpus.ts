@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { createRandom } from '../../integrations/engine/random.ts';
+import { hasMkfifo } from '../fixtures/mkfifo.ts';
 
 export type Expectation =
   /** Classified; `category` is what the demo-colors model must say (when the case is about colour);
@@ -389,15 +390,6 @@ export async function writeSmallImages(dir: string, count: number, opts: { size?
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
   return names;
-}
-
-function hasMkfifo(): boolean {
-  try {
-    execFileSync('mkfifo', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** NODE_OPTIONS that preload the fault hook (keeps any NODE_OPTIONS already set). */

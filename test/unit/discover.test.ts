@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePaths, discoverImages, isImageName } from '../../integrations/engine/discover.ts';
+import { hasMkfifo } from '../fixtures/mkfifo.ts';
 import { permissionCheckImpossible } from '../unprivileged.ts';
 
 let base: string; // holds root/ and outside/
@@ -12,15 +13,6 @@ let root: string;
 async function touch(rel: string, content = 'x') {
   await mkdir(join(root, rel, '..'), { recursive: true });
   await writeFile(join(root, rel), content);
-}
-
-function hasMkfifo(): boolean {
-  try {
-    execFileSync('mkfifo', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 beforeAll(async () => {
