@@ -25,6 +25,7 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { createRandom } from '../../integrations/engine/random.ts';
 import { hasMkfifo } from '../fixtures/mkfifo.ts';
+import { pngWithHeader } from '../fixtures/png.ts';
 
 export type Expectation =
   /** Classified; `category` is what the demo-colors model must say (when the case is about colour);
@@ -95,30 +96,6 @@ function bands(width: number, height: number): Buffer {
     for (let x = 0; x < width; x++) raw.set([c[0] * (0.5 + x / (2 * width)), c[1] * (0.5 + x / (2 * width)), c[2] * (0.5 + x / (2 * width))], (y * width + x) * 3);
   }
   return raw;
-}
-
-/** A PNG chunk: length, type, data, CRC. */
-function pngChunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** A PNG whose header declares width × height, with the given compressed pixel data. */
-function pngWithHeader(width: number, height: number, bitDepth: number, colourType: number, idat: Buffer): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([bitDepth, colourType, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', idat),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 /** A JPEG whose SOF header is rewritten to declare width × height (the scan data stays tiny). */

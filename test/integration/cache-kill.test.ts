@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../integrations/engine/random.ts';
 import { openStore } from '../../integrations/engine/store.ts';
 import type { RunResult } from '../../integrations/engine/types.ts';
+import { pngWithHeader } from '../fixtures/png.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(ROOT, 'bin', 'clipscope.js');
@@ -37,24 +38,7 @@ function png(width: number, height: number, seed: string): Buffer {
       raw[row + 3 + x * 3] = (b0 + noise) % 256;
     }
   }
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter method, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw, { level: 0 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngWithHeader(width, height, 8, 2, zlib.deflateSync(raw, { level: 0 })); // 8-bit RGB
 }
 
 function writeImage(dir: string, name: string, seed: string): void {

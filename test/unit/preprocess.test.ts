@@ -30,6 +30,7 @@ import {
   preprocessImage,
 } from '../../integrations/engine/preprocess.ts';
 import type { PreprocessConfig } from '../../integrations/engine/types.ts';
+import { pngWithHeader } from '../fixtures/png.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/parity/inputs', name));
 
@@ -228,24 +229,7 @@ describe('Pillow port (values printed by Pillow 9.4)', () => {
 
 /** A PNG that declares width × height (grey, 8-bit) but carries almost no data: a decompression bomb. */
 function pngBomb(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth; colour type 0 (grey)
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.alloc(width + 1))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngWithHeader(width, height, 8, 0, zlib.deflateSync(Buffer.alloc(width + 1)));
 }
 
 describe('decode errors are short reasons (ClipscopeError "image")', () => {
