@@ -18,6 +18,7 @@ import { ClipscopeError } from './errors.ts';
 import type { PreprocessConfig } from './types.ts';
 import { cmykToRgb, dropAlpha, isOpaque, nearestCrop, premultiply, resampleCrop, unpremultiplyToRgb } from './pil-resample.ts';
 import type { Box, PilFilter } from './pil-resample.ts';
+import { roundHalfEven } from './rounding.ts';
 
 /** Images with more pixels than this (width × height of one frame) are refused: 100 megapixels. */
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
@@ -194,15 +195,6 @@ export async function thumbnail(
       .toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   });
-}
-
-/** Python's round(): halves go to the even neighbour (86.5 → 86), as torchvision's CenterCrop. */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
 }
 
 /** Resized size and crop box for an image of width × height (as displayed), as the reference does it. */

@@ -27,6 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import onnxProto from 'onnx-proto';
 import { decodeModel, encodeModel, DataType } from '../../integrations/engine/onnx-writer/graph.ts';
+import { roundHalfEven } from '../../integrations/engine/rounding.ts';
 
 const { onnx } = onnxProto;
 
@@ -123,14 +124,6 @@ export function quantizeWeights(w: Float32Array, rows: number, cols: number, typ
     }
   }
   return { values, scales, zeroPoints };
-}
-
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
 }
 
 /** Quantise a decoded model in place (see the file comment). */

@@ -12,9 +12,9 @@ import {
   decodeForClip,
   DEFAULT_PIXEL_LIMIT,
   readImageInfo,
-  roundHalfEven,
   thumbnail,
 } from '../../integrations/engine/decode.ts';
+import { roundHalfEven } from '../../integrations/engine/rounding.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import {
   cmykToRgb,
