@@ -10,10 +10,10 @@
 //   await browser.close(); await server.close(); await site.cleanup();
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
@@ -61,6 +61,44 @@ export interface BuildOptions {
  * `astro build` of the repository's site in a child process (so the environment, e.g. CLIPSCOPE_BASE,
  * is read exactly as on a user's machine) into a temporary outDir.
  */
+/**
+ * Runs `fn` while holding a lock that one `astro build` of this checkout at a time may hold, across
+ * vitest's worker processes. Astro writes its prerender chunks to <repo>/.astro/.prerender when the
+ * output folder lies outside the project (as the tests' temp folders do), so two builds at once
+ * would overwrite each other's chunks ("Cannot find module …/.prerender/chunks/…"). The lock is a
+ * folder holding the owner's pid; a lock whose owner died is taken over.
+ */
+export async function withAstroBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = join(REPO_ROOT, 'test', '.work', 'astro-build.lock');
+  await mkdir(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
+      if (owner && !isAlive(owner)) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
   const outDir = opts.outDir ?? (await mkdtemp(join(tmpdir(), 'clipscope-site-')));
   const ownCache = !opts.cacheDir;
@@ -73,7 +111,7 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
     Object.entries(process.env).filter(([k]) => !/^(NODE_ENV|BASE_URL|MODE|DEV|PROD|SSR|TEST|VITEST.*)$/.test(k)),
   );
   const t0 = performance.now();
-  const { code, output } = await new Promise<{ code: number; output: string }>((done) => {
+  const { code, output } = await withAstroBuildLock(() => new Promise<{ code: number; output: string }>((done) => {
     execFile(
       process.execPath,
       [astro, 'build', '--outDir', outDir],
@@ -84,7 +122,7 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
       },
       (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
-  });
+  }));
   const seconds = (performance.now() - t0) / 1000;
   const cleanup = async () => {
     await rm(outDir, { recursive: true, force: true });
