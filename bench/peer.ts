@@ -63,6 +63,11 @@ export async function peer(args: PeerArgs): Promise<Record<string, unknown>> {
   let dim = 0;
   const rows: Float32Array[] = [];
   t0 = now();
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const c0 = cpu();
   for (let s = 0; s < n; s += args.batchSize) {
     const r = await embedBatch(args.files.slice(s, s + args.batchSize));
     prepare += r.prepare;
@@ -71,6 +76,7 @@ export async function peer(args: PeerArgs): Promise<Record<string, unknown>> {
     rows.push(r.data.slice());
   }
   const seconds = now() - t0;
+  const cpuSecondsPerImage = (cpu() - c0) / n;
 
   if (args.embeddingsOut) {
     const all = new Float32Array(n * dim);
@@ -107,6 +113,7 @@ export async function peer(args: PeerArgs): Promise<Record<string, unknown>> {
     loadSeconds,
     seconds,
     imagesPerSecond: n / seconds,
+    cpuSecondsPerImage,
     prepareSeconds: prepare,
     inferSeconds: infer,
     prepareImagesPerSecond: n / prepare,

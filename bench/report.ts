@@ -65,6 +65,13 @@ function detailsTable(r: Results): string {
     rows.push([`cosine to OpenAI's PIL preprocessing (first ${c.oursVsReference.count} files): clipscope`, `min ${f4(c.oursVsReference.min)}, median ${f4(c.oursVsReference.median)}`]);
     rows.push([`… transformers.js`, `min ${f4(c.theirsVsReference.min)}, median ${f4(c.theirsVsReference.median)}`]);
   }
+  if (s.cpuMsPerImage) {
+    const c = s.cpuMsPerImage;
+    rows.push([
+      'CPU time per image (all threads; the work, whatever the load)',
+      `bound ${f1(c.bound)} ms, clipscope ${f1(c.clipscope)} ms${c.peer !== null ? `, transformers.js ${f1(c.peer)} ms` : ''}${c.boundInt8 !== null ? `; int8: bound ${f1(c.boundInt8)} ms, clipscope ${f1(c.clipscopeInt8)} ms` : ''}`,
+    ]);
+  }
   rows.push(['1-minute load average during the measurements', `${f2(s.load.min)} – ${f2(s.load.max)}`]);
   return table(['measure', 'value'], rows);
 }

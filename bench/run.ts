@@ -327,6 +327,14 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
     clipscopeInt8: clipscopeInt8 ? { ...clipscopeInt8, speedup: clipscopeInt8.imagesPerSecond / clipscope.imagesPerSecond, ratioToBound: boundInt8 ? clipscopeInt8.imagesPerSecond / boundInt8.imagesPerSecond : null } : null,
     cacheOverhead: { noCacheSeconds: tNoCache, coldCacheSeconds: tCache, overhead: tCache / tNoCache - 1 },
     cosine: cos,
+    // CPU milliseconds (all threads) per image: the work itself, independent of other load.
+    cpuMsPerImage: {
+      bound: 1000 * Math.min(...runs.bound.map((r) => r.cpuSecondsPerImage)),
+      clipscope: 1000 * Math.min(...runs.clipscope.map((r) => r.cpuSecondsPerImage)),
+      peer: runs.peer.length ? 1000 * Math.min(...runs.peer.map((r) => r.cpuSecondsPerImage)) : null,
+      boundInt8: runs.boundInt8.length ? 1000 * Math.min(...runs.boundInt8.map((r) => r.cpuSecondsPerImage)) : null,
+      clipscopeInt8: runs.clipscopeInt8.length ? 1000 * Math.min(...runs.clipscopeInt8.map((r) => r.cpuSecondsPerImage)) : null,
+    },
     load: { min: Math.min(...Object.values(runs).flat().map((r) => r.load[0])), max: Math.max(...Object.values(runs).flat().map((r) => Math.max(...r.load))) },
   };
   return {

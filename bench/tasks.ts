@@ -29,6 +29,12 @@ export interface TaskResult {
 }
 
 const now = () => performance.now() / 1000;
+/** CPU seconds (user + system, all threads) used by this process so far: a load-independent view of
+ * the work per image, to read beside wall-clock rates on a shared machine. */
+export const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 function normalizeRows(data: Float32Array, count: number, dim: number): Float32Array {
   const out = new Float32Array(count * dim);
@@ -130,11 +136,13 @@ async function bound(args: BoundArgs): Promise<Record<string, unknown>> {
   // All images at the best batch size (the last batch may be partial, as in a real run).
   const embeds = new Float32Array(n * dim);
   t0 = now();
+  const c0 = cpuSeconds();
   for (let s = 0; s < n; s += best.batchSize) {
     const count = Math.min(best.batchSize, n - s);
     embeds.set(await run(s, count), s * dim);
   }
   const fullSeconds = now() - t0;
+  const fullCpuSeconds = cpuSeconds() - c0;
   await releaseSession(session);
   if (args.embeddingsOut) await writeFile(args.embeddingsOut, normalizeRows(embeds, n, dim));
   return {
@@ -146,6 +154,7 @@ async function bound(args: BoundArgs): Promise<Record<string, unknown>> {
     sweep,
     bestBatchSize: best.batchSize,
     fullSeconds,
+    cpuSecondsPerImage: fullCpuSeconds / n,
     imagesPerSecond: n / fullSeconds,
     dim,
   };
@@ -171,6 +180,7 @@ async function classifyTask(args: ClassifyArgs): Promise<Record<string, unknown>
   const once = async (images: string) => {
     if (args.cache && args.freshCache) await rm(args.cache, { recursive: true, force: true });
     const t0 = now();
+    const c0 = cpuSeconds();
     const result = await classify(
       {
         images,
@@ -184,7 +194,7 @@ async function classifyTask(args: ClassifyArgs): Promise<Record<string, unknown>
       { log: () => {} },
     );
     await writeResults(result, { csv: args.csv, column: result.run.column, topK: result.run.topK });
-    return { seconds: now() - t0, images: result.stats.images, embedded: result.stats.embedded, fromCache: result.stats.fromCache, skipped: result.stats.skipped };
+    return { seconds: now() - t0, cpuSeconds: cpuSeconds() - c0, images: result.stats.images, embedded: result.stats.embedded, fromCache: result.stats.fromCache, skipped: result.stats.skipped };
   };
   const warm = args.warmImages ? await once(args.warmImages) : null;
   const full = await once(args.images);
@@ -197,6 +207,7 @@ async function classifyTask(args: ClassifyArgs): Promise<Record<string, unknown>
     out.warm = warm;
     out.fixedSeconds = Math.max(0, warm.seconds - (warm.images * (full.seconds - warm.seconds)) / (full.images - warm.images));
     out.marginalImagesPerSecond = (full.images - warm.images) / (full.seconds - warm.seconds);
+    out.cpuSecondsPerImage = (full.cpuSeconds - warm.cpuSeconds) / (full.images - warm.images);
   }
   return out;
 }
