@@ -239,8 +239,9 @@ describe('SIGKILL during `astro build`', () => {
     const dist = join(work, 'dist');
     const env = (faults: object | null) => ({ CLIPSCOPE_IMAGES: images, ...faultEnv(faults) });
 
-    // 1. Killed in the middle of embedding.
-    const first = await buildSite({ env: env({ kill: { at: 'read', file: 'images/img-00030.png' } }), cacheDir: siteCache, outDir: dist, expectFailure: true });
+    // 1. Killed in the middle of embedding. The build uses the default batch size (16): image 40 is
+    // read for the third batch, after the first has been committed.
+    const first = await buildSite({ env: env({ kill: { at: 'read', file: 'images/img-00040.png' } }), cacheDir: siteCache, outDir: dist, expectFailure: true });
     expect(first.output).not.toContain('Complete!');
     const committed = cachedImages(siteCache);
     expect(committed).toBeGreaterThan(0);
