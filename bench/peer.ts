@@ -12,6 +12,7 @@ export interface PeerArgs {
   model: string;
   variant: 'fp32' | 'quantized';
   files: string[];
+  /** Images per model call; 1 is the documented use (one image: read → processor → model). */
   batchSize: number;
   embeddingsOut?: string;
   /** Also embed these ready-made tensors (float32 file, [n, 3, 224, 224]) with their model, to
@@ -48,7 +49,7 @@ export async function peer(args: PeerArgs): Promise<Record<string, unknown>> {
   const embedBatch = async (files: string[]) => {
     const p0 = now();
     const images = await Promise.all(files.map((f) => t.RawImage.read(f)));
-    const inputs = await processor(images);
+    const inputs = await processor(images.length === 1 ? images[0] : images);
     const p1 = now();
     const { image_embeds } = await model(inputs);
     return { data: image_embeds.data as Float32Array, dims: image_embeds.dims as number[], prepare: p1 - p0, infer: now() - p1 };

@@ -193,7 +193,7 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
   const set = await ensureImageSet('social', args.n, log);
   const warm = await linkSubset(set, 16, join(WORK, 'social-warm-16'));
   const dicts = await ensureDictionaries();
-  const runs: Record<string, R[]> = { bound: [], clipscope: [], peer: [], clipscopeCache: [], boundInt8: [], clipscopeInt8: [] };
+  const runs: Record<string, R[]> = { bound: [], clipscope: [], peer: [], peerSingle: [], clipscopeCache: [], boundInt8: [], clipscopeInt8: [] };
   const files = set.files;
   const oursEmb = join(WORK, 'emb-ours.f32');
   const theirsEmb = join(WORK, 'emb-transformersjs.f32');
@@ -238,7 +238,10 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
         ...(first ? { embeddingsOut: theirsEmb, tensorsIn: tensorsFile, tensorsCount: 16 } : {}),
       })) as R;
       runs.peer.push(p);
-      log(`  transformers.js fp32: ${p.imagesPerSecond.toFixed(2)} images/s (its preprocessing alone ${p.prepareImagesPerSecond.toFixed(1)} images/s)`);
+      log(`  transformers.js fp32, batches of ${args.peerBatch}: ${p.imagesPerSecond.toFixed(2)} images/s (its preprocessing alone ${p.prepareImagesPerSecond.toFixed(1)} images/s)`);
+      const p1 = (await runTask('peer', { model, variant: 'fp32', files: files.slice(0, Math.min(files.length, 150)), batchSize: 1 })) as R;
+      runs.peerSingle.push(p1);
+      log(`  transformers.js fp32, one image at a time: ${p1.imagesPerSecond.toFixed(2)} images/s`);
     }
 
     const cc = (await runTask('classify', classifyArgs('fp32', join(WORK, 'cache-overhead')))) as R;
@@ -304,6 +307,7 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
   const clipscope = marginal(runs.clipscope)!;
   const clipscopeInt8 = marginal(runs.clipscopeInt8);
   const peer = runs.peer.length ? best(runs.peer, (r) => r.imagesPerSecond) : null;
+  const peerSingle = runs.peerSingle.length ? best(runs.peerSingle, (r) => r.imagesPerSecond) : null;
   const boundInt8 = runs.boundInt8.length ? best(runs.boundInt8, (r) => r.imagesPerSecond) : null;
   const tNoCache = Math.min(...runs.clipscope.map((r) => r.seconds));
   const tCache = Math.min(...runs.clipscopeCache.map((r) => r.seconds));
@@ -321,6 +325,14 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
           inferImagesPerSecond: peer.images / peer.inferSeconds,
           peakRssMiB: peer.peakRssMiB,
           ratioToBound: peer.imagesPerSecond / boundBest.imagesPerSecond,
+        }
+      : null,
+    peerSingle: peerSingle
+      ? {
+          imagesPerSecond: peerSingle.imagesPerSecond,
+          images: peerSingle.images,
+          ratioToBound: peerSingle.imagesPerSecond / boundBest.imagesPerSecond,
+          clipscopeRatio: clipscope.imagesPerSecond / peerSingle.imagesPerSecond,
         }
       : null,
     boundInt8: boundInt8 ? { imagesPerSecond: boundInt8.imagesPerSecond, batchSize: boundInt8.bestBatchSize, speedup: boundInt8.imagesPerSecond / boundBest.imagesPerSecond } : null,
