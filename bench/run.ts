@@ -7,6 +7,7 @@
 //   npm run bench -- --scale           # also 100 → 1,000 → 10,000 images and the cache scenarios (~15 min)
 //   npm run bench -- --scale-only      # only those (reuses the last standard run's numbers in the docs)
 //   npm run bench -- --levers          # thread/batch/concurrency settings, one at a time
+//   npm run bench -- --docs-only       # rewrite docs/performance.md and the plots from the last results
 //
 // Every measurement runs in its own process (tasks.ts); each is repeated --repeat times, rounds
 // interleaved (bound, clipscope, peer, bound, …) so a burst of load from elsewhere hits them alike,
@@ -37,6 +38,7 @@ interface Args {
   scaleOnly: boolean;
   scaleSizes: number[];
   levers: boolean;
+  docsOnly: boolean;
   peer: boolean;
   int8: boolean;
   docs: boolean;
@@ -55,6 +57,7 @@ function parse(): Args {
       'scale-only': { type: 'boolean', default: false },
       'scale-sizes': { type: 'string', default: '100,1000,10000' },
       levers: { type: 'boolean', default: false },
+      'docs-only': { type: 'boolean', default: false },
       'no-peer': { type: 'boolean', default: false },
       'no-int8': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
@@ -72,6 +75,7 @@ function parse(): Args {
     scaleOnly: values['scale-only']!,
     scaleSizes: ints(values['scale-sizes']!).sort((a, b) => a - b),
     levers: values.levers!,
+    docsOnly: values['docs-only']!,
     peer: !values['no-peer'],
     int8: !values['no-int8'],
     docs: !values['no-docs'],
@@ -337,7 +341,13 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
       : null,
     boundInt8: boundInt8 ? { imagesPerSecond: boundInt8.imagesPerSecond, batchSize: boundInt8.bestBatchSize, speedup: boundInt8.imagesPerSecond / boundBest.imagesPerSecond } : null,
     clipscopeInt8: clipscopeInt8 ? { ...clipscopeInt8, speedup: clipscopeInt8.imagesPerSecond / clipscope.imagesPerSecond, ratioToBound: boundInt8 ? clipscopeInt8.imagesPerSecond / boundInt8.imagesPerSecond : null } : null,
-    cacheOverhead: { noCacheSeconds: tNoCache, coldCacheSeconds: tCache, overhead: tCache / tNoCache - 1 },
+    cacheOverhead: {
+      noCacheSeconds: tNoCache,
+      coldCacheSeconds: tCache,
+      overhead: tCache / tNoCache - 1,
+      // CPU time is steadier than wall time on a shared machine.
+      cpuOverhead: Math.min(...runs.clipscopeCache.map((r) => r.cpuSeconds)) / Math.min(...runs.clipscope.map((r) => r.cpuSeconds)) - 1,
+    },
     cosine: cos,
     // CPU milliseconds (all threads) per image: the work itself, independent of other load.
     cpuMsPerImage: {
@@ -354,7 +364,7 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
     startedAt: new Date().toISOString(),
     machine,
     args,
-    inputs: { model: 'synthetic-b32', images: files.length, bytes: set.bytes, warmImages: 16, kind: 'social (1080×1080, 1080×1350, 1920×1080; JPEG q85, 1 in 8 PNG)' },
+    inputs: { model: 'synthetic-b32', images: files.length, bytes: set.bytes, warmImages: 16, kind: '1080×1080, 1080×1350 and 1920×1080; 7 in 8 photos as JPEG q85, 1 in 8 a graphic as PNG' },
     runs,
     summary,
   };
@@ -398,7 +408,15 @@ async function scale(args: Args): Promise<Record<string, unknown>> {
     log(`  ${n}: ${r.seconds.toFixed(1)} s, ${(r.images / r.seconds).toFixed(2)} images/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
   }
   const out: Record<string, unknown> = {
-    points: points.map((p) => ({ images: p.images, seconds: p.seconds, imagesPerSecond: p.images / p.seconds, peakRssMiB: p.peakRssMiB, embedded: p.embedded, load: p.load })),
+    points: points.map((p) => ({
+      images: p.images,
+      seconds: p.seconds,
+      imagesPerSecond: p.images / p.seconds,
+      cpuMsPerImage: (1000 * p.cpuSeconds) / p.images,
+      peakRssMiB: p.peakRssMiB,
+      embedded: p.embedded,
+      load: p.load,
+    })),
   };
 
   // Dictionary changed, everything cached: the CLI, CSV written, zero image inferences.
@@ -474,19 +492,23 @@ async function main(): Promise<void> {
   const previous: Results | null = existsSync(resultsFile) ? (JSON.parse(await readFile(resultsFile, 'utf8')) as Results) : null;
 
   let results: Results;
-  if (args.scaleOnly || (args.levers && !args.scale)) {
+  if (args.docsOnly) {
+    if (!previous) throw new Error('--docs-only needs a run first (npm run bench)');
+    results = previous;
+  } else if (args.scaleOnly || (args.levers && !args.scale)) {
     if (!previous) throw new Error('--scale-only and --levers need a standard run first (npm run bench)');
-    results = { ...previous, machine };
+    results = previous;
   } else {
     results = await standard(args, machine);
   }
-  if (args.scale) results.scale = { ...(await scale(args)), machine, at: new Date().toISOString() };
-  else if (previous?.scale) results.scale = previous.scale;
-  if (args.levers) results.levers = { ...(await levers(args)), machine, at: new Date().toISOString() };
-  else if (previous?.levers) results.levers = previous.levers;
-  results.finishedAt = new Date().toISOString();
-
-  await writeFile(resultsFile, JSON.stringify(results, null, 1));
+  if (!args.docsOnly) {
+    if (args.scale) results.scale = { ...(await scale(args)), machine, at: new Date().toISOString() };
+    else if (previous?.scale) results.scale = previous.scale;
+    if (args.levers) results.levers = { ...(await levers(args)), machine, at: new Date().toISOString() };
+    else if (previous?.levers) results.levers = previous.levers;
+    if (!args.scaleOnly && !args.levers) results.finishedAt = new Date().toISOString();
+    await writeFile(resultsFile, JSON.stringify(results, null, 1));
+  }
   process.stdout.write(`\n${machineLine(machine)}\n\n${summaryTable(results)}\n`);
   log(`results: ${resultsFile}`);
 
