@@ -29,12 +29,24 @@ function throughputTable(r: Results): string {
       `**clipscope** \`classify\` end to end, fp32, \`--no-cache\`, batch ${r.args.peerBatch} (default)`,
       `**${f2(s.clipscope.imagesPerSecond)}**`,
       `**${f2(s.clipscope.ratioToBound)}** (target ≥ 0.90: ${pass(s.clipscope.ratioToBound >= 0.9)})`,
-      s.peer ? `**${f2(s.clipscope.ratioToPeer)}** (target ≥ 1.35: ${pass(s.clipscope.ratioToPeer >= 1.35)})` : '–',
+      s.peer
+        ? `**${f2(s.clipscope.ratioToPeer)}** vs its fastest set-up (target ≥ 1.35: ${pass(s.clipscope.ratioToPeer >= 1.35)}; the bound itself is ${f2(s.bound.imagesPerSecond / s.peer.imagesPerSecond)})` +
+          (s.peerSequential ? `; **${f2(s.peerSequential.clipscopeRatio)}** vs the set-up the issue measured (target ≥ 1.35: ${pass(s.peerSequential.clipscopeRatio >= 1.35)}; the bound itself is ${f2(1 / s.peerSequential.ratioToBound)})` : '')
+        : '–',
       mib(s.clipscope.peakRssMiB),
     ],
   ];
   if (s.peer) {
     rows.push([`**peer**: transformers.js ${s.peer.version}, fp32, batches of ${s.peer.batchSize} (files read in parallel)`, f2(s.peer.imagesPerSecond), f2(s.peer.ratioToBound), '1.00', mib(s.peer.peakRssMiB)]);
+  }
+  if (s.peerSequential) {
+    rows.push([
+      `peer, batches of ${s.peerSequential.batchSize}, files read one after another (its preprocessing ${f1(s.peerSequential.prepareImagesPerSecond)} images/s; the issue measured ≈ 40) — clipscope is **${f2(s.peerSequential.clipscopeRatio)}×** this`,
+      f2(s.peerSequential.imagesPerSecond),
+      f2(s.peerSequential.ratioToBound),
+      s.peer ? f2(s.peerSequential.imagesPerSecond / s.peer.imagesPerSecond) : '–',
+      mib(s.peerSequential.peakRssMiB),
+    ]);
   }
   if (s.peerSingle) {
     rows.push([
@@ -73,8 +85,9 @@ function detailsTable(r: Results): string {
     rows.push(['cosine clipscope vs transformers.js, same tensors (model agreement)', `min ${f4(c.sameTensors.min)} over ${c.sameTensors.count} images`]);
   }
   if (c.oursVsReference) {
-    rows.push([`cosine to OpenAI's PIL preprocessing (first ${c.oursVsReference.count} files): clipscope`, `min ${f4(c.oursVsReference.min)}, median ${f4(c.oursVsReference.median)}`]);
-    rows.push([`… transformers.js`, `min ${f4(c.theirsVsReference.min)}, median ${f4(c.theirsVsReference.median)}`]);
+    const refCell = (a: Any) => `min ${f4(a.min)}, median ${f4(a.median)}; ${a.below} of ${a.count} below 0.999`;
+    rows.push([`cosine to the reference — OpenAI's own (PIL) preprocessing of the same ${c.oursVsReference.count} files, same model: clipscope`, refCell(c.oursVsReference)]);
+    rows.push([`… transformers.js`, refCell(c.theirsVsReference)]);
   }
   if (s.cpuMsPerImage) {
     const c = s.cpuMsPerImage;
@@ -176,9 +189,12 @@ How each number is taken:
   they are excluded from the bound. The rate including them is shown too.
 - **peer**: transformers.js on the same model folder (\`env.localModelPath\`, remote models off, network
   refused) and the same files: \`RawImage.read\` → \`AutoImageProcessor\` (CLIPImageProcessor) →
-  \`CLIPVisionModelWithProjection\`, after one warm-up batch. Measured two ways: the way its
-  documentation shows (one image per call), and at its best — ${s.peer?.batchSize ?? r.args.peerBatch} images per call (clipscope's
-  batch size) with the files read in parallel (\`Promise.all\`), which the ratio column uses.
+  \`CLIPVisionModelWithProjection\`, after one warm-up batch. Measured three ways: at its fastest —
+  ${s.peer?.batchSize ?? r.args.peerBatch} images per call (clipscope's batch size) with the files read in parallel (\`Promise.all\`),
+  which the "vs transformers.js" column uses; the same batches with the files read one after another
+  (\`for … await RawImage.read\`), the plain way to write it, whose preprocessing rate is close to
+  the ≈ 40 images/s the issue measured its targets with; and the way its documentation shows (one image
+  per call).
 - **cosine**: between L2-normalised image embeddings. "Same tensors" feeds clipscope's preprocessed
   tensors to transformers.js' model: the two runtimes agree on the model. "Each its own
   preprocessing" differs where the preprocessing differs: transformers.js resizes with libvips' affine

@@ -85,7 +85,14 @@ async function embedReference(args: BoundArgs): Promise<Record<string, unknown>>
     const copy = new Uint8Array(bytes.byteLength);
     copy.set(bytes);
     const pixels = new Float32Array(copy.buffer);
-    await writeFile(args.referenceOut!, await model.embedImages(pixels, args.referenceCount!));
+    const count = args.referenceCount!;
+    const perImage = pixels.length / count;
+    const out: Float32Array[] = [];
+    for (let s = 0; s < count; s += 16) {
+      const n = Math.min(16, count - s);
+      out.push(await model.embedImages(pixels.subarray(s * perImage, (s + n) * perImage), n));
+    }
+    await writeFile(args.referenceOut!, Buffer.concat(out.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength))));
     return { embedded: args.referenceCount };
   } finally {
     await model.close();
