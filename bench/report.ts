@@ -96,8 +96,26 @@ function detailsTable(r: Results): string {
       `bound ${f1(c.bound)} ms, clipscope ${f1(c.clipscope)} ms${c.peer !== null ? `, transformers.js ${f1(c.peer)} ms` : ''}${c.boundInt8 !== null ? `; int8: bound ${f1(c.boundInt8)} ms, clipscope ${f1(c.clipscopeInt8)} ms` : ''}`,
     ]);
   }
+  const paired = pairedRatios(r);
+  if (paired.length) rows.push(['per round, each rate against the ones measured beside it (the best-of figures above pair a quiet moment of one with a busy one of another)', paired.join('; ')]);
   rows.push(['1-minute load average during the measurements', `${f2(s.load.min)} – ${f2(s.load.max)}`]);
   return table(['measure', 'value'], rows);
+}
+
+/** clipscope's ratios round by round: the bound, clipscope and the peers of one round ran one
+ * after another, so they saw about the same machine. */
+function pairedRatios(r: Results): string[] {
+  const runs = r.runs as Any;
+  const rounds = Math.min(runs.bound?.length ?? 0, runs.clipscope?.length ?? 0);
+  if (rounds < 2) return [];
+  const rate = (c: Any) => c.marginalImagesPerSecond as number;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const series = (name: string, key: string) => {
+    const xs: number[] = [];
+    for (let i = 0; i < rounds; i++) if (runs[key]?.[i]) xs.push(rate(runs.clipscope[i]) / runs[key][i].imagesPerSecond);
+    return xs.length ? `${name} ${xs.map(f2).join(', ')} (median ${f2(median(xs))})` : null;
+  };
+  return [series('clipscope / bound', 'bound'), series('clipscope / peer (parallel reads)', 'peer'), series('clipscope / peer (reads one after another)', 'peerSequential')].filter((x): x is string => x !== null);
 }
 
 function scaleTable(r: Results): string {
