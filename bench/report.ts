@@ -177,8 +177,8 @@ from bench/notes.md. Do not edit by hand: change the harness or the notes and ru
 
 On CPU, the vision tower is the floor: nothing classifies faster than onnxruntime runs it. clipscope's
 other costs — listing and hashing files, reading, decoding, resizing, normalising, scoring, writing —
-run beside inference (decoding batch n+1 on libuv's thread pool while onnxruntime runs batch n), so
-the end-to-end rate stays close to the model's own.
+are kept small and out of its way (the next batch's files are read while onnxruntime runs a batch,
+then decoded with every core), so the end-to-end rate stays close to the model's own.
 
 **Machine:** ${machineLine(r.machine)}.
 Measured ${r.finishedAt?.slice(0, 16).replace('T', ' ')} UTC${r.scale ? `; scale run ${String((r.scale as Any).at).slice(0, 16).replace('T', ' ')} UTC` : ''}. Each number is the best of ${r.args.repeat} interleaved

@@ -1,7 +1,9 @@
-// Batched image embedding. While onnxruntime runs batch n, the files of batch n+1 are already being
-// read and decoded: fs and sharp work on libuv's thread pool, and onnxruntime's run blocks only the
-// JavaScript thread, so the work dispatched before the run goes on beside it. Each batch is written
-// into one of two preallocated tensors (double buffering), so no tensor is allocated per batch.
+// Batched image embedding. While onnxruntime runs batch n, the files of batch n+1 are read (I/O:
+// a slow disk or network share then costs nothing); they are decoded once the run is over, with
+// every core. Decoding beside the run was measured to be slower on CPU-bound machines: onnxruntime
+// already keeps every core busy, and a decoder thread that takes a core stalls its parallel
+// sections (docs/performance.md, "Levers tried in the code"). Each batch is written into one
+// preallocated tensor, so no tensor is allocated per batch.
 // An image that cannot be decoded is reported as skipped with its reason, and the run goes on.
 //
 // The bytes decoded are checked against the sha256 the image was hashed to: a file rewritten between
@@ -72,16 +74,36 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Read, decode and normalise a batch into `tensor`, compacting: the k-th image that decodes goes
- * into slot k. Decoding failures are collected, never thrown. */
-async function prepareBatch(model: ClipModel, batch: HashedImage[], tensor: Float32Array, options: EmbedImagesOptions): Promise<PreparedBatch> {
+/** At most this many bytes of the next batch are read ahead during a run; the rest is read when
+ * the batch is decoded (bounds memory with large batches of large files). */
+const READ_AHEAD_BYTES = 64 * 1024 * 1024;
+
+/** A batch's files, read ahead where they fit in READ_AHEAD_BYTES (a failed read is kept as its error). */
+type ReadAhead = Map<HashedImage, Promise<Buffer>>;
+
+function readAhead(batch: HashedImage[]): ReadAhead {
+  const out: ReadAhead = new Map();
+  let bytes = 0;
+  for (const image of batch) {
+    bytes += image.size;
+    if (bytes > READ_AHEAD_BYTES && out.size > 0) break;
+    const read = readFile(image.absPath);
+    read.catch(() => {}); // reported when the batch is decoded
+    out.set(image, read);
+  }
+  return out;
+}
+
+/** Read (unless read ahead), check, decode and normalise a batch into `tensor`, compacting: the k-th
+ * image that decodes goes into slot k. Decoding failures are collected, never thrown. */
+async function prepareBatch(model: ClipModel, batch: HashedImage[], ahead: ReadAhead, tensor: Float32Array, options: EmbedImagesOptions): Promise<PreparedBatch> {
   const cfg = model.info.preprocess;
   const perImage = 3 * cfg.cropHeight * cfg.cropWidth;
   const ok: HashedImage[] = [];
   const skipped: SkippedFile[] = [];
   await forEachLimited(batch, options.concurrency ?? 16, async (image) => {
     try {
-      const bytes = await readFile(image.absPath);
+      const bytes = await (ahead.get(image) ?? readFile(image.absPath));
       if (createHash('sha256').update(bytes).digest('hex') !== image.sha256) {
         skipped.push({ path: image.path, reason: CHANGED_DURING_RUN });
         return;
@@ -108,17 +130,15 @@ export async function embedImages(model: ClipModel, images: HashedImage[], optio
   const batchSize = Math.max(1, options.batchSize);
   const batches: HashedImage[][] = [];
   for (let i = 0; i < images.length; i += batchSize) batches.push(images.slice(i, i + batchSize));
-  const size = Math.min(batchSize, images.length);
-  const tensors = [new Float32Array(size * perImage), batches.length > 1 ? new Float32Array(size * perImage) : null];
+  const tensor = new Float32Array(Math.min(batchSize, images.length) * perImage);
 
   let done = 0;
-  let pending = prepareBatch(model, batches[0], tensors[0]!, options);
+  let ahead = readAhead(batches[0]);
   for (let b = 0; b < batches.length; b++) {
-    const prepared = await pending;
-    // Dispatch the next batch's reads and decodes before this batch's inference blocks the thread.
-    if (b + 1 < batches.length) pending = prepareBatch(model, batches[b + 1], tensors[(b + 1) % 2]!, options);
-
-    const vectors = await model.embedImages(tensors[b % 2]!, prepared.ok.length);
+    const prepared = await prepareBatch(model, batches[b], ahead, tensor, options);
+    // Read the next batch's files while this batch runs (onnxruntime's run leaves the event loop free).
+    if (b + 1 < batches.length) ahead = readAhead(batches[b + 1]);
+    const vectors = await model.embedImages(tensor, prepared.ok.length);
     const items = prepared.ok.map((image, i) => ({ image, embedding: vectors.subarray(i * dim, (i + 1) * dim) }));
     for (const item of items) embeddings.set(item.image.sha256, item.embedding);
     skipped.push(...prepared.skipped);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,10 +35,19 @@ describe('sha256File', () => {
     expect(await sha256File(f.absPath)).toBe(expected);
   });
 
-  it('streams files larger than one read chunk', async () => {
-    // 1,000,000 × "a" is the FIPS long test vector; it spans many 64 KiB stream chunks.
+  it('hashes a file larger than one read chunk', async () => {
+    // 1,000,000 × "a" is the FIPS long test vector.
     const f = await file('million-a.bin', Buffer.alloc(1_000_000, 'a'));
     expect(await sha256File(f.absPath)).toBe('cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0');
+  });
+
+  it('streams a file over 16 MiB (the whole-file read limit) to the same hash', async () => {
+    const bytes = Buffer.alloc(17 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) % 251;
+    const f = await file('big.bin', bytes);
+    expect(await sha256File(f.absPath)).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const { images } = await hashImages([f]);
+    expect(images[0].size).toBe(bytes.length);
   });
 });
 
