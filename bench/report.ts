@@ -230,7 +230,9 @@ ${r.scale ? '![Time and peak memory against the number of images](performance-sc
 
 ## Levers
 
-Settings a user can change, one at a time against the defaults (\`classify\`, no cache, ${r.inputs.images} images):
+Settings a user can change, one at a time against the defaults (\`classify\`, no cache, ${r.inputs.images} images;
+best of ${(r.levers as Any)?.rows ? Math.max(...(r.levers as Any).rows.map((x: Any) => x.round)) : '–'} interleaved rounds${r.levers ? `, ${String((r.levers as Any).at).slice(0, 16).replace('T', ' ')} UTC` : ''}). On this shared machine a difference under ~10 % is within
+the noise (the same settings measured twice differ that much):
 
 ${leversTable(r)}
 
