@@ -320,32 +320,20 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
   const tNoCache = Math.min(...runs.clipscope.map((r) => r.seconds));
   const tCache = Math.min(...runs.clipscopeCache.map((r) => r.seconds));
 
+  const peerSummary = (p: R) => ({
+    imagesPerSecond: p.imagesPerSecond,
+    batchSize: p.batchSize,
+    prepareImagesPerSecond: p.prepareImagesPerSecond,
+    inferImagesPerSecond: p.images / p.inferSeconds,
+    peakRssMiB: p.peakRssMiB,
+    ratioToBound: p.imagesPerSecond / boundBest.imagesPerSecond,
+  });
   const summary = {
     bound: { imagesPerSecond: boundBest.imagesPerSecond, batchSize: boundBest.bestBatchSize, peakRssMiB: boundBest.peakRssMiB, prepareImagesPerSecond: Math.max(...runs.bound.map((r) => r.prepareImagesPerSecond)) },
     sweep,
     clipscope: { ...clipscope, ratioToBound: clipscope.imagesPerSecond / boundBest.imagesPerSecond, ratioToPeer: peer ? clipscope.imagesPerSecond / peer.imagesPerSecond : null },
-    peer: peer
-      ? {
-          imagesPerSecond: peer.imagesPerSecond,
-          batchSize: peer.batchSize,
-          version: peer.version,
-          prepareImagesPerSecond: peer.prepareImagesPerSecond,
-          inferImagesPerSecond: peer.images / peer.inferSeconds,
-          peakRssMiB: peer.peakRssMiB,
-          ratioToBound: peer.imagesPerSecond / boundBest.imagesPerSecond,
-        }
-      : null,
-    peerSequential: peerSequential
-      ? {
-          imagesPerSecond: peerSequential.imagesPerSecond,
-          batchSize: peerSequential.batchSize,
-          prepareImagesPerSecond: peerSequential.prepareImagesPerSecond,
-          inferImagesPerSecond: peerSequential.images / peerSequential.inferSeconds,
-          peakRssMiB: peerSequential.peakRssMiB,
-          ratioToBound: peerSequential.imagesPerSecond / boundBest.imagesPerSecond,
-          clipscopeRatio: clipscope.imagesPerSecond / peerSequential.imagesPerSecond,
-        }
-      : null,
+    peer: peer ? { ...peerSummary(peer), version: peer.version } : null,
+    peerSequential: peerSequential ? { ...peerSummary(peerSequential), clipscopeRatio: clipscope.imagesPerSecond / peerSequential.imagesPerSecond } : null,
     peerSingle: peerSingle
       ? {
           imagesPerSecond: peerSingle.imagesPerSecond,
