@@ -96,10 +96,27 @@ function detailsTable(r: Results): string {
       `bound ${f1(c.bound)} ms, clipscope ${f1(c.clipscope)} ms${c.peer !== null ? `, transformers.js ${f1(c.peer)} ms` : ''}${c.boundInt8 !== null ? `; int8: bound ${f1(c.boundInt8)} ms, clipscope ${f1(c.clipscopeInt8)} ms` : ''}`,
     ]);
   }
+  const ph = phaseSplit(r);
+  if (ph) {
+    rows.push([
+      "clipscope's two phases per image (a timer around each batch's decoding and its onnxruntime run; median of the rounds)",
+      `decoding ${f1(ph.prepareMs)} ms, inference ${f1(ph.inferMs)} ms (${f2(1000 / ph.inferMs)} images/s); so the most clipscope can reach, with inference at the bound's speed, is ${f2(ph.ceiling)} of the bound`,
+    ]);
+  }
   const paired = pairedRatios(r);
   if (paired.length) rows.push(['per round, each rate against the ones measured beside it (the best-of figures above pair a quiet moment of one with a busy one of another)', paired.join('; ')]);
   rows.push(['1-minute load average during the measurements', `${f2(s.load.min)} – ${f2(s.load.max)}`]);
   return table(['measure', 'value'], rows);
+}
+
+/** Where clipscope's time goes: the decode phase and the inference phase, per image. */
+function phaseSplit(r: Results): { prepareMs: number; inferMs: number; ceiling: number } | null {
+  const rounds = ((r.runs as Any).clipscope ?? []).map((c: Any) => c.phases).filter((p: Any) => p && p.images > 0);
+  if (rounds.length === 0) return null;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const prepareMs = median(rounds.map((p: Any) => (1000 * p.prepareSeconds) / p.images));
+  const inferMs = median(rounds.map((p: Any) => (1000 * p.inferSeconds) / p.images));
+  return { prepareMs, inferMs, ceiling: inferMs / (inferMs + prepareMs) };
 }
 
 /** clipscope's ratios round by round: the bound, clipscope and the peers of one round ran one

@@ -188,6 +188,7 @@ async function classifyTask(args: ClassifyArgs): Promise<Record<string, unknown>
     if (args.cache && args.freshCache) await rm(args.cache, { recursive: true, force: true });
     const t0 = now();
     const c0 = cpuSeconds();
+    const phases = { prepareSeconds: 0, inferSeconds: 0, images: 0 };
     const result = await classify(
       {
         images,
@@ -198,10 +199,17 @@ async function classifyTask(args: ClassifyArgs): Promise<Record<string, unknown>
         ...(args.batchSize ? { batchSize: args.batchSize } : {}),
         ...(args.threads ? { threads: args.threads } : {}),
       },
-      { log: () => {} },
+      {
+        log: () => {},
+        phases: (p) => {
+          phases.prepareSeconds += p.prepareSeconds;
+          phases.inferSeconds += p.inferSeconds;
+          phases.images += p.images;
+        },
+      },
     );
     await writeResults(result, { csv: args.csv, column: result.run.column, topK: result.run.topK });
-    return { seconds: now() - t0, cpuSeconds: cpuSeconds() - c0, images: result.stats.images, embedded: result.stats.embedded, fromCache: result.stats.fromCache, skipped: result.stats.skipped };
+    return { seconds: now() - t0, cpuSeconds: cpuSeconds() - c0, images: result.stats.images, embedded: result.stats.embedded, fromCache: result.stats.fromCache, skipped: result.stats.skipped, phases };
   };
   const warm = args.warmImages ? await once(args.warmImages) : null;
   const full = await once(args.images);

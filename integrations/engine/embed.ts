@@ -39,6 +39,17 @@ export interface EmbedImagesOptions {
   /** Called with each batch as soon as it is embedded (the run commits it to the cache here). */
   onBatch?(items: EmbeddedImage[]): void | Promise<void>;
   onProgress?(p: EmbedProgress): void;
+  /** Called after each batch with the wall time of its two phases (diagnostics: the benchmark). */
+  onPhases?(p: EmbedPhases): void;
+}
+
+export interface EmbedPhases {
+  /** Images in the batch (embedded or skipped). */
+  images: number;
+  /** Reading what was not read ahead, checking, decoding and normalising the batch. */
+  prepareSeconds: number;
+  /** onnxruntime's run on the batch. */
+  inferSeconds: number;
 }
 
 export interface EmbedImagesResult {
@@ -135,10 +146,13 @@ export async function embedImages(model: ClipModel, images: HashedImage[], optio
   let done = 0;
   let ahead = readAhead(batches[0]);
   for (let b = 0; b < batches.length; b++) {
+    const t0 = performance.now();
     const prepared = await prepareBatch(model, batches[b], ahead, tensor, options);
+    const t1 = performance.now();
     // Read the next batch's files while this batch runs (onnxruntime's run leaves the event loop free).
     if (b + 1 < batches.length) ahead = readAhead(batches[b + 1]);
     const vectors = await model.embedImages(tensor, prepared.ok.length);
+    options.onPhases?.({ images: batches[b].length, prepareSeconds: (t1 - t0) / 1000, inferSeconds: (performance.now() - t1) / 1000 });
     const items = prepared.ok.map((image, i) => ({ image, embedding: vectors.subarray(i * dim, (i + 1) * dim) }));
     for (const item of items) embeddings.set(item.image.sha256, item.embedding);
     skipped.push(...prepared.skipped);

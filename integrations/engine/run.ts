@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { comparePaths, discoverImages, type DiscoverResult } from './discover.ts';
-import { embedImages } from './embed.ts';
+import { embedImages, type EmbedPhases } from './embed.ts';
 import { ClipscopeError } from './errors.ts';
 import { hashImages } from './hash.ts';
 import { loadModel, type ClipModel } from './model/load.ts';
@@ -41,6 +41,9 @@ export interface RunEffects {
   /** Receives each classified image's published path → its file on this machine (the Astro
    * integration makes thumbnails from them). Never part of the RunResult: absolute paths stay here. */
   imageFiles?(files: ReadonlyMap<string, string>): void;
+  /** Receives each embedded batch's phase times (diagnostics; never part of the RunResult, which
+   * stays deterministic). */
+  phases?(p: EmbedPhases): void;
 }
 
 /** Bump when clipscope's own preprocessing changes in a way that changes tensors (e.g. a different
@@ -133,6 +136,7 @@ export async function embedImageFolder(
     // Commit each batch as soon as it exists: a run killed later keeps it.
     onBatch: (items) => store.putImageEmbeddings(modelKey, items.map((i) => ({ sha256: i.image.sha256, embedding: i.embedding }))),
     onProgress: (p) => report(p.done),
+    onPhases: effects.phases,
   });
 
   const embeddings = new Map([...cached, ...result.embeddings]);

@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { preprocessConfigFrom, preprocessImage } from '../../integrations/engine/preprocess.ts';
 import { readClipTokenizer } from '../../integrations/engine/model/tokenizer.ts';
 import { classify } from '../../integrations/engine/run.ts';
+import type { EmbedPhases } from '../../integrations/engine/embed.ts';
 import { writeResults } from '../../integrations/engine/results.ts';
 import type { RunResult, ScoringMode } from '../../integrations/engine/types.ts';
 
@@ -268,11 +269,20 @@ describe('classify() with the cache', () => {
   it('embeds each content once, then takes everything from the cache with identical results', async () => {
     const cache = join(tmp, 'cache');
     const progress: number[] = [];
-    const first = await classify({ images, dictionary, model: MODEL, cache, threads: 1, batchSize: 5 }, { log: () => {}, progress: (p) => progress.push(p.done) });
+    const phases: EmbedPhases[] = [];
+    const first = await classify(
+      { images, dictionary, model: MODEL, cache, threads: 1, batchSize: 5 },
+      { log: () => {}, progress: (p) => progress.push(p.done), phases: (p) => phases.push(p) },
+    );
     expect(first.stats).toMatchObject({ embedded: readablePaths.length - 1, fromCache: 0 });
     expect(progress.at(-1)).toBe(readablePaths.length + 1); // 14 distinct contents + 2 undecodable
-    const second = await classify({ images, dictionary, model: MODEL, cache, threads: 1 }, { log: () => {} });
+    // One phase report per batch of 5, covering every content handed to the model.
+    expect(phases.map((p) => p.images)).toEqual([5, 5, 5, 1]);
+    for (const p of phases) expect(p.prepareSeconds >= 0 && p.inferSeconds > 0).toBe(true);
+    const second = await classify({ images, dictionary, model: MODEL, cache, threads: 1 }, { log: () => {}, phases: (p) => phases.push(p) });
     expect(second.stats).toMatchObject({ embedded: 0, fromCache: readablePaths.length - 1, skipped: 2 });
+    // Only the two undecodable files are tried again (a failure is not cached): one batch of 2.
+    expect(phases.slice(4).map((p) => p.images)).toEqual([2]);
     expect(second.images).toEqual(first.images);
   });
 
