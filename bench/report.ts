@@ -100,7 +100,7 @@ function detailsTable(r: Results): string {
   if (ph) {
     rows.push([
       "clipscope's two phases per image (a timer around each batch's decoding and its onnxruntime run; median of the rounds)",
-      `decoding ${f1(ph.prepareMs)} ms, inference ${f1(ph.inferMs)} ms (${f2(1000 / ph.inferMs)} images/s); so the most clipscope can reach, with inference at the bound's speed, is ${f2(ph.ceiling)} of the bound`,
+      `decoding ${f1(ph.prepareMs)} ms, inference ${f1(ph.inferMs)} ms (${f2(1000 / ph.inferMs)} images/s; the bound: ${f2(s.bound.imagesPerSecond)}). Decoding alone caps clipscope at ${f2(ph.ceiling)} of its own inference speed`,
     ]);
   }
   const paired = pairedRatios(r);
