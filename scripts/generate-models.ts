@@ -11,6 +11,7 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { processExists } from '../integrations/engine/atomic.ts';
 import { ClipscopeError } from '../integrations/engine/errors.ts';
 import { clipConfig, DEFAULT_LOGIT_SCALE, publishFolder, readGeneratorInfo, siblingTempPath, writeModelFolder, type GeneratorInfo, type PublishResult } from './models/model-folder.ts';
 import { isSyntheticName, SYNTHETIC_SPECS, syntheticTowers } from './models/synthetic.ts';
@@ -157,19 +158,11 @@ export async function removeAbandonedTemps(modelsDir: string): Promise<void> {
   }
   for (const entry of entries) {
     const match = /^\..+\.(?:tmp|old)-(\d+)-[0-9a-f]+$/.exec(entry);
-    if (!match || isAlive(Number(match[1]))) continue;
+    if (!match || processExists(Number(match[1]))) continue;
     if ((await stat(join(modelsDir, entry))).isDirectory()) await rm(join(modelsDir, entry), { recursive: true, force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function usage(): string {
   return `usage: node scripts/generate-models.ts <${MODEL_NAMES.join('|')}|all> [--out models/] [--seed N]`;

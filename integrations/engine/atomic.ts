@@ -82,7 +82,8 @@ async function removeStaleTemps(path: string): Promise<void> {
   }
 }
 
-function processExists(pid: number): boolean {
+/** Whether a process with this pid is running (on this machine), e.g. the owner of a temp file or lock. */
+export function processExists(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { processExists } from '../../integrations/engine/atomic.ts';
 
 /** The repository root (the Astro project). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -58,10 +59,6 @@ export interface BuildOptions {
 }
 
 /**
- * `astro build` of the repository's site in a child process (so the environment, e.g. CLIPSCOPE_BASE,
- * is read exactly as on a user's machine) into a temporary outDir.
- */
-/**
  * Runs `fn` while holding a lock that one `astro build` of this checkout at a time may hold, across
  * vitest's worker processes. Astro writes its prerender chunks to <repo>/.astro/.prerender when the
  * output folder lies outside the project (as the tests' temp folders do), so two builds at once
@@ -79,7 +76,7 @@ export async function withAstroBuildLock<T>(fn: () => Promise<T>): Promise<T> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
-      if (owner && !isAlive(owner)) await rm(lock, { recursive: true, force: true });
+      if (owner && !processExists(owner)) await rm(lock, { recursive: true, force: true });
       else await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -90,15 +87,10 @@ export async function withAstroBuildLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
+/**
+ * `astro build` of the repository's site in a child process (so the environment, e.g. CLIPSCOPE_BASE,
+ * is read exactly as on a user's machine) into a temporary outDir.
+ */
 export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
   const outDir = opts.outDir ?? (await mkdtemp(join(tmpdir(), 'clipscope-site-')));
   const ownCache = !opts.cacheDir;
