@@ -4,6 +4,13 @@ import { availableParallelism, cpus, loadavg, platform, release, totalmem } from
 import { join } from 'node:path';
 import { ROOT } from './inputs.ts';
 
+/** CPU seconds (user + system, all threads) used by this process so far: a load-independent view of
+ * the work per image, to read beside wall-clock rates on a shared machine. */
+export const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 export interface Machine {
   cpu: string;
   cores: number;

@@ -6,6 +6,7 @@
 // Local files only: remote models are off, the model folder is found through env.localModelPath,
 // and any network request made through fetch() fails the task (so a silent download cannot happen).
 import { dirname, basename } from 'node:path';
+import { cpuSeconds } from './machine.ts';
 
 export interface PeerArgs {
   /** The model folder (its parent becomes transformers.js' localModelPath). */
@@ -69,11 +70,7 @@ export async function peer(args: PeerArgs): Promise<Record<string, unknown>> {
   let dim = 0;
   const rows: Float32Array[] = [];
   t0 = now();
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
-  const c0 = cpu();
+  const c0 = cpuSeconds();
   for (let s = 0; s < n; s += args.batchSize) {
     const r = await embedBatch(args.files.slice(s, s + args.batchSize));
     prepare += r.prepare;
@@ -82,7 +79,7 @@ export async function peer(args: PeerArgs): Promise<Record<string, unknown>> {
     rows.push(r.data.slice());
   }
   const seconds = now() - t0;
-  const cpuSecondsPerImage = (cpu() - c0) / n;
+  const cpuSecondsPerImage = (cpuSeconds() - c0) / n;
 
   if (args.embeddingsOut) {
     const all = new Float32Array(n * dim);

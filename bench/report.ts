@@ -16,6 +16,9 @@ const f4 = (x: number | null | undefined) => (x === null || x === undefined || !
 const mib = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${Math.round(x)} MiB`);
 const pass = (ok: boolean) => (ok ? 'yes' : '**no**');
 
+/** The middle value (the lower of the two middle ones for an even count). */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -113,7 +116,6 @@ function detailsTable(r: Results): string {
 function phaseSplit(r: Results): { prepareMs: number; inferMs: number; ceiling: number } | null {
   const rounds = ((r.runs as Any).clipscope ?? []).map((c: Any) => c.phases).filter((p: Any) => p && p.images > 0);
   if (rounds.length === 0) return null;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const prepareMs = median(rounds.map((p: Any) => (1000 * p.prepareSeconds) / p.images));
   const inferMs = median(rounds.map((p: Any) => (1000 * p.inferSeconds) / p.images));
   return { prepareMs, inferMs, ceiling: inferMs / (inferMs + prepareMs) };
@@ -126,7 +128,6 @@ function pairedRatios(r: Results): string[] {
   const rounds = Math.min(runs.bound?.length ?? 0, runs.clipscope?.length ?? 0);
   if (rounds < 2) return [];
   const rate = (c: Any) => c.marginalImagesPerSecond as number;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const series = (name: string, key: string) => {
     const xs: number[] = [];
     for (let i = 0; i < rounds; i++) if (runs[key]?.[i]) xs.push(rate(runs.clipscope[i]) / runs[key][i].imagesPerSecond);
@@ -203,7 +204,7 @@ repetitions; the machine is shared, so the 1-minute load average is reported wit
 
 ## Throughput
 
-${r.inputs.images} distinct images of social-media sizes (${String(r.inputs.kind).replace(/^social \((.*)\)$/, '$1')}), made from the demo images,
+${r.inputs.images} distinct images of social-media sizes (${r.inputs.kind}), made from the demo images,
 ${((r.inputs.bytes as number) / 1e6).toFixed(0)} MB in all; the model is \`synthetic-b32\` (ViT-B/32's exact graph and shapes with
 random weights — the same work per image as OpenAI's ViT-B/32).
 

@@ -315,7 +315,7 @@ async function standard(args: Args, machine: Machine): Promise<Results> {
   const clipscopeInt8 = marginal(runs.clipscopeInt8);
   const peer = runs.peer.length ? best(runs.peer, (r) => r.imagesPerSecond) : null;
   const peerSingle = runs.peerSingle.length ? best(runs.peerSingle, (r) => r.imagesPerSecond) : null;
-  const peerSequential = runs.peerSequential?.length ? best(runs.peerSequential, (r) => r.imagesPerSecond) : null;
+  const peerSequential = runs.peerSequential.length ? best(runs.peerSequential, (r) => r.imagesPerSecond) : null;
   const boundInt8 = runs.boundInt8.length ? best(runs.boundInt8, (r) => r.imagesPerSecond) : null;
   const tNoCache = Math.min(...runs.clipscope.map((r) => r.seconds));
   const tCache = Math.min(...runs.clipscopeCache.map((r) => r.seconds));

@@ -13,6 +13,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cpuSeconds } from './machine.ts';
 import { loadModel } from '../integrations/engine/model/load.ts';
 import { createSession, releaseSession, runFloat } from '../integrations/engine/model/onnx.ts';
 import { preprocessImage } from '../integrations/engine/preprocess.ts';
@@ -29,12 +30,6 @@ export interface TaskResult {
 }
 
 const now = () => performance.now() / 1000;
-/** CPU seconds (user + system, all threads) used by this process so far: a load-independent view of
- * the work per image, to read beside wall-clock rates on a shared machine. */
-export const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 function normalizeRows(data: Float32Array, count: number, dim: number): Float32Array {
   const out = new Float32Array(count * dim);
