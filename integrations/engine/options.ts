@@ -7,11 +7,11 @@ import { ClipscopeError, invalidValue, show } from './errors.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
- * at batch 1, 2, 4, 8, 16 and 32 — the vision tower's cost is flat in the batch size on CPU. With two
- * threads and decoding beside it (`classify` end to end, 300 social-media images, 2 cores), 16 was
- * faster than 8 in 5 of 6 paired runs (17.9 vs 16.1 images/s on average, 112 vs 125 ms of CPU per
- * image: fewer, longer calls let the next batch's decoding spread over both cores); 32 was no faster
- * and raised peak RSS to ~1.4 GB. 16 keeps the two batch tensors at 2 × 9.6 MB (docs/performance.md). */
+ * at batch 1, 2, 4, 8, 16 and 32 — the vision tower's cost is flat in the batch size on CPU. End to
+ * end (`classify`, 300 social-media images, 2 cores), 16 was faster than 8 in 5 of 6 paired runs
+ * (17.9 vs 16.1 images/s, when decoding still ran beside inference), and again after embed.ts moved
+ * decoding between runs (best of 2 rounds: 19.25 vs 16.71 images/s); 32 was no faster and raised
+ * peak RSS to ~1.4 GB. The batch tensor is 9.6 MB at 16 (docs/performance.md, Levers). */
 export const DEFAULT_BATCH_SIZE = 16;
 
 /** The default cache folder, relative to the working directory. */
