@@ -15,7 +15,7 @@
 //
 // Robustness: a store that is not a database, is truncated, fails PRAGMA quick_check or has a
 // foreign or unknown schema is reported through `log`, renamed `*.corrupt-<time>` and replaced by a
-// fresh one (or the run goes on uncached) — never a crash. A blob whose length is not dim × 4 bytes
+// fresh one — never a crash. A blob whose length is not dim × 4 bytes
 // is treated as missing, so a damaged row can only cost a re-embed, never a wrong embedding.
 //
 // Blob format: float32, little-endian, no header. float16 was measured and rejected
@@ -105,15 +105,10 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** node:sqlite, or null where this Node does not offer it: Node 22.12 has it only behind
- * --experimental-sqlite (unflagged from 22.13; bin/clipscope.js adds the flag there). Looked up at
- * run time rather than imported, so a Node without it runs uncached instead of failing to start. */
-export function sqliteModule(): typeof import('node:sqlite') | null {
-  return (process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined) ?? null;
+/** node:sqlite: built in and unflagged from Node 22.13 (package.json's engines asks for 22.18). */
+function sqliteModule(): typeof import('node:sqlite') {
+  return process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
 }
-
-const NO_SQLITE =
-  `this Node.js (${process.version}) has no node:sqlite (it needs Node 22.13 or later, or node --experimental-sqlite on 22.12); continuing without the embedding cache.`;
 
 /** The cache directory: CLIPSCOPE_CACHE_DIR if set, else <cwd>/.clipscope. */
 export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
@@ -121,13 +116,10 @@ export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
   return fromEnv ? path.resolve(cwd, fromEnv) : path.join(cwd, '.clipscope');
 }
 
-export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): EmbeddingStore {
+export function openStore(opts: OpenStoreOptions): EmbeddingStore {
   const log = opts.log ?? ((msg: string) => process.stderr.write(`clipscope: ${msg}\n`));
   if (opts.dir === null) return new NoopStore();
-  if (!sqlite) {
-    log(NO_SQLITE);
-    return new NoopStore();
-  }
+  const sqlite = sqliteModule();
   const open = (file: string, readonly: boolean, busyTimeoutMs: number) => openDatabase(sqlite.DatabaseSync, file, readonly, busyTimeoutMs);
   const file = path.join(path.resolve(opts.dir), STORE_FILE);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
@@ -351,13 +343,8 @@ function transaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (e) {
-    // Always try: SQLite rolls back by itself on some errors, and then ROLLBACK fails harmlessly.
-    // (DatabaseSync.isTransaction would tell, but only from Node 22.16 on.)
-    try {
-      db.exec('ROLLBACK');
-    } catch {
-      // no transaction was open any more
-    }
+    // SQLite rolls back by itself on some errors; roll back only what is still open.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw e;
   }
 }
@@ -434,7 +421,6 @@ class SqliteStore implements EmbeddingStore {
   #log: (msg: string) => void;
   /** Set when the database failed mid-run: the rest of the run goes on uncached. */
   #failed = false;
-  #closed = false;
   #statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, file: string, busyTimeoutMs: number, log: (msg: string) => void) {
@@ -681,9 +667,6 @@ class SqliteStore implements EmbeddingStore {
   }
 
   close(): void {
-    // Tracked here: DatabaseSync.isOpen exists only from Node 22.15 on.
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
   }
 }

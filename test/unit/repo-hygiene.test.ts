@@ -3,7 +3,7 @@
 //   os.tmpdir()) in code, and nothing read from the reference material outside the repository
 //   (../shared) at run or test time;
 // - `npm install` stays on the npm registry: .npmrc skips onnxruntime-node's GPU download;
-// - package.json declares Node ≥ 22.12 and package-lock.json is committed and matches it (npm ci).
+// - package.json declares Node ≥ 22.18 (no flags passed anywhere) and package-lock.json is committed and matches it (npm ci).
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -62,8 +62,14 @@ describe('install and engines', () => {
     expect(npmrc).toMatch(/^onnxruntime-node-install\s*=\s*skip\s*$/m);
   });
 
-  it('package.json declares Node ≥ 22.12', () => {
-    expect(pkg.engines.node).toMatch(/^>=\s*22\.12(\.0)?$/);
+  it('package.json declares Node ≥ 22.18 (unflagged type stripping and node:sqlite)', () => {
+    expect(pkg.engines.node).toMatch(/^>=\s*22\.18(\.0)?$/);
+  });
+
+  it('no script or command passes the flags Node needed before 22.18', () => {
+    const flags = /--experimental-(strip-types|sqlite)/;
+    for (const [name, script] of Object.entries(pkg.scripts as Record<string, string>)) expect(script, name).not.toMatch(flags);
+    expect(readFileSync(join(ROOT, 'bin/clipscope.js'), 'utf8')).not.toMatch(flags);
   });
 
   it.skipIf(tracked === null)('package-lock.json is committed and lists exactly the dependencies of package.json', () => {

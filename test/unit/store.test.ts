@@ -335,7 +335,7 @@ describe('concurrency', () => {
     const batches = 40;
     const run = (tag: number) =>
       new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WRITER, dir, String(tag), String(batches)], {
+        const child = spawn(process.execPath, ['--no-warnings', WRITER, dir, String(tag), String(batches)], {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let stderr = '';
@@ -373,7 +373,7 @@ describe('concurrency', () => {
 describe('SIGKILL', () => {
   it('a writer killed mid-run keeps every committed batch, whole, and leaves a clean store', async () => {
     const batches = 100_000; // more than it can write before the kill
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WRITER, dir, '3', String(batches)], {
+    const child = spawn(process.execPath, ['--no-warnings', WRITER, dir, '3', String(batches)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let committed = -1;
