@@ -81,4 +81,15 @@ describe('install and engines', () => {
     expect(root.devDependencies ?? {}).toEqual(pkg.devDependencies ?? {});
     expect(root.engines).toEqual(pkg.engines);
   });
+
+  it.skipIf(tracked === null)('the benchmark\'s peer is bench/package.json\'s own dependency, with its own lock, not the project\'s', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+    expect(Object.keys(lock.packages).filter((k) => /node_modules\/(@huggingface\/transformers|onnxruntime-web)$/.test(k))).toEqual([]);
+    const bench = JSON.parse(readFileSync(join(ROOT, 'bench/package.json'), 'utf8'));
+    expect(Object.keys(bench.dependencies)).toContain('@huggingface/transformers');
+    expect(tracked).toContain('bench/package-lock.json');
+    expect(tracked).toContain('bench/.npmrc');
+    const benchLock = JSON.parse(readFileSync(join(ROOT, 'bench/package-lock.json'), 'utf8'));
+    expect(benchLock.packages[''].dependencies).toEqual(bench.dependencies);
+  });
 });
