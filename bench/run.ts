@@ -19,7 +19,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BATCH_SIZE } from '../integrations/engine/options.ts';
-import { ensureDictionaries, ensureImageSet, ensureModel, linkSubset, ROOT, WORK, type ImageSet } from './inputs.ts';
+import { ensureDictionaries, ensureImageSet, ensureModel, linkSubset, ROOT, WORK } from './inputs.ts';
 import { describeMachine, machineLine, type Machine } from './machine.ts';
 import { scalePlot, throughputPlot, type Series } from './plots.ts';
 import { renderDoc, summaryTable } from './report.ts';

@@ -12,7 +12,7 @@
 // - `images` and `skipped` are sorted by relative POSIX path in UTF-8 byte order (= code point order),
 //   so every machine lists the same folder in the same order.
 
-import { accessSync, constants, readdir, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, readdir, realpathSync, statSync, type Stats } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -112,7 +112,7 @@ export async function discoverImages(root: string, opts: DiscoverOptions = {}): 
 
 /** The root must exist, be a folder and be readable. Returns its real path. */
 async function checkRoot(root: string, absRoot: string): Promise<string> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(absRoot);
   } catch (error) {
@@ -210,7 +210,7 @@ function classify(c: Candidate, realRoot: string, followSymlinks: boolean, scann
     if (!inside && !followSymlinks) return { type: 'skip', reason: 'symlink pointing outside the image folder (not followed; enable followSymlinks to include it)' };
   }
 
-  let info;
+  let info: Stats;
   try {
     info = statSync(c.abs);
   } catch (error) {

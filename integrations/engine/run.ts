@@ -62,7 +62,7 @@ export function modelKeyOf(info: ModelInfo): string {
 
 async function checkImageRoot(dir: string, flag: string): Promise<void> {
   const st = await stat(dir).catch(() => null);
-  if (!st || !st.isDirectory()) {
+  if (!st?.isDirectory()) {
     throw new ClipscopeError('images', `Image folder ${dir} ${st ? 'is not a folder' : 'does not exist'}`, `Point ${flag} at the folder that holds your images.`);
   }
 }
@@ -168,7 +168,9 @@ export async function embedPhrases(model: ClipModel, store: EmbeddingStore, mode
     for (const item of items) found.set(item.text, item.embedding);
   }
   const out = new Float32Array(texts.length * dim);
-  texts.forEach((t, i) => out.set(found.get(t)!, i * dim));
+  texts.forEach((t, i) => {
+    out.set(found.get(t)!, i * dim);
+  });
   return out;
 }
 
@@ -231,7 +233,9 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
 
     const dim = model.info.projectionDim;
     const imageEmbeds = new Float32Array(set.images.length * dim);
-    set.images.forEach((image, i) => imageEmbeds.set(set.embeddings.get(image.sha256)!, i * dim));
+    set.images.forEach((image, i) => {
+      imageEmbeds.set(set.embeddings.get(image.sha256)!, i * dim);
+    });
     const scores = scoreImages({
       imageEmbeds,
       count: set.images.length,

@@ -82,6 +82,17 @@ describe('install and engines', () => {
     expect(root.engines).toEqual(pkg.engines);
   });
 
+  it('CI typechecks and lints (Biome, formatter off) and counts both in its last line', () => {
+    expect(pkg.scripts.lint).toMatch(/^biome lint\b/);
+    expect(pkg.devDependencies).toHaveProperty('@biomejs/biome');
+    const biome = readFileSync(join(ROOT, 'biome.jsonc'), 'utf8');
+    expect(biome).toMatch(/"formatter":\s*\{\s*"enabled":\s*false\s*\}/);
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    expect(ci).toMatch(/for check in typecheck lint; do/);
+    expect(ci).toMatch(/npm run "\$check"/);
+    expect(ci).toMatch(/checks_failed/);
+  });
+
   it.skipIf(tracked === null)('the benchmark\'s peer is bench/package.json\'s own dependency, with its own lock, not the project\'s', () => {
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
     expect(Object.keys(lock.packages).filter((k) => /node_modules\/(@huggingface\/transformers|onnxruntime-web)$/.test(k))).toEqual([]);

@@ -30,8 +30,6 @@ import { JUDGEMENTS_SCHEMA, type JudgementFile, type JudgementItem } from '../..
 import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
 
 const sha = (c: string) => c.repeat(64);
-const TOL = 1e-4;
-
 function image(id: string, category: string, probability: number): ImageResult {
   return { path: `img-${id}.jpg`, sha256: sha(id), size: 1, category, label: `a ${category} phrase`, probability, margin: 10, top: [], categories: {} };
 }
