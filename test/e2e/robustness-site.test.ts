@@ -263,7 +263,7 @@ describe('configuration `astro build` refuses (the problem named, no stack trace
     if (paths.images) env.CLIPSCOPE_IMAGES = paths.images;
     if (paths.dictionary) env.CLIPSCOPE_DICTIONARY = paths.dictionary;
     if (paths.model) env.CLIPSCOPE_MODEL = paths.model;
-    // Its own working folder, like buildSite's: the refusals run at the same time (it.concurrent).
+    // Its own working folder, like buildSite's, so that it cannot meet another build's chunks.
     const cwd = await buildWorkDir();
     const { code, output } = await new Promise<{ code: number; output: string }>((done) =>
       execFile(process.execPath, args, { cwd, env }, (error, stdout, stderr) => done({ code: error ? 1 : 0, output: stdout + stderr })),
@@ -280,14 +280,12 @@ describe('configuration `astro build` refuses (the problem named, no stack trace
     return dir;
   };
 
-  // Each refusal is its own `astro build` process that stops at the configuration: they run a few
-  // at a time (vitest's maxConcurrency) instead of one after another.
-  it.concurrent.each(BAD_PATHS.filter((c) => c.astro).map((c) => [c.name, c] as const))('%s', async (name, c) => {
+  it.each(BAD_PATHS.filter((c) => c.astro).map((c) => [c.name, c] as const))('%s', async (name, c) => {
     const dir = await caseDir(name);
     expect(await failingBuild(dir, await c.setup(dir))).toMatch(c.message);
   });
 
-  it.concurrent.each(BAD_OPTIONS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+  it.each(BAD_OPTIONS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
     const dir = await caseDir(name);
     expect(await failingBuild(dir, {}, { [c.key]: c.value })).toContain(`Expected ${c.expected} for option ${c.key} (in astro.config.mjs) but received ${c.value}`);
   });

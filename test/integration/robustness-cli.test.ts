@@ -211,14 +211,13 @@ describe('configuration `clipscope classify` refuses (exit 2, the problem named,
     return dir;
   };
 
-  // Each refusal is its own process: a few at a time (vitest's maxConcurrency), not one after another.
-  it.concurrent.each(BAD_PATHS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+  it.each(BAD_PATHS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
     const dir = await caseDir(name);
     const out = await refused(dir, classifyArgs(dir, await c.setup(dir)));
     expect(out.stderr).toMatch(c.message);
   });
 
-  it.concurrent.each(BAD_OPTIONS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+  it.each(BAD_OPTIONS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
     const dir = await caseDir(name);
     const out = await refused(dir, [...classifyArgs(dir), c.flag, String(c.value)]);
     expect(out.stderr).toContain(`Expected ${c.expected} for option ${c.flag} but received "${c.value}"`);
