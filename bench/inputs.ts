@@ -22,7 +22,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { createRandom } from '../integrations/engine/random.ts';
+import { createRandom } from '../integrations/core/random.ts';
 import { DEFAULT_MODELS_DIR, expectedGenerator, generateModel, isCurrentFolder } from '../scripts/generate-models.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -16,7 +16,7 @@ import { ClipscopeError } from '../integrations/engine/errors.ts';
 import { clipConfig, DEFAULT_LOGIT_SCALE, publishFolder, readGeneratorInfo, siblingTempPath, writeModelFolder, type GeneratorInfo, type PublishResult } from './models/model-folder.ts';
 import { isSyntheticName, SYNTHETIC_SPECS, syntheticTowers } from './models/synthetic.ts';
 import { quantizeModelBytes } from './models/quantize.ts';
-import { sourceToBytes, type OnnxSource } from '../integrations/engine/onnx-writer/graph.ts';
+import { sourceToBytes, type OnnxSource } from './models/onnx-writer/graph.ts';
 
 export const MODEL_NAMES = ['synthetic-tiny', 'synthetic-b32', 'demo-colors'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -28,8 +28,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_MODELS_DIR = join(ROOT, 'models');
 const DEMO_COLORS_MODULE = new URL('./models/demo-colors.ts', import.meta.url);
 /** The sources whose content decides what a generated folder contains. */
-const SOURCE_DIRS = ['scripts/models', 'integrations/engine/onnx-writer'];
-const SOURCE_FILES = ['integrations/engine/random.ts'];
+const SOURCE_DIRS = ['scripts/models', 'scripts/models/onnx-writer'];
+const SOURCE_FILES = ['integrations/core/random.ts'];
 
 export function isModelName(name: string): name is ModelName {
   return (MODEL_NAMES as readonly string[]).includes(name);

@@ -10,6 +10,7 @@ import { hashImages } from '../engine/hash.ts';
 import { loadModel, onnxFiles, type ModelVariant } from '../engine/model/load.ts';
 import { modelKeyOf } from '../engine/run.ts';
 import { defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
+import { formatBytes } from '../core/format.ts';
 
 interface CommonFlags {
   cache?: string;
@@ -176,18 +177,6 @@ export function formatStats(file: string, stats: CacheStats | null): string {
     for (const r of rows) lines.push('  ' + r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
   }
   return lines.join('\n') + '\n';
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let u = 0;
-  while (value >= 1024 && u < units.length - 1) {
-    value /= 1024;
-    u++;
-  }
-  return `${value.toFixed(1)} ${units[u]}`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

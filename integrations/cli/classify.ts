@@ -1,7 +1,7 @@
 // `clipscope classify`: thin glue from flags to the engine's classify() and writeResults(). Values
 // are passed on as typed strings; the one options schema converts and validates them.
 import type { Command } from 'commander';
-import type { RunResult } from '../engine/types.ts';
+import type { RunResult } from '../core/types.ts';
 import { COMMAND_LINE } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';

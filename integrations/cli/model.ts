@@ -1,7 +1,8 @@
 // `clipscope model fetch <repo-id>`: thin glue over engine/model/fetch.ts. Reads HF_ENDPOINT and
 // HF_TOKEN from the environment, prints progress on stderr and a summary on stdout.
 import type { Command } from 'commander';
-import { fetchModel, formatBytes, hubFromEnv, progressPrinter } from '../engine/model/fetch.ts';
+import { formatBytes } from '../core/format.ts';
+import { fetchModel, hubFromEnv, progressPrinter } from '../engine/model/fetch.ts';
 
 interface FetchFlags {
   dest: string;

@@ -1,11 +1,11 @@
 // Thumbnails for the images the site shows — and only those (see thumbnailRequests in
-// src/lib/report.ts). Each is a WebP made by the engine's thumbnail() (the one sharp module), named by
+// ./report/report.ts). Each is a WebP made by the engine's thumbnail() (the one sharp module), named by
 // a hash of what determines its bytes (image sha256, box, quality), and kept in the cache folder so a
 // rebuild with a warm cache only copies files.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Thumb, ThumbRequest, ThumbRole } from '../../src/lib/report.ts';
+import type { Thumb, ThumbRequest, ThumbRole } from './report/report.ts';
 
 /** Bump when the way thumbnails are made changes, so cached ones are not reused. */
 export const THUMBNAIL_VERSION = 1;

@@ -15,7 +15,7 @@
 import sharp from 'sharp';
 import type { KernelEnum, Metadata, Sharp, SharpOptions } from 'sharp';
 import { ClipscopeError } from './errors.ts';
-import type { PreprocessConfig } from './types.ts';
+import type { PreprocessConfig } from '../core/types.ts';
 import { cmykToRgb, dropAlpha, isOpaque, nearestCrop, premultiply, resampleCrop, unpremultiplyToRgb } from './pil-resample.ts';
 import type { Box, PilFilter } from './pil-resample.ts';
 import { roundHalfEven } from './rounding.ts';

@@ -17,8 +17,8 @@ import { isAlias, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import { z } from 'zod';
 import { ClipscopeError, show } from './errors.ts';
-import { UNCERTAIN } from './types.ts';
-import type { Dictionary, DictionaryCategory } from './types.ts';
+import { UNCERTAIN } from '../core/types.ts';
+import type { Dictionary, DictionaryCategory } from '../core/types.ts';
 
 export type DictionaryFormat = 'yaml' | 'json';
 

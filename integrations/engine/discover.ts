@@ -18,7 +18,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { ClipscopeError } from './errors.ts';
-import type { DiscoveredImage, SkippedFile } from './types.ts';
+import type { DiscoveredImage, SkippedFile } from '../core/types.ts';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'] as const;
 

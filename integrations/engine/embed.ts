@@ -16,7 +16,7 @@ import { isClipscopeError } from './errors.ts';
 import { readFailure } from './hash.ts';
 import type { ClipModel } from './model/load.ts';
 import { normalizeInto } from './preprocess.ts';
-import type { HashedImage, SkippedFile } from './types.ts';
+import type { HashedImage, SkippedFile } from '../core/types.ts';
 
 export interface EmbeddedImage {
   image: HashedImage;

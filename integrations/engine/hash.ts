@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { DiscoveredImage, HashedImage, SkippedFile } from './types.ts';
+import type { DiscoveredImage, HashedImage, SkippedFile } from '../core/types.ts';
 
 /** Files up to this size are hashed from one read; larger ones are streamed. */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;

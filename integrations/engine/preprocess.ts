@@ -9,7 +9,7 @@
 // (half to even); RGB; (x × rescale − mean) / std; CHW.
 import { ClipscopeError, show } from './errors.ts';
 import { decodeForClip } from './decode.ts';
-import type { PreprocessConfig } from './types.ts';
+import type { PreprocessConfig } from '../core/types.ts';
 
 /** OpenAI CLIP's preprocessing (ViT-B/32, ViT-B/16, ViT-L/14 at 224 px). */
 export const CLIP_PREPROCESS: PreprocessConfig = Object.freeze({

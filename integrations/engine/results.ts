@@ -25,7 +25,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { writeFilesAtomic } from './atomic.ts';
 import { comparePaths } from './discover.ts';
-import type { ImageResult, RunResult } from './types.ts';
+import type { ImageResult, RunResult } from '../core/types.ts';
 
 export const DEFAULT_COLUMN = 'Classification';
 

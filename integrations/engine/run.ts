@@ -24,7 +24,7 @@ import {
 } from './options.ts';
 import { measureProgress, type Progress } from './progress.ts';
 import { openStore, type EmbeddingStore } from './store.ts';
-import type { Grouping, HashedImage, ImageResult, ModelInfo, RunResult, SkippedFile, TableInfo, TableRowRef } from './types.ts';
+import type { Grouping, HashedImage, ImageResult, ModelInfo, RunResult, SkippedFile, TableInfo, TableRowRef } from '../core/types.ts';
 import { folderGroups } from './groups.ts';
 import { addedColumns, checkNoClash, readTable, requireColumn, resolveTableImages, tableRowRefs, type PostsTable, type TableImages } from './table.ts';
 import { loadDictionary, flattenPhrases } from './dictionary.ts';

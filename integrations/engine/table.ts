@@ -37,7 +37,7 @@ import { comparePaths } from './discover.ts';
 import { ClipscopeError, show } from './errors.ts';
 import { groupValue, parseDateCell } from './groups.ts';
 import { csvHeader, toCsvRows } from './results.ts';
-import type { DiscoveredImage, RunResult, SkippedFile, TableInfo, TableRowRef, TableRowStatus } from './types.ts';
+import type { DiscoveredImage, RunResult, SkippedFile, TableInfo, TableRowRef, TableRowStatus } from '../core/types.ts';
 
 export type TableFormat = 'csv' | 'jsonl';
 

@@ -1,6 +1,6 @@
 // The Right/Wrong validation widget: one image of the validation set at a time, judged with a click,
 // a tap or a key. Judgements are kept in localStorage per run and coder (ValidateStorage.ts), exported
-// as a clipscope.judgements/v1 file and imported back (src/lib/judgements.ts).
+// as a clipscope.judgements/v1 file and imported back (integrations/core/judgements.ts).
 //
 // Works under the site's Content-Security-Policy: no inline handlers or styles in the markup (React
 // attaches listeners from the bundled script; the image box is sized by width/height attributes and
@@ -21,9 +21,9 @@ import {
   type JudgementItem,
   type MergePlan,
   type Verdict,
-} from '../lib/judgements.ts';
-import { wilson } from '../lib/stats.ts';
-import type { WidgetData, WidgetItem } from '../lib/validation-set.ts';
+} from '../../integrations/core/judgements.ts';
+import { wilson } from '../../integrations/core/stats.ts';
+import type { WidgetData, WidgetItem } from '../../integrations/clipscope/report/widget-data.ts';
 import { emptyState, loadCoder, loadState, saveCoder, saveState, storage, type CoderState } from './ValidateStorage.ts';
 import './ValidateWidget.css';
 

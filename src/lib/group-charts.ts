@@ -8,7 +8,7 @@ import { max } from 'd3-array';
 import { format } from 'd3-format';
 import { scaleBand, scaleLinear, scalePoint } from 'd3-scale';
 import { line } from 'd3-shape';
-import type { GroupShares, TimeSeries } from '../../integrations/engine/groups.ts';
+import type { GroupShares, TimeSeries } from '../../integrations/clipscope/report/groups.ts';
 import { plotArea, type Frame, type Tick } from './charts.ts';
 
 /** Okabe & Ito's colour-blind-safe palette (yellow last: weak on white). */

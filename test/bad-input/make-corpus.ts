@@ -2,7 +2,7 @@
 // hand-placed binaries), with what clipscope must do with each one. The robustness tests run it
 // through the CLI and `astro build`:
 //
-//   import { makeCorpus } from '../bad-input/make-corpus.ts';
+//   import { makeCorpus } from './make-corpus.ts';
 //   const corpus = await makeCorpus(dir);   // dir/images is the image root, dir/outside a folder
 //                                            // beside it that symlinks point into
 //   corpus.cases → [{ path, what, expect: { kind: 'classified' | 'skipped' | 'absent', … } }]
@@ -23,7 +23,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { createRandom } from '../../integrations/engine/random.ts';
+import { createRandom } from '../../integrations/core/random.ts';
 import { hasMkfifo } from '../fixtures/mkfifo.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
 

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { RunResult } from '../../integrations/engine/types.ts';
-import { JUDGEMENTS_SCHEMA, parseJudgementText, serialiseJudgements, type JudgementFile } from '../../src/lib/judgements.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
+import { JUDGEMENTS_SCHEMA, parseJudgementText, serialiseJudgements, type JudgementFile } from '../../integrations/core/judgements.ts';
 import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer } from './helpers.ts';
 
 const BASE = '/clipscope-validate/';

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../integrations/engine/random.ts';
+import { createRandom } from '../../integrations/core/random.ts';
 import { openStore } from '../../integrations/engine/store.ts';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataType, GraphBuilder } from '../../integrations/engine/onnx-writer/graph.ts';
+import { DataType, GraphBuilder } from '../../scripts/models/onnx-writer/graph.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { classify } from '../../integrations/engine/run.ts';

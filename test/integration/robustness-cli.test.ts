@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { BAD_OPTIONS, BAD_PATHS, type BadInput } from '../bad-input/bad-config.ts';
 import { DEMO, faultNodeOptions, makeCorpus, type Corpus } from '../bad-input/make-corpus.ts';
 

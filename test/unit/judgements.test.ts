@@ -11,9 +11,9 @@ import {
   sameRun,
   serialiseJudgements,
   type JudgementFile,
-} from '../../src/lib/judgements.ts';
-import { readJudgementFiles, withValidatedColumns } from '../../integrations/engine/judgements.ts';
-import { applyMerge, planMerge } from '../../src/lib/judgements.ts';
+} from '../../integrations/core/judgements.ts';
+import { readJudgementFiles, withValidatedColumns } from '../../integrations/clipscope/judgement-files.ts';
+import { applyMerge, planMerge } from '../../integrations/core/judgements.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
@@ -74,11 +74,11 @@ describe('parseJudgementText', () => {
 
   it('refuses an oversized file before parsing it', () => {
     const big = serialiseJudgements(goodFile());
-    expect(reasonOf(big, { maxBytes: 100 })).toMatch(/judgement files are at most 100 bytes/);
+    expect(reasonOf(big, { maxBytes: 100 })).toMatch(/judgement files are at most 100 B/);
     // Multi-byte characters count as bytes, not UTF-16 units: 40 × "é" is 80 bytes.
-    expect(reasonOf(`"${'é'.repeat(40)}"`, { maxBytes: 60 })).toMatch(/is 82 bytes/);
+    expect(reasonOf(`"${'é'.repeat(40)}"`, { maxBytes: 60 })).toMatch(/is 82 B/);
     // The default limit is 5 MB.
-    expect(reasonOf(`"${'x'.repeat(5 * 1024 * 1024 + 1)}"`)).toMatch(/is 5\.0 MB; judgement files are at most 5\.0 MB/);
+    expect(reasonOf(`"${'x'.repeat(5_000_000 + 1)}"`)).toMatch(/is 5\.0 MB; judgement files are at most 5\.0 MB/);
   });
 
   it('refuses __proto__, constructor and prototype keys anywhere, and Object.prototype stays clean', () => {
@@ -187,7 +187,7 @@ describe('readJudgementFiles', () => {
     expect(reason['c-malformed.json']).toMatch(/not valid JSON/);
     expect(reason['d-foreign.json']).toMatch(/its schema is "other\/v1"/);
     expect(reason['e-proto.json']).toMatch(/"__proto__"/);
-    expect(reason['f-big.json']).toMatch(/at most 2\.4 KB/);
+    expect(reason['f-big.json']).toMatch(/at most 2\.5 kB/);
     expect(reason['g-binary.json']).toMatch(/not UTF-8/);
     expect(reason['h-folder.json']).toMatch(/not a regular file/);
   });

@@ -29,7 +29,7 @@ import {
   preprocessConfigFrom,
   preprocessImage,
 } from '../../integrations/engine/preprocess.ts';
-import type { PreprocessConfig } from '../../integrations/engine/types.ts';
+import type { PreprocessConfig } from '../../integrations/core/types.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/parity/inputs', name));

@@ -5,8 +5,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../../integrations/engine/atomic.ts';
 import { csvHeader, roundSeed, toCsv, toCsvRows, toJson, writeResults } from '../../integrations/engine/results.ts';
-import { UNCERTAIN } from '../../integrations/engine/types.ts';
-import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
+import { UNCERTAIN } from '../../integrations/core/types.ts';
+import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 
 // Simulated disk-full: when `fault.code` is set, writes through file handles opened on a temporary
 // file write half of the data and then fail with that code, the way a full disk does.

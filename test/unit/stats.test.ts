@@ -1,6 +1,6 @@
 // Validation statistics checked against published worked examples, not only our own numbers.
 import { describe, expect, it } from 'vitest';
-import { cohensKappa, krippendorffAlphaNominal, wilson } from '../../src/lib/stats.ts';
+import { cohensKappa, krippendorffAlphaNominal, wilson } from '../../integrations/core/stats.ts';
 
 describe('wilson', () => {
   // Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3

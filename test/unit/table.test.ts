@@ -21,7 +21,7 @@ import {
   writeBackText,
   type PostsTable,
 } from '../../integrations/engine/table.ts';
-import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
+import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 
 const CATEGORIES = ['Campaign Material', 'Interviews & Media'];

@@ -25,9 +25,9 @@
 // Model vs majority category (images 1 2 3 4 5 a; 8 has none): p_o = 3/6,
 //   p_e = (3/6)(2/6) + (2/6)(2/6) + (1/6)(1/6) = 11/36 → κ = (18 − 11)/(36 − 11) = 7/25 = 0.28.
 import { describe, expect, it } from 'vitest';
-import { NONE_LABEL, NOT_GIVEN, validatedColumns, validationReport } from '../../src/lib/validation-report.ts';
-import { JUDGEMENTS_SCHEMA, type JudgementFile, type JudgementItem } from '../../src/lib/judgements.ts';
-import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
+import { NONE_LABEL, NOT_GIVEN, validatedColumns, validationReport } from '../../integrations/core/validation-report.ts';
+import { JUDGEMENTS_SCHEMA, type JudgementFile, type JudgementItem } from '../../integrations/core/judgements.ts';
+import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 
 const sha = (c: string) => c.repeat(64);
 const TOL = 1e-4;

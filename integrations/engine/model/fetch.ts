@@ -20,6 +20,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { dirname, join, posix, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClipscopeError, show } from '../errors.ts';
+import { formatBytes } from '../../core/format.ts';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 export const SOURCE_FILE = 'clipscope.json';
@@ -514,17 +515,6 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   record.complete = true;
   await writeRecord();
   return { dir, repo, revision: o.revision, commit, variant, files };
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
 /** "onnx/vision_model.onnx  12.3 MB / 351.5 MB  3.5%  8.1 MB/s" */

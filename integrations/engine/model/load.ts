@@ -14,7 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic.ts';
 import { ClipscopeError } from '../errors.ts';
 import { preprocessConfigFrom } from '../preprocess.ts';
-import type { ModelInfo, TokenizedText } from '../types.ts';
+import type { ModelInfo, TokenizedText } from '../../core/types.ts';
 import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
 

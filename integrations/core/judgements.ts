@@ -11,6 +11,7 @@
 // - the zod schema copies the known fields into fresh objects and drops everything else;
 // - every string is length-limited; the page renders strings as text, never as markup.
 import { z } from 'zod';
+import { formatBytes } from './format.ts';
 
 // In the browser zod must not compile validators with `new Function`: the site's CSP forbids eval,
 // and even zod's guarded probe for it is reported as a CSP violation. Same results, no eval.
@@ -19,7 +20,7 @@ if (typeof window !== 'undefined') z.config({ jitless: true });
 export const JUDGEMENTS_SCHEMA = 'clipscope.judgements/v1';
 
 /** Largest judgement file accepted (bytes): a few thousand judgements take well under 1 MB. */
-export const MAX_JUDGEMENT_FILE_BYTES = 5 * 1024 * 1024;
+export const MAX_JUDGEMENT_FILE_BYTES = 5_000_000;
 
 /** Most judgements one file may hold. */
 export const MAX_JUDGEMENT_ITEMS = 200_000;
@@ -103,12 +104,6 @@ export function runId(run: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'
 /** Whether two run descriptions are the same run (same model weights and same dictionary). */
 export function sameRun(a: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'>, b: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'>): boolean {
   return a.modelChecksum === b.modelChecksum && a.dictionaryHash === b.dictionaryHash;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** The size check, done before reading a file's contents (File.size in the browser, stat in Node). */

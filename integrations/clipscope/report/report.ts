@@ -5,10 +5,10 @@
 // Images are referred to by their index in `result.images` (sorted by path), so the model stays
 // small even with thousands of images, and one image has one record.
 import { mean, median } from 'd3-array';
-import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../integrations/engine/types.ts';
-import { UNCERTAIN } from '../../integrations/engine/types.ts';
-import type { JudgementFile, JudgementProblem } from '../../integrations/engine/judgements.ts';
-import { sampleCategory } from './sampling.ts';
+import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../core/types.ts';
+import { UNCERTAIN } from '../../core/types.ts';
+import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
+import { sampleCategory } from '../../core/sampling.ts';
 import { drawValidationSet } from './validation-set.ts';
 
 /** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). */
@@ -181,7 +181,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
     };
   });
 
-  // Stratified, seeded, shuffled; distinct images only, Uncertain not drawn (src/lib/validation-set.ts).
+  // Stratified, seeded, shuffled; distinct images only, Uncertain not drawn (validation-set.ts).
   const validationSet = drawValidationSet(images, categories.map((c) => c.name), options.validation.perCategory, options.validation.seed);
 
   return {

@@ -1,8 +1,8 @@
 // The Groups page's model (issue 9): each category's share per group with Wilson 95 % intervals, the
 // images behind each group × category cell, and shares over time — computed from the run's result by
 // the engine's pure functions (integrations/engine/groups.ts), once per build (memoised per report).
-import { cellImages, groupShares, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from '../../integrations/engine/groups.ts';
-import type { Grouping, TableInfo } from '../../integrations/engine/types.ts';
+import { cellImages, groupShares, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from './groups.ts';
+import type { Grouping, TableInfo } from '../../core/types.ts';
 import type { ReportData } from './report.ts';
 
 export interface GroupEntry {

@@ -20,7 +20,7 @@
 // - Agreement (two or more coders): Krippendorff's alpha (nominal) over the Right/Wrong verdicts of
 //   all coders, Cohen's kappa for each pair of coders on the images both judged, and Cohen's kappa
 //   between the model's category and the coders' majority category.
-import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
+import type { ImageResult, RunResult } from './types.ts';
 import { cohensKappa, krippendorffAlphaNominal, wilson, type Interval } from './stats.ts';
 import { NONE_OF_THESE, type JudgementFile, type JudgementItem, type Verdict } from './judgements.ts';
 

@@ -2,15 +2,15 @@
 // dropped into the validation folder, for the next build's Validation page and `validated` column.
 //
 // Each file is checked on its own and defensively (size before reading, then the shared parser in
-// src/lib/judgements.ts: safe JSON, schema, fresh objects). A bad file never stops the build: it
+// integrations/core/judgements.ts: safe JSON, schema, fresh objects). A bad file never stops the build: it
 // becomes a problem naming the file and the reason, and the others are still read.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
-import { MAX_JUDGEMENT_FILE_BYTES, parseJudgementText, sizeProblem, type JudgementFile as JudgementFileV1 } from '../../src/lib/judgements.ts';
-import { validatedColumns, validationReport, type ValidationReport } from '../../src/lib/validation-report.ts';
-import type { RunResult } from './types.ts';
+import { MAX_JUDGEMENT_FILE_BYTES, parseJudgementText, sizeProblem, type JudgementFile as JudgementFileV1 } from '../core/judgements.ts';
+import { validatedColumns, validationReport, type ValidationReport } from '../core/validation-report.ts';
+import type { RunResult } from '../core/types.ts';
 
 /** A valid judgement file and the name it was read from (relative to the folder). */
 export interface JudgementFile extends JudgementFileV1 {
