@@ -22,7 +22,7 @@
 //   between the model's category and the coders' majority category.
 import type { ImageResult, RunResult } from './types.ts';
 import { cohensKappa, krippendorffAlphaNominal, wilson, type Interval } from './stats.ts';
-import { NONE_OF_THESE, type JudgementFile, type JudgementItem, type Verdict } from './judgements.ts';
+import { coderAnswer, type JudgementFile, type JudgementItem, type Verdict } from './judgements.ts';
 
 /** Column of the confusion matrix for "Wrong" without a correction. */
 export const NOT_GIVEN = 'not given';
@@ -191,9 +191,11 @@ function mode(values: readonly string[], order: readonly string[]): string | und
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]) || byText(a[0], b[0]))[0]?.[0];
 }
 
-function correctionLabel(correction: string | undefined): string {
-  if (correction === undefined) return NOT_GIVEN;
-  return correction === NONE_OF_THESE ? NONE_LABEL : correction;
+/** The column label of a Wrong judgement's answer: its category, NONE_LABEL, or undefined (no answer). */
+function answerLabel(item: JudgementItem): string | undefined {
+  if (item.verdict !== 'wrong') return undefined;
+  const answer = coderAnswer(item);
+  return answer === null ? undefined : answer.kind === 'none' ? NONE_LABEL : answer.category;
 }
 
 /** Validation statistics of `result` from the judgement files. */
@@ -222,7 +224,7 @@ export function validationReport(result: RunResult, files: readonly (JudgementFi
       }
       const img = result.images[index];
       if (item.predicted !== img.category) {
-        changed.push({ sha256: item.sha256, path: img.path, coder, was: item.predicted, now: img.category, verdict: item.verdict, ...(item.correction !== undefined ? { correction: item.correction } : {}) });
+        changed.push({ sha256: item.sha256, path: img.path, coder, was: item.predicted, now: img.category, verdict: item.verdict, ...(answerLabel(item) !== undefined ? { correction: answerLabel(item) } : {}) });
         continue;
       }
       const votes = votesBySha.get(item.sha256) ?? [];
@@ -250,8 +252,8 @@ export function validationReport(result: RunResult, files: readonly (JudgementFi
       continue;
     }
     const verdict = right > wrong ? 'right' : 'wrong';
-    const corrections = votes.filter((v) => v.item.verdict === 'wrong' && v.item.correction !== undefined).map((v) => v.item.correction!);
-    const category = verdict === 'right' ? img.category : correctionLabel(mode(corrections, [...categoryOrder, NONE_OF_THESE]));
+    const corrections = votes.map((v) => answerLabel(v.item)).filter((c): c is string => c !== undefined);
+    const category = verdict === 'right' ? img.category : (mode(corrections, [...categoryOrder, NONE_LABEL]) ?? NOT_GIVEN);
     consensus.push({ index, img, verdict, category, right, wrong });
     bySha256[sha] = { validated: verdict, category: category === NOT_GIVEN ? '' : category, right, wrong };
   }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JUDGEMENTS_SCHEMA,
+  JUDGEMENTS_SCHEMA_V1,
+  coderAnswer,
   fileSafe,
   judgementFileName,
   parseJudgementText,
@@ -25,11 +27,13 @@ function goodFile(): JudgementFile {
     schema: JUDGEMENTS_SCHEMA,
     run: { model: 'demo-colors', modelChecksum: 'a'.repeat(64), dictionaryHash: 'b'.repeat(64) },
     coder: 'Ada',
+    role: 'coder',
+    mode: 'shown',
     exportedAt: '2025-03-01T14:05:00.000Z',
     items: [
       { sha256: sha('1'), path: 'x/one.jpg', predicted: 'Green', label: 'a green picture', probability: 71.25, verdict: 'right', judgedAt: '2025-03-01T14:00:00.000Z' },
       { sha256: sha('2'), path: 'two.png', predicted: 'Green', label: 'a green picture', probability: 40, verdict: 'wrong', correction: 'Blue and cold', judgedAt: '2025-03-01T14:01:00.000Z' },
-      { sha256: sha('3'), path: 'three.png', predicted: 'Monochrome', label: 'a grey picture', probability: 55, verdict: 'wrong', correction: 'none', judgedAt: '2025-03-01T14:02:00.000Z' },
+      { sha256: sha('3'), path: 'three.png', predicted: 'Monochrome', label: 'a grey picture', probability: 55, verdict: 'wrong', noneOfThese: true, judgedAt: '2025-03-01T14:02:00.000Z' },
       { sha256: sha('4'), path: 'four.png', predicted: 'Monochrome', label: 'a grey picture', probability: 33.3, verdict: 'skip', judgedAt: '2025-03-01T14:03:00+01:00' },
     ],
   };
@@ -132,12 +136,57 @@ describe('parseJudgementText', () => {
   });
 });
 
+describe('format v2: "none of these" apart from any category name', () => {
+  it('reads a v1 file: its correction "none" becomes noneOfThese, other corrections stay', () => {
+    const v1 = { ...goodFile(), schema: JUDGEMENTS_SCHEMA_V1 } as Record<string, unknown>;
+    delete v1.role;
+    delete v1.mode;
+    v1.items = goodFile().items.map((i) => (i.noneOfThese ? { ...i, noneOfThese: undefined, correction: 'none' } : i));
+    const parsed = parseJudgementText(JSON.stringify(v1));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.file.schema).toBe(JUDGEMENTS_SCHEMA);
+    expect([parsed.file.role, parsed.file.mode]).toEqual(['coder', 'shown']);
+    expect(parsed.file.items.map((i) => [i.correction, i.noneOfThese])).toEqual([
+      [undefined, undefined],
+      ['Blue and cold', undefined],
+      [undefined, true],
+      [undefined, undefined],
+    ]);
+  });
+
+  it('keeps a category named "none" a category in v2, and "none of these" its own answer', () => {
+    const file = goodFile();
+    file.items[1] = { ...file.items[1], correction: 'none' };
+    const parsed = parseJudgementText(serialiseJudgements(file));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(coderAnswer(parsed.file.items[1])).toEqual({ kind: 'category', category: 'none' });
+    expect(coderAnswer(parsed.file.items[2])).toEqual({ kind: 'none' });
+    expect(coderAnswer(parsed.file.items[0])).toEqual({ kind: 'category', category: 'Green' });
+    expect(coderAnswer(parsed.file.items[3])).toBeNull();
+  });
+
+  it('refuses a judgement with both a correction and noneOfThese', () => {
+    const file = goodFile();
+    const bad = { ...file, items: [{ ...file.items[2], correction: 'Green' }] };
+    expect(reasonOf(text(bad))).toMatch(/either a correction or "noneOfThese"/);
+  });
+
+  it('writes role and mode, and reads an adjudicator\'s blind file back', () => {
+    const file = { ...goodFile(), role: 'adjudicator' as const, mode: 'blind' as const };
+    const parsed = parseJudgementText(serialiseJudgements(file));
+    expect(parsed.ok && [parsed.file.role, parsed.file.mode]).toEqual(['adjudicator', 'blind']);
+    expect(reasonOf(text({ ...goodFile(), role: 'boss' }))).toMatch(/role: expected "coder" or "adjudicator"/);
+  });
+});
+
 describe('serialise, names and run ids', () => {
   it('writes keys in a fixed order and items by time', () => {
     const f = goodFile();
     f.items.reverse();
     const out = serialiseJudgements(f);
-    expect(Object.keys(JSON.parse(out))).toEqual(['schema', 'run', 'coder', 'exportedAt', 'items']);
+    expect(Object.keys(JSON.parse(out))).toEqual(['schema', 'run', 'coder', 'role', 'mode', 'exportedAt', 'items']);
     expect(JSON.parse(out).items.map((i: { path: string }) => i.path)).toEqual(['x/one.jpg', 'two.png', 'three.png', 'four.png']);
     expect(Object.keys(JSON.parse(out).items[1])).toEqual(['sha256', 'path', 'predicted', 'label', 'probability', 'verdict', 'correction', 'judgedAt']);
   });

@@ -67,7 +67,7 @@ function j(spec: string, minute: number): JudgementItem {
     label: 'x',
     probability: 50,
     verdict,
-    ...(m[3] ? { correction: m[3] } : {}),
+    ...(m[3] === 'none' ? { noneOfThese: true as const } : m[3] ? { correction: m[3] } : {}),
     judgedAt: `2025-03-01T10:${String(minute).padStart(2, '0')}:00.000Z`,
   };
 }
@@ -77,6 +77,8 @@ function file(coder: string, source: string, specs: string[], minute: number): J
     schema: JUDGEMENTS_SCHEMA,
     run: { model: 'm', modelChecksum: 'f'.repeat(64), dictionaryHash: 'd'.repeat(64) },
     coder,
+    role: 'coder',
+    mode: 'shown',
     exportedAt: '2025-03-01T12:00:00.000Z',
     items: specs.map((s) => j(s, minute)),
     source,
