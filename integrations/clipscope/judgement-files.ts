@@ -1,10 +1,11 @@
-// Reads the judgement files (clipscope.judgements/v1, exported by the validation widget) that a user
+// Reads the judgement files (clipscope.judgements/v2 or v1, exported by the validation widget) that a user
 // dropped into the validation folder, for the next build's Validation page and `validated` column.
 //
 // Each file is checked on its own and defensively (size before reading, then the shared parser in
 // integrations/core/judgements.ts: safe JSON, schema, fresh objects). A bad file never stops the build: it
 // becomes a problem naming the file and the reason, and the others are still read.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
@@ -35,11 +36,23 @@ function isCandidate(name: string): boolean {
 async function readOne(dir: string, name: string, maxBytes: number): Promise<JudgementFile | JudgementProblem> {
   const path = join(dir, name);
   try {
-    const info = await stat(path);
-    if (!info.isFile()) return { file: name, reason: 'it is not a regular file' };
-    const tooBig = sizeProblem(info.size, maxBytes);
-    if (tooBig) return { file: name, reason: tooBig };
-    const bytes = await readFile(path);
+    // Links are not followed (as the image discovery does not follow them): a link in the folder
+    // could point anywhere on the machine (/etc/passwd), and the build publishes its problems.
+    const entry = await lstat(path);
+    if (entry.isSymbolicLink()) return { file: name, reason: 'it is a symbolic link, and links are not followed; copy the file into the folder instead' };
+    if (!entry.isFile()) return { file: name, reason: 'it is not a regular file' };
+    // O_NOFOLLOW: a link swapped in after the lstat is refused too (ELOOP below).
+    const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    let bytes: Buffer;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return { file: name, reason: 'it is not a regular file' };
+      const tooBig = sizeProblem(info.size, maxBytes);
+      if (tooBig) return { file: name, reason: tooBig };
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
     // Re-check: the file may have grown between stat and read.
     const grown = sizeProblem(bytes.length, maxBytes);
     if (grown) return { file: name, reason: grown };
@@ -53,8 +66,10 @@ async function readOne(dir: string, name: string, maxBytes: number): Promise<Jud
     if (!parsed.ok) return { file: name, reason: parsed.reason };
     return { ...parsed.file, source: name };
   } catch (error) {
+    // The error code only: a message would carry this machine's path into the published page.
     const code = (error as NodeJS.ErrnoException).code;
-    return { file: name, reason: code === 'EACCES' ? 'it cannot be read (permission denied)' : `it cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})` };
+    if (code === 'ELOOP') return { file: name, reason: 'it is a symbolic link, and links are not followed; copy the file into the folder instead' };
+    return { file: name, reason: code === 'EACCES' ? 'it cannot be read (permission denied)' : `it cannot be read (${code ?? 'unknown error'})` };
   }
 }
 
@@ -70,7 +85,7 @@ export async function readJudgementFiles(dir: string, opts: ReadJudgementOptions
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { files: [], problems: [] };
-    return { files: [], problems: [{ file: '.', reason: `the judgement folder cannot be read (${code ?? String(error)})` }] };
+    return { files: [], problems: [{ file: '.', reason: `the judgement folder cannot be read (${code ?? 'unknown error'})` }] };
   }
   const files: JudgementFile[] = [];
   const problems: JudgementProblem[] = [];

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,17 @@ describe('parseJudgementText', () => {
     expect(reasonOf(text({ coder: 'x' }))).toMatch(/has no "schema" field/);
     expect(reasonOf('[1,2]')).toMatch(/expected a JSON object/);
     expect(reasonOf('null')).toMatch(/expected a JSON object/);
+  });
+
+  it('locates a JSON syntax error by line and column, never quoting the text', () => {
+    expect(reasonOf('root:x:0:0:root')).toBe('The file is not valid JSON: syntax error at line 1, column 1.');
+    expect(reasonOf('{"schema": "x",\n  "coder": tru }')).toBe('The file is not valid JSON: syntax error at line 2, column 12.');
+    expect(reasonOf('{"a": [1, 2,]}')).toBe('The file is not valid JSON: syntax error at line 1, column 13.');
+    expect(reasonOf('{"a": "b\\q"}')).toBe('The file is not valid JSON: syntax error at line 1, column 9.');
+    expect(reasonOf('{"a": 1} x')).toBe('The file is not valid JSON: syntax error at line 1, column 10.');
+    expect(reasonOf('{"a": 01}')).toBe('The file is not valid JSON: syntax error at line 1, column 8.');
+    expect(reasonOf('')).toBe('The file is not valid JSON: it ends too early (line 1, column 1).');
+    expect(reasonOf('{"a": "secret')).toBe('The file is not valid JSON: it ends too early (line 1, column 14).');
   });
 
   it('refuses malformed JSON', () => {
@@ -239,6 +250,27 @@ describe('readJudgementFiles', () => {
     expect(reason['f-big.json']).toMatch(/at most 2\.5 kB/);
     expect(reason['g-binary.json']).toMatch(/not UTF-8/);
     expect(reason['h-folder.json']).toMatch(/not a regular file/);
+  });
+
+  it('does not follow a symbolic link, and never quotes a file\'s content in a problem', async () => {
+    const links = await mkdtemp(join(tmpdir(), 'clipscope-judgement-links-'));
+    try {
+      const secret = join(links, 'secret.txt');
+      await writeFile(secret, 'root:x:0:0:root:/root:/bin/bash\n');
+      await symlink(secret, join(links, 'a-link.json'));
+      await symlink(join(dir, 'a-good.json'), join(links, 'b-link-to-good.json'));
+      await writeFile(join(links, 'c-text.json'), 'root:x:0:0:root:/root:/bin/bash\n');
+      const { files, problems } = await readJudgementFiles(links);
+      expect(files).toEqual([]);
+      const reason = Object.fromEntries(problems.map((p) => [p.file, p.reason]));
+      expect(reason['a-link.json']).toMatch(/symbolic link/);
+      expect(reason['b-link-to-good.json']).toMatch(/symbolic link/);
+      // Position only: no snippet of the file (JSON.parse's own message quotes its first characters).
+      expect(reason['c-text.json']).toMatch(/not valid JSON: syntax error at line 1, column 1/);
+      for (const r of Object.values(reason)) expect(r).not.toMatch(/root|secret|\/tmp/);
+    } finally {
+      await rm(links, { recursive: true, force: true });
+    }
   });
 
   it('returns nothing for a missing folder', async () => {
