@@ -303,8 +303,9 @@ describe('planMerge / applyMerge (Import never overwrites silently)', () => {
 });
 
 describe('withValidatedColumns (the downloadable results)', () => {
-  const result = makeRunResult({ syntheticCount: 6, seed: 'validated-columns' });
-  // A category name a spreadsheet would run as a formula.
+  const made = makeRunResult({ syntheticCount: 6, seed: 'validated-columns' });
+  // A category name a spreadsheet would run as a formula (corrections must be the run's categories).
+  const result = { ...made, dictionary: { ...made.dictionary, categories: [...made.dictionary.categories, { name: '=HYPERLINK("x")', slug: 'hyperlink', phrases: [] }] } };
   const [a, b, c] = result.images;
   const file = {
     ...goodFile(),
