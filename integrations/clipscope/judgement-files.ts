@@ -118,9 +118,11 @@ export function withValidatedColumns(
   result: RunResult,
   files: readonly JudgementFile[],
   downloads: { csv: string; json: string },
+  /** The report already computed from these files (the build computes it once, in buildReport). */
+  computed?: ValidationReport | null,
 ): { csv: string; json: string; report: ValidationReport | null } {
   if (files.length === 0) return { ...downloads, report: null };
-  const report = validationReport(result, files);
+  const report = computed ?? validationReport(result, files);
   const rows = parseCsv(downloads.csv, { bom: false, relax_column_count: false }) as string[][];
   const shaColumn = rows[0].lastIndexOf('sha256');
   const out = rows.map((row, i) => {

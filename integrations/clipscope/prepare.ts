@@ -14,6 +14,7 @@ import { buildReport, thumbnailRequests, type ReportData, type ReportOptions } f
 import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.ts';
 import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
 import { renderStandalone } from './standalone.ts';
+import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
 export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
@@ -129,10 +130,17 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
     }
   }
 
-  // Judgements from the validation folder merged in as `validated` columns (issue 6).
-  const downloads = withValidatedColumns(result, report.judgements.files, { csv: effects.toCsv(result, { column: o.column, topK: o.topK }), json: effects.toJson(result) });
+  // Judgements from the validation folder merged in as `validated` columns, from the report's
+  // validation statistics (computed once, in buildReport).
+  const downloads = withValidatedColumns(result, report.judgements.files, { csv: effects.toCsv(result, { column: o.column, topK: o.topK }), json: effects.toJson(result) }, report.validation);
   assets.set(report.files.csv, { data: downloads.csv, type: 'text/csv; charset=utf-8' });
   assets.set(report.files.json, { data: downloads.json, type: 'application/json; charset=utf-8' });
+  if (report.validation) {
+    const figures = validationFigures(result, report.validation, { perCategory: o.validation.perCategory });
+    assets.set(VALIDATION_FILES.json, { data: validationJson(figures), type: 'application/json; charset=utf-8' });
+    assets.set(VALIDATION_FILES.csv, { data: validationCsv(figures), type: 'text/csv; charset=utf-8' });
+    assets.set(VALIDATION_FILES.methods, { data: methodsMarkdown(figures), type: 'text/markdown; charset=utf-8' });
+  }
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );

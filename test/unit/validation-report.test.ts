@@ -28,6 +28,7 @@ import { describe, expect, it } from 'vitest';
 import { NONE_LABEL, NOT_GIVEN, validatedColumns, validationReport } from '../../integrations/core/validation-report.ts';
 import { JUDGEMENTS_SCHEMA, type JudgementFile, type JudgementItem } from '../../integrations/core/judgements.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
+import { methodsMarkdown, validationCsv, validationFigures, validationJson } from '../../integrations/clipscope/validation-downloads.ts';
 
 const sha = (c: string) => c.repeat(64);
 const TOL = 1e-4;
@@ -379,5 +380,64 @@ describe('blind coding', () => {
     const shown = validationReport(big, [cy, judgements('Dee', ['a00 R'])]);
     expect(shown.mode).toBe('shown');
     expect(shown.agreement!.over).toBe('verdicts');
+  });
+});
+
+describe('validation downloads (validation.json, validation.csv, Methods)', () => {
+  const files = [
+    judgements('Ada', ['a00 R', 'a01 R', 'a02 W→B', 'a03 W→B', 'b00 W→A', 'b01 R', 'b02 R']),
+    judgements('Bo', ['a00 R', 'a01 W→B', 'a02 W→B', 'a03 W→B', 'b00 W→A', 'b01 R', 'b02 R']),
+    judgements('Cy', ['a01 R'], { role: 'adjudicator' }),
+  ];
+  const v = validationReport(big, files);
+  const figures = validationFigures(big, v, { perCategory: 4 });
+  const json = JSON.parse(validationJson(figures));
+
+  it('writes clipscope.validation/v1 with the figures as fractions', () => {
+    expect(json.schema).toBe('clipscope.validation/v1');
+    expect(json.mode).toBe('shown');
+    expect(Object.keys(json.accuracy.sample)).toEqual(expect.arrayContaining(['estimate', 'low', 'high', 'n']));
+    // Same decisions as the hand-computed case above (a01 adjudicated Right).
+    expect(json.accuracy.sample.n).toBe(7);
+    expect(json.accuracy.sample.estimate).toBeCloseTo(4 / 7, 12);
+    expect(json.accuracy.collection.estimate).toBeCloseTo(0.625, 12);
+    expect(json.accuracy.collection.method).toMatch(/stratified/);
+    expect(json.accuracy.collection.excluded).toEqual([{ category: 'Uncertain', population: 5 }]);
+    const a = json.categories.find((c: { category: string }) => c.category === 'A');
+    expect([a.population, a.judged, a.precision.estimate]).toEqual([10, 4, 0.5]);
+    expect(a.recall.estimate).toBeCloseTo(1 / 3, 12);
+    expect(json.categories.find((c: { category: string }) => c.category === 'Uncertain').recall).toBeNull();
+    expect(json.agreement.pairs).toEqual([{ coders: ['Ada', 'Bo'], n: 7, observed: 6 / 7, kappa: expect.any(Number) }]);
+    expect(json.agreement.alphaLow).toBeLessThanOrEqual(json.agreement.alpha);
+    expect(json.ties).toBe(0);
+    expect(json.adjudicated).toBe(1);
+    expect(json.adjudicatedTies).toBe(1);
+    for (const e of [json.accuracy.sample, json.accuracy.collection, a.precision, a.recall]) {
+      for (const k of ['estimate', 'low', 'high']) expect(e[k]).toBeGreaterThanOrEqual(0), expect(e[k]).toBeLessThanOrEqual(1);
+    }
+    // Deterministic: the same input gives the same bytes.
+    expect(validationJson(validationFigures(big, validationReport(big, files), { perCategory: 4 }))).toBe(validationJson(figures));
+  });
+
+  it('gives the same figures as CSV, one per row', () => {
+    const rows = validationCsv(figures).trim().split('\n').map((l) => l.split(','));
+    expect(rows[0]).toEqual(['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode']);
+    const collection = rows.find((r) => r[0] === 'accuracy_collection')!;
+    expect(Number(collection[2])).toBeCloseTo(0.625, 12);
+    expect(rows.find((r) => r[0] === 'recall' && r[1] === 'B')).toBeDefined();
+    expect(rows.filter((r) => r[0] === 'kappa').map((r) => r[1])).toEqual(['Ada – Bo']);
+  });
+
+  it('writes a Methods paragraph and table naming the estimators', () => {
+    const md = methodsMarkdown(figures);
+    expect(md).toContain('up to 4 images per predicted category');
+    expect(md).toMatch(/Krippendorff's α .* = [.0-9]+ \(95 % bootstrap interval/);
+    expect(md).toContain('stratified estimator with finite-population correction');
+    expect(md).toContain('62.5 %');
+    expect(md).toContain('Uncertain (5)');
+    expect(md).toContain('| A | 10 | 4 | 50.0 % (');
+    expect(md).toContain('An adjudicator decided 1 image, 1 of which was a tie between coders.');
+    const piped = methodsMarkdown({ ...figures, categories: [{ ...figures.categories[0], category: 'a|b\nc' }] });
+    expect(piped).toContain('| a\\|b c |');
   });
 });
