@@ -138,7 +138,7 @@ export function methodsMarkdown(f: ValidationFigures): string {
       : `${coders.length} ${coders.length === 1 ? 'coder' : 'coders'} judged each model answer as right or wrong and named the correct category when wrong. `) +
     `${f.images} images were judged. An image's decision is ${f.mode === 'blind' ? "the category most of its coders assigned" : "the majority of its coders' verdicts"}; ` +
     (f.ties > 0 ? `${f.ties} ${f.ties === 1 ? 'image' : 'images'} with tied coders ${f.ties === 1 ? 'was' : 'were'} not adjudicated and ${f.ties === 1 ? 'is' : 'are'} excluded from the accuracy figures. ` : 'no tie remained. ') +
-    (f.adjudicated > 0 ? `${adjudicators.length === 1 ? 'An adjudicator' : `${adjudicators.length} adjudicators`} decided ${f.adjudicated} ${f.adjudicated === 1 ? 'image' : 'images'}, ${f.adjudicatedTies} of which ${f.adjudicatedTies === 1 ? 'was a tie' : 'were ties'} between coders. ` : '');
+    (f.adjudicated > 0 ? `${adjudicators.length === 1 ? 'An adjudicator' : `${adjudicators.length} adjudicators`} decided ${f.adjudicated} ${f.adjudicated === 1 ? 'image' : 'images'}, ${f.adjudicatedTies === 0 ? 'none of them a tie' : `${f.adjudicatedTies} of which ${f.adjudicatedTies === 1 ? 'was a tie' : 'were ties'}`} between coders. ` : '');
   lines.push(design, '');
   if (f.agreement) {
     const a = f.agreement;
