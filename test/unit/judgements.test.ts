@@ -15,6 +15,7 @@ import {
   type JudgementFile,
 } from '../../integrations/core/judgements.ts';
 import { readJudgementFiles, withValidatedColumns } from '../../integrations/clipscope/judgement-files.ts';
+import { validationReport } from '../../integrations/core/validation-report.ts';
 import { applyMerge, planMerge } from '../../integrations/core/judgements.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -340,5 +341,8 @@ describe('withValidatedColumns (the downloadable results)', () => {
     expect(Object.keys(ja).slice(-2)).toEqual(['validated', 'validatedCategory']);
     expect('validated' in images.find((i) => i.path === c.path)!).toBe(false);
     expect(out.report?.accuracy.n).toBe(2);
+    // The build passes the report it computed once (buildReport): it is used, not computed again.
+    const computed = validationReport(result, [file]);
+    expect(withValidatedColumns(result, [file], { csv, json }, computed).report).toBe(computed);
   });
 });
