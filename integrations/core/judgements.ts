@@ -331,7 +331,8 @@ export function parseJudgementText(textValue: string, opts: { maxBytes?: number 
   const schema = (data as { schema?: unknown }).schema;
   if (schema === JUDGEMENTS_SCHEMA_V1) data = upgradeV1(data as Record<string, unknown>);
   else if (schema !== JUDGEMENTS_SCHEMA) {
-    const found = typeof schema === 'string' ? `its schema is "${schema.slice(0, 80)}"` : 'it has no "schema" field';
+    // Named only when it looks like a schema id: a message never quotes arbitrary content of a file.
+    const found = typeof schema !== 'string' ? 'it has no "schema" field' : /^[\w.-]{1,80}\/v\d{1,4}$/.test(schema) ? `its schema is "${schema}"` : 'its "schema" is not a clipscope schema';
     return { ok: false, reason: `This is not a clipscope judgement file: ${found}, expected "${JUDGEMENTS_SCHEMA}".` };
   }
   const parsed = judgementFileSchema.safeParse(data);

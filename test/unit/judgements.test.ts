@@ -68,6 +68,7 @@ describe('parseJudgementText', () => {
   it('refuses a foreign schema, naming it', () => {
     expect(reasonOf(text({ ...goodFile(), schema: 'clipscope.results/v1' }))).toMatch(/not a clipscope judgement file: its schema is "clipscope.results\/v1"/);
     expect(reasonOf(text({ coder: 'x' }))).toMatch(/has no "schema" field/);
+    expect(reasonOf(text({ schema: 'root:x:0:0:root:/root:/bin/bash' }))).toBe('This is not a clipscope judgement file: its "schema" is not a clipscope schema, expected "clipscope.judgements/v2".');
     expect(reasonOf('[1,2]')).toMatch(/expected a JSON object/);
     expect(reasonOf('null')).toMatch(/expected a JSON object/);
   });
