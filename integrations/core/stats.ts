@@ -235,15 +235,48 @@ export function bootstrapAlphaNominal<T>(
   opts: { samples?: number; seed?: number | string } = {},
 ): { low: number; high: number; samples: number; used: number } {
   const samples = opts.samples ?? 2000;
-  const pairable = units.filter((u) => u.filter((v) => v !== null && v !== undefined).length >= 2);
-  if (pairable.length < 2) return { low: Number.NaN, high: Number.NaN, samples, used: 0 };
+  // Each pairable unit's contribution to the coincidence matrix, computed once (values as ids);
+  // a replicate then only adds up the contributions of the units it drew.
+  const ids = new Map<T, number>();
+  const contributions: { cells: number[]; weights: number[]; m: number }[] = [];
+  for (const unit of units) {
+    const values = unit.filter((v): v is T => v !== null && v !== undefined).map((v) => {
+      if (!ids.has(v)) ids.set(v, ids.size);
+      return ids.get(v)!;
+    });
+    const m = values.length;
+    if (m < 2) continue;
+    const cells: number[] = [];
+    const weights: number[] = [];
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) if (i !== j) (cells.push(values[i] * 0x10000 + values[j]), weights.push(1 / (m - 1)));
+    contributions.push({ cells, weights, m });
+  }
+  if (contributions.length < 2) return { low: Number.NaN, high: Number.NaN, samples, used: 0 };
+  const K = ids.size;
   const random = createRandom(opts.seed ?? 'alpha-bootstrap');
   const alphas: number[] = [];
-  const draw: (readonly (T | null | undefined)[])[] = new Array(pairable.length);
+  const o = new Float64Array(K * K);
+  const marginal = new Float64Array(K);
   for (let b = 0; b < samples; b++) {
-    for (let i = 0; i < pairable.length; i++) draw[i] = pairable[Math.floor(random() * pairable.length)];
-    const a = krippendorffAlphaNominal(draw).alpha;
-    if (Number.isFinite(a)) alphas.push(a);
+    o.fill(0);
+    let n = 0;
+    for (let i = 0; i < contributions.length; i++) {
+      const u = contributions[Math.floor(random() * contributions.length)];
+      for (let k = 0; k < u.cells.length; k++) o[(u.cells[k] >>> 16) * K + (u.cells[k] & 0xffff)] += u.weights[k];
+      n += u.m;
+    }
+    // The same formula as krippendorffAlphaNominal: 1 − D_o/D_e with the nominal metric.
+    marginal.fill(0);
+    let agree = 0;
+    for (let c = 0; c < K; c++) {
+      for (let k = 0; k < K; k++) marginal[c] += o[c * K + k];
+      agree += o[c * K + c];
+    }
+    let squares = 0;
+    for (let c = 0; c < K; c++) squares += marginal[c] * marginal[c];
+    const expected = (n * n - squares) / (n * (n - 1));
+    if (expected === 0) continue;
+    alphas.push(1 - (n - agree) / n / expected);
   }
   if (alphas.length === 0) return { low: Number.NaN, high: Number.NaN, samples, used: 0 };
   alphas.sort((a, b) => a - b);

@@ -1,5 +1,6 @@
 // Validation statistics checked against published worked examples, not only our own numbers.
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../integrations/core/random.ts';
 import { bootstrapAlphaNominal, cohensKappa, krippendorffAlphaNominal, readAlpha, sampleSizeForHalfWidth, stratifiedProportion, stratifiedRatio, wilson } from '../../integrations/core/stats.ts';
 
 describe('wilson', () => {
@@ -164,6 +165,26 @@ describe('bootstrapAlphaNominal and readAlpha', () => {
     expect(one.high).toBeGreaterThan(alpha);
     expect(one.high).toBeLessThanOrEqual(1);
     expect(bootstrapAlphaNominal(units, { samples: 500, seed: 8 })).not.toEqual(one);
+  });
+
+  it('gives the replicates krippendorffAlphaNominal gives on the drawn units', () => {
+    const random = createRandom(11);
+    const pairable = units.filter((u) => u.filter((v) => v !== null).length >= 2);
+    const naive: number[] = [];
+    for (let b = 0; b < 300; b++) {
+      const draw = pairable.map(() => pairable[Math.floor(random() * pairable.length)]);
+      const a = krippendorffAlphaNominal(draw).alpha;
+      if (Number.isFinite(a)) naive.push(a);
+    }
+    naive.sort((a, b) => a - b);
+    const q = (p: number) => {
+      const h = (naive.length - 1) * p;
+      return naive[Math.floor(h)] + (h - Math.floor(h)) * (naive[Math.ceil(h)] - naive[Math.floor(h)]);
+    };
+    const fast = bootstrapAlphaNominal(units, { samples: 300, seed: 11 });
+    expect(fast.used).toBe(naive.length);
+    expect(fast.low).toBeCloseTo(q(0.025), 12);
+    expect(fast.high).toBeCloseTo(q(0.975), 12);
   });
 
   it('reads alpha by Krippendorff\'s thresholds', () => {
