@@ -90,7 +90,7 @@ describe('prepareSite', () => {
     const [a, b] = run.images;
     const judgement = (img: typeof a, verdict: 'right' | 'wrong') => ({ sha256: img.sha256, path: img.path, predicted: img.category, label: img.label, probability: img.probability, verdict, judgedAt: '2025-03-01T10:00:00.000Z' });
     const file = {
-      schema: JUDGEMENTS_SCHEMA,
+      schema: JUDGEMENTS_SCHEMA as typeof JUDGEMENTS_SCHEMA,
       run: { model: run.run.model.name, modelChecksum: run.run.model.checksum, dictionaryHash: run.run.dictionary.hash },
       coder: 'Ada',
       role: 'coder' as const,
