@@ -89,7 +89,10 @@ export function validationJson(figures: ValidationFigures): string {
   return `${JSON.stringify(figures, null, 2)}\n`;
 }
 
-/** The same figures, one per row: figure, subject (category or coder pair), estimate, low, high, n. */
+/**
+ * The same figures, one per row: figure, subject (category, coder pair, or what alpha is over),
+ * estimate, low, high (fractions), n (the images a figure rests on, or the count a row reports).
+ */
 export function validationCsv(f: ValidationFigures): string {
   const rows: (string | number | null)[][] = [['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode']];
   const row = (figure: string, subject: string, estimate: number | null, low: number | null, high: number | null, n: number | null) => rows.push([figure, subject, estimate, low, high, n, f.mode]);
@@ -97,13 +100,15 @@ export function validationCsv(f: ValidationFigures): string {
   row('accuracy_sample', '', s.estimate, s.low, s.high, s.n);
   const c = f.accuracy.collection;
   if (c) row('accuracy_collection', '', c.estimate, c.low, c.high, c.population);
-  row('ties', '', f.ties, null, null, f.images);
-  row('adjudicated', '', f.adjudicated, null, null, f.images);
+  // Counts go in the n column (estimate empty): images judged, ties, adjudicated, category sizes.
+  row('images_judged', '', null, null, null, f.images);
+  row('ties', '', null, null, null, f.ties);
+  row('adjudicated', '', null, null, null, f.adjudicated);
   for (const k of f.categories) {
     row('precision', k.category, k.precision.estimate, k.precision.low, k.precision.high, k.precision.n);
     if (k.recall) row('recall', k.category, k.recall.estimate, k.recall.low, k.recall.high, null);
     if (k.f1 !== null) row('f1', k.category, k.f1, null, null, null);
-    row('population', k.category, k.population, null, null, null);
+    row('population', k.category, null, null, null, k.population);
   }
   if (f.agreement) {
     row('alpha', f.agreement.over, f.agreement.alpha, f.agreement.alphaLow, f.agreement.alphaHigh, f.agreement.units);

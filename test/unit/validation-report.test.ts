@@ -426,6 +426,8 @@ describe('validation downloads (validation.json, validation.csv, Methods)', () =
     expect(Number(collection[2])).toBeCloseTo(0.625, 12);
     expect(rows.find((r) => r[0] === 'recall' && r[1] === 'B')).toBeDefined();
     expect(rows.filter((r) => r[0] === 'kappa').map((r) => r[1])).toEqual(['Ada – Bo']);
+    expect(rows.find((r) => r[0] === 'population' && r[1] === 'A')).toEqual(['population', 'A', '', '', '', '10', 'shown']);
+    expect(rows.find((r) => r[0] === 'adjudicated')!.slice(2, 6)).toEqual(['', '', '', '1']);
   });
 
   it('writes a Methods paragraph and table naming the estimators', () => {
