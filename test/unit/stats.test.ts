@@ -92,7 +92,8 @@ describe('stratifiedProportion (the collection accuracy)', () => {
   // proportion of households that viewed a TV show, stratified by town A, town B and the rural
   // area): N = 155, 62, 93; n = 20, 8, 12; viewers 16, 2, 6. The book gives p̂_st = 0.60 with a
   // bound on the error of estimation 2·√V̂ = 0.13, V̂ = (1/N²) Σ N_h² (1 − n_h/N_h) p̂_h q̂_h /
-  // (n_h − 1). By hand: W = .5, .2, .3; every fpc = 1 − 20/155 = 0.870968;
+  // (n_h − 1). (The data and the book's answer are quoted from memory — no copy was at hand to
+  // check the edition's example number; every step below is re-derived by hand.) By hand: W = .5, .2, .3; every fpc = 1 − 20/155 = 0.870968;
   // V̂ = .25·.870968·.16/19 + .04·.870968·.1875/7 + .09·.870968·.25/11
   //   = 0.0018336 + 0.0009332 + 0.0017815 = 0.0045483; SE = 0.067441; 2·SE = 0.1349.
   const strata = [
