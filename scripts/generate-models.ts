@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processExists } from '../integrations/engine/atomic.ts';
 import { ClipscopeError } from '../integrations/engine/errors.ts';
+import { modelFolderFiles } from '../integrations/engine/model/layout.ts';
 import { clipConfig, DEFAULT_LOGIT_SCALE, publishFolder, readGeneratorInfo, siblingTempPath, writeModelFolder, type GeneratorInfo, type PublishResult } from './models/model-folder.ts';
 import { isSyntheticName, SYNTHETIC_SPECS, syntheticTowers } from './models/synthetic.ts';
 import { quantizeModelBytes } from './models/quantize.ts';
@@ -73,7 +74,7 @@ export async function isCurrentFolder(dir: string, expected: GeneratorInfo): Pro
   const info = await readGeneratorInfo(dir);
   if (!info) return false;
   const same = (Object.keys(expected) as (keyof GeneratorInfo)[]).every((k) => info[k] === expected[k]);
-  return same && ['config.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx'].every((f) => existsSync(join(dir, f)));
+  return same && modelFolderFiles('fp32').required.every((f) => existsSync(join(dir, f)));
 }
 
 export interface GenerateOptions {

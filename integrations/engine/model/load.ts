@@ -1,8 +1,5 @@
-// Load and check a CLIP model folder in the Hugging Face ONNX layout (the Xenova/clip-vit-* repos):
-//
-//   config.json  preprocessor_config.json  tokenizer.json  tokenizer_config.json
-//   onnx/vision_model.onnx  onnx/text_model.onnx        (variant "fp32")
-//   onnx/vision_model_quantized.onnx  onnx/text_model_quantized.onnx   (variant "quantized")
+// Load and check a CLIP model folder in the Hugging Face ONNX layout (the Xenova/clip-vit-* repos;
+// its files are listed in ./layout.ts).
 //
 // Everything a user can get wrong here (a missing file, a non-ONNX file, a graph without the inputs
 // and outputs CLIP needs, towers of different widths) becomes a ClipscopeError that names the file
@@ -17,8 +14,9 @@ import { preprocessConfigFrom } from '../preprocess.ts';
 import type { ModelInfo, TokenizedText } from '../../core/types.ts';
 import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
+import { modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
 
-export type ModelVariant = 'fp32' | 'quantized';
+export type { ModelVariant };
 
 export type { ClipTokenizer };
 
@@ -38,13 +36,6 @@ export interface LoadModelOptions {
   variant?: ModelVariant;
   /** Open the ONNX sessions on first use (see loadModel). Default false. */
   lazy?: boolean;
-}
-
-export const CONFIG_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
-
-export function onnxFiles(variant: ModelVariant): { vision: string; text: string } {
-  const suffix = variant === 'quantized' ? '_quantized' : '';
-  return { vision: `onnx/vision_model${suffix}.onnx`, text: `onnx/text_model${suffix}.onnx` };
 }
 
 /** The logit scale when config.json does not state a trained one: OpenAI CLIP's trained value. */
@@ -243,7 +234,8 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   const variant = options.variant ?? 'fp32';
   const root = resolve(dir);
   const onnx = onnxFiles(variant);
-  await checkFolder(dir, [...CONFIG_FILES, onnx.vision, onnx.text]);
+  const required = modelFolderFiles(variant).required;
+  await checkFolder(dir, required);
 
   const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
@@ -347,7 +339,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
 
   let checksum: string;
   try {
-    checksum = await modelChecksum(root, [...CONFIG_FILES, onnx.vision, onnx.text]);
+    checksum = await modelChecksum(root, required);
   } catch (e) {
     await close();
     throw e;
