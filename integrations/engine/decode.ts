@@ -416,7 +416,9 @@ export async function publishableCopy(
   if (!found) throw imageError(`not a format that can be published (${meta.format} content, ${meta.compression ?? 'unknown'} compression)`);
   if (opts.keepMetadata) return { data: input, format: found };
   checkPixels(meta, limit);
-  const animated = (found === 'gif' || found === 'webp') && (meta.pages ?? 1) > 1;
+  // Every frame of an animation, unless all frames together pass the pixel limit: then the first.
+  const frames = meta.pages ?? 1;
+  const animated = (found === 'gif' || found === 'webp') && frames > 1 && (vipsLimit(limit) === false || (meta.width ?? 0) * (meta.height ?? 0) * frames <= limit);
   return run(input, limit, async () => {
     const image = open(input, limit, animated ? { animated: true } : {}).keepIccProfile();
     if (found === 'jpeg') {

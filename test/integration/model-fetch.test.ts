@@ -62,8 +62,9 @@ interface HubBehaviour {
   ignoreRange: Set<string>;
   /** Paths whose first CDN transfer sends this many bytes and then nothing, without closing. */
   stallOnce: Map<string, number>;
-  /** Paths whose every transfer sends the file followed by this many more bytes (no Content-Length). */
-  oversize: Map<string, number>;
+  /** Paths whose every transfer sends the file followed by this many more bytes, chunked or with a
+   * Content-Length that says so. */
+  oversize: Map<string, { extra: number; announced: boolean }>;
   /** Paths the tree API lists with this value as their size (lfs.size for LFS files). */
   badSize: Map<string, unknown>;
   /** Paths whose every transfer fails with HTTP 503. */
@@ -146,10 +147,11 @@ class FakeHub {
       res.end();
       return true;
     }
-    const extra = this.behaviour.oversize.get(path);
-    if (extra === undefined) return false;
-    // Chunked (no Content-Length): the file, then more and more bytes, as long as the client reads.
-    res.writeHead(200);
+    const over = this.behaviour.oversize.get(path);
+    if (over === undefined) return false;
+    const { extra, announced } = over;
+    // The file, then more and more bytes, as long as the client reads.
+    res.writeHead(200, announced ? { 'content-length': data.length + extra } : {});
     res.write(data);
     const chunk = Buffer.alloc(64 * 1024, 0x41);
     let left = extra;
@@ -365,10 +367,11 @@ describe('fetchModel', () => {
   });
 
   it.each([
-    ['config.json', 10_000_000],
-    ['onnx/text_model.onnx', 3_000_000],
-  ])('stops %s at its listed size when the server sends more, deletes the part file and does not retry', async (path, extra) => {
-    hub.behaviour.oversize.set(path, extra);
+    ['config.json', 10_000_000, false],
+    ['onnx/text_model.onnx', 3_000_000, false],
+    ['config.json', 10_000_000, true],
+  ])('stops %s at its listed size when the server sends %i bytes more (Content-Length: %s), deletes the part file and does not retry', async (path, extra, announced) => {
+    hub.behaviour.oversize.set(path, { extra, announced });
     const listed = hub.files.get(path)!.length;
     let most = 0;
     const e = await expectClipscopeError(

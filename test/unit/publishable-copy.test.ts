@@ -93,5 +93,9 @@ describe('publishableCopy', () => {
     expect(gifCopy.format).toBe('webp');
     expect(await sharp(gifCopy.data).metadata()).toMatchObject({ format: 'webp', pages: 3, delay: [100, 200, 300], loop: 0 });
     expect(psnr((await pixels(gif)).data, (await pixels(gifCopy.data)).data)).toBe(Infinity);
+    // Frames that pass the pixel limit together (3 × 40 × 30 > 2400): the first frame only, not an error.
+    const firstOnly = await publishableCopy(gif, { pixelLimit: 2400 });
+    expect(await sharp(firstOnly.data).metadata()).toMatchObject({ format: 'webp', width: 40, height: 30 });
+    expect((await sharp(firstOnly.data).metadata()).pages).toBeUndefined();
   });
 });

@@ -74,6 +74,9 @@ async function verified(path: string, want: WantedFile): Promise<{ ok: boolean; 
 /** Thrown inside one transfer attempt when it can be resumed by another. */
 class Interrupted extends Error {}
 
+/** The wait between retries doubles up to this. */
+const MAX_RETRY_DELAY_MS = 30_000;
+
 const duration = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${ms / 1000} s`);
 
 /** A server that sends more than the listing says: not retried (it would send too much again). */
@@ -223,7 +226,7 @@ export async function downloadFile(dir: string, commit: string, want: WantedFile
       if (attempt >= o.attempts) throw await gaveUp(part, attempt, e, want, o);
       o.log(`${want.path}: ${e.message}; resuming (attempt ${attempt + 1} of ${o.attempts})`);
       await sleep(delay);
-      delay *= 2;
+      delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
     }
   }
   const check = await verified(part, want);
