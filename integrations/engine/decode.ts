@@ -389,7 +389,7 @@ async function downscaleRgb(pixels: Uint8Array, width: number, height: number, p
 export type PublishedFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif';
 
 /** JPEG quality of a re-encoded JPEG original: measured on the demo JPEGs (with their own chroma
- * subsampling kept) at 45–55 dB PSNR to the original's pixels, about the original's file size. */
+ * subsampling kept) at 44–55 dB PSNR to the original's pixels, about the original's file size. */
 const PUBLISHED_JPEG_QUALITY = 95;
 
 /**
@@ -429,6 +429,7 @@ export async function publishableCopy(
     // Grey stays grey and 16 bits stay 16 bits (sharp would write 8-bit RGB).
     const grey = (meta.channels ?? 3) <= 2;
     const space = meta.depth === 'ushort' ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : undefined;
-    return { data: await (space ? image.toColourspace(space) : image).png().toBuffer(), format: 'png' };
+    // Adaptive filtering: on the demo PNGs 0.84× the original size (1.12× without), 1.5× the time.
+    return { data: await (space ? image.toColourspace(space) : image).png({ adaptiveFiltering: true }).toBuffer(), format: 'png' };
   });
 }
