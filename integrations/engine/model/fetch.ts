@@ -18,6 +18,7 @@ import { formatBytes } from '../../core/format.ts';
 import { ClipscopeError, invalidValue, show } from '../errors.ts';
 import { DEFAULT_HF_ENDPOINT, listTree, resolveCommit, selectFiles, type HubContext } from './hub.ts';
 import { downloadFile, fileSize, type DownloadProgress, type TransferContext } from './transfer.ts';
+import type { ModelVariant } from './layout.ts';
 
 export { DEFAULT_HF_ENDPOINT, hubFromEnv } from './hub.ts';
 export type { DownloadProgress } from './transfer.ts';
@@ -91,7 +92,7 @@ export interface FetchModelResult {
   repo: string;
   revision: string;
   commit: string;
-  variant: 'fp32' | 'quantized';
+  variant: ModelVariant;
   files: FetchedFile[];
 }
 
@@ -104,7 +105,7 @@ interface SourceRecord {
   revision: string;
   commit: string;
   endpoint: string;
-  variant: 'fp32' | 'quantized';
+  variant: ModelVariant;
   complete: boolean;
   files: Array<{ path: string; size: number; sha256?: string }>;
 }
@@ -144,7 +145,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   }
   const limits = fetchLimits({ timeout: options.timeout, retries: options.retries });
   const dir = join(options.dest ?? 'models', modelFolderName(repo, options.name));
-  const variant = options.quantized ? 'quantized' : 'fp32';
+  const variant: ModelVariant = options.quantized ? 'quantized' : 'fp32';
   const hub: HubContext = { repo, revision: options.revision ?? 'main', endpoint, token: options.token, idleTimeoutMs: limits.idleTimeoutMs };
   const o: TransferContext = {
     ...hub,

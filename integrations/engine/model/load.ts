@@ -16,8 +16,6 @@ import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, t
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
 import { modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
 
-export type { ModelVariant };
-
 export type { ClipTokenizer };
 
 export interface ClipModel {
