@@ -15,8 +15,11 @@
 //
 // Robustness: a store that is not a database, is truncated, fails PRAGMA quick_check or has a
 // foreign or unknown schema is reported through `log`, renamed `*.corrupt-<time>` and replaced by a
-// fresh one (or the run goes on uncached) — never a crash. A blob whose length is not dim × 4 bytes
-// is treated as missing, so a damaged row can only cost a re-embed, never a wrong embedding.
+// fresh one (or the run goes on uncached) — never a crash. A blob whose length is not dim × 4 bytes,
+// or that holds a value that is not finite (NaN, ±Infinity) or a vector that is not of unit length
+// (|‖v‖ − 1| > UNIT_NORM_TOLERANCE), is treated as missing: the image or phrase is embedded again
+// and the fresh embedding replaces the row. A damaged row can only cost a re-embed, never a wrong
+// embedding.
 //
 // Blob format: float32, little-endian, no header. float16 was measured and rejected
 // (5,000 random unit vectors of dim 512 against 20 random unit "phrases", logit scale 100):
@@ -36,6 +39,11 @@ export const STORE_FILE = 'embeddings.sqlite';
 const SCHEMA_NAME = 'clipscope.embeddings';
 const SCHEMA_VERSION = 1;
 const BYTES_PER_VALUE = 4;
+/** How far from 1 the L2 norm of a stored embedding may be. Embeddings are normalised in float64 and
+ * stored as float32, which leaves |‖v‖ − 1| below 1e-6 for any width up to 65,536 (float32's relative
+ * precision, 6e-8, times a few); 1e-4 leaves room for that and for any export's rounding while still
+ * refusing every vector a damaged row would hold (zeros, garbage bits, a half-written blob). */
+export const UNIT_NORM_TOLERANCE = 1e-4;
 /** How long a writer waits for another process's write transaction before giving up. */
 const DEFAULT_BUSY_TIMEOUT_MS = 15_000;
 /** A file memo is trusted only when the file was last modified this long before it was hashed:
@@ -389,6 +397,15 @@ export function blobToEmbedding(blob: Uint8Array, dim: number): Float32Array | n
   return out;
 }
 
+/** Whether an embedding can be used as stored: every value finite and the L2 norm within
+ * UNIT_NORM_TOLERANCE of 1. */
+export function isUnitEmbedding(embedding: Float32Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < embedding.length; i++) sum += embedding[i] * embedding[i];
+  // A NaN or ±Infinity value makes the sum NaN or Infinity, which fails the comparison.
+  return Math.abs(Math.sqrt(sum) - 1) <= UNIT_NORM_TOLERANCE;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The stores
 
@@ -493,13 +510,19 @@ class SqliteStore implements EmbeddingStore {
     // One statement for any number of keys: the keys travel as one JSON array.
     const rows = this.#sql(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? AND ${column} IN (SELECT value FROM json_each(?))`)
       .all(model.id, JSON.stringify(keys)) as { k: string; v: Uint8Array }[];
-    let wrong = 0;
+    let wrongLength = 0;
+    let notUnit = 0;
     for (const row of rows) {
       const embedding = blobToEmbedding(row.v, model.dim);
-      if (embedding) found.set(row.k, embedding);
-      else wrong++;
+      if (!embedding) wrongLength++;
+      else if (!isUnitEmbedding(embedding)) notUnit++;
+      else found.set(row.k, embedding);
     }
-    if (wrong > 0) this.#log(`ignored ${wrong} damaged cache entr${wrong === 1 ? 'y' : 'ies'} in ${this.location} (wrong length); they will be embedded again.`);
+    const wrong = wrongLength + notUnit;
+    if (wrong > 0) {
+      const why = [wrongLength > 0 ? `${wrongLength} of the wrong length` : '', notUnit > 0 ? `${notUnit} not finite or not of unit length` : ''].filter(Boolean).join(', ');
+      this.#log(`ignored ${wrong} damaged cache entr${wrong === 1 ? 'y' : 'ies'} in ${this.location} (${why}); they will be embedded again.`);
+    }
     return found;
   }
 

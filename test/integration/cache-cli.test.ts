@@ -29,7 +29,12 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-const vec = (seed: number, dim: number) => Float32Array.from({ length: dim }, (_, i) => seed + i);
+/** A unit vector (what the store keeps) of length `dim` derived from `seed`. */
+const vec = (seed: number, dim: number) => {
+  const values = Array.from({ length: dim }, (_, i) => seed + i + 1);
+  const norm = Math.hypot(...values);
+  return Float32Array.from(values, (v) => v / norm);
+};
 
 beforeEach(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'clipscope-cache-cli-'));

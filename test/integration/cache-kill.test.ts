@@ -7,11 +7,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../integrations/engine/random.ts';
-import { openStore } from '../../integrations/engine/store.ts';
+import { openStore, STORE_FILE, type EmbeddingStore } from '../../integrations/engine/store.ts';
 import type { RunResult } from '../../integrations/engine/types.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
 
@@ -86,6 +87,13 @@ async function classify(images: string, cache: string, out: string): Promise<Run
   return JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')) as RunResult;
 }
 
+/** The key of the one model a test cache holds. */
+const MODEL_KEY_OF = (store: EmbeddingStore): string => {
+  const models = store.stats().models;
+  expect(models).toHaveLength(1);
+  return models[0].modelKey;
+};
+
 function cachedImages(cache: string): number {
   const store = openStore({ dir: cache, readonly: true, log: () => {} });
   try {
@@ -145,6 +153,26 @@ describe('embedding cache through the CLI', () => {
     expect(resumed.stats).toMatchObject({ images: IMAGES, embedded: IMAGES - committed, fromCache: committed, skipped: 0 });
     expect(classifications(resumed)).toEqual(classifications(reference));
     expect(fs.readFileSync(path.join(work, 'resumed.csv'), 'utf8')).toBe(fs.readFileSync(path.join(work, 'reference.csv'), 'utf8'));
+  });
+
+  it('a NaN embedding in the cache is embedded again and its row replaced, not used', async () => {
+    const cache = path.join(work, 'cache-nan');
+    fs.cpSync(path.join(work, 'cache-reference'), cache, { recursive: true });
+    const victim = reference.images.find((i) => i.path === 'img-05.png')!.sha256;
+    const nan = new Uint8Array(new Float32Array(32).fill(Number.NaN).buffer);
+    const raw = new DatabaseSync(path.join(cache, STORE_FILE));
+    expect(Number(raw.prepare('UPDATE image_embeddings SET embedding = ? WHERE sha256 = ?').run(nan, victim).changes)).toBe(1);
+    raw.close();
+
+    const result = await classify(path.join(work, 'images'), cache, path.join(work, 'nan'));
+    expect(result.stats).toMatchObject({ images: IMAGES, embedded: 1, fromCache: IMAGES - 1, skipped: 0 });
+    expect(classifications(result)).toEqual(classifications(reference));
+    const store = openStore({ dir: cache, readonly: true, log: () => {} });
+    try {
+      expect(store.getImageEmbeddings(MODEL_KEY_OF(store), [victim]).get(victim)?.every(Number.isFinite)).toBe(true);
+    } finally {
+      store.close();
+    }
   });
 
   it('embeds identical bytes once, reuses a renamed file and re-embeds a file changed under its name', async () => {
