@@ -9,7 +9,7 @@ import { ClipscopeError } from '../engine/errors.ts';
 import { hashImages } from '../engine/hash.ts';
 import { loadModel, onnxFiles, type ModelVariant } from '../engine/model/load.ts';
 import { modelKeyOf } from '../engine/run.ts';
-import { defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
+import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
 
 interface CommonFlags {
   cache?: string;
@@ -97,8 +97,12 @@ export function register(program: Command): void {
   });
 }
 
+/** The database file of the cache the flags and environment name; a file where the cache folder
+ * should be is an error here (saying "no cache yet" would hide it). */
 function storeFile(flags: CommonFlags): string {
   const dir = flags.cache ? path.resolve(flags.cache) : defaultCacheDir(process.cwd(), process.env);
+  const fromEnv = process.env.CLIPSCOPE_CACHE_DIR?.trim();
+  checkCacheDir(dir, flags.cache ? `--cache ${flags.cache}` : fromEnv ? `CLIPSCOPE_CACHE_DIR=${fromEnv}` : dir);
   return path.join(dir, STORE_FILE);
 }
 

@@ -129,6 +129,24 @@ export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
   return fromEnv ? path.resolve(cwd, fromEnv) : path.join(cwd, '.clipscope');
 }
 
+/** What is wrong with `dir` as a cache folder when a file stands where a folder is expected (the
+ * folder itself or one above it), else null (a folder, or nothing yet). */
+export function cacheDirProblem(dir: string): string | null {
+  try {
+    return fs.statSync(dir).isDirectory() ? null : `${dir} is a file, not a folder`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? `a file stands where a folder is expected in ${dir}` : null;
+  }
+}
+
+/** Throws the ClipscopeError for a cache folder that is a file (`setting` says where it was set). */
+export function checkCacheDir(dir: string, setting: string): void {
+  const problem = cacheDirProblem(dir);
+  if (problem) {
+    throw new ClipscopeError('cache', `The embedding cache folder ${setting} cannot be used: ${problem}.`, 'Point it at a folder (it is created when missing), or move the file away.');
+  }
+}
+
 export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): EmbeddingStore {
   const log = opts.log ?? ((msg: string) => process.stderr.write(`clipscope: ${msg}\n`));
   if (opts.dir === null) return new NoopStore();
@@ -151,6 +169,11 @@ export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): Embe
     }
   }
 
+  const problem = cacheDirProblem(path.dirname(file));
+  if (problem) {
+    log(`cannot use the cache folder: ${problem}; continuing without the cache.`);
+    return new NoopStore();
+  }
   try {
     createCacheDir(path.dirname(file));
   } catch (e) {

@@ -51,6 +51,20 @@ describe('clipscope cache', () => {
     expect(fs.existsSync(path.join(work, 'from-env'))).toBe(false);
   });
 
+  it('a file where the cache folder should be is named as the problem, with exit code 2', async () => {
+    fs.writeFileSync(path.join(work, 'a-file'), 'not a folder');
+    for (const args of [['stats'], ['stats', '--json'], ['prune', '--images', '.'], ['clear']]) {
+      const r = await cli(args, { CLIPSCOPE_CACHE_DIR: 'a-file' });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`The embedding cache folder CLIPSCOPE_CACHE_DIR=a-file cannot be used: ${path.join(work, 'a-file')} is a file, not a folder.`);
+      expect(r.stdout).toBe('');
+    }
+    const flag = await cli(['stats', '--cache', 'a-file/inner']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain(`The embedding cache folder --cache a-file/inner cannot be used: a file stands where a folder is expected in ${path.join(work, 'a-file', 'inner')}.`);
+    expect(fs.readFileSync(path.join(work, 'a-file'), 'utf8')).toBe('not a folder');
+  });
+
   it('stats, prune --images/--model and clear work on the --cache store', async () => {
     const images = path.join(work, 'photos');
     fs.mkdirSync(images);

@@ -342,6 +342,10 @@ describe('broken stores', () => {
     const store = openStore({ dir: path.join(file, 'cache'), log: (m) => logs.push(m) });
     expect(store.location).toBeNull();
     expect(logs.join('\n')).toMatch(/continuing without the cache/);
+    expect(logs.join('\n')).toContain(`a file stands where a folder is expected in ${path.join(file, 'cache')}`);
+    logs = [];
+    expect(openStore({ dir: file, log: (m) => logs.push(m) }).location).toBeNull();
+    expect(logs).toEqual([`cannot use the cache folder: ${file} is a file, not a folder; continuing without the cache.`]);
   });
 });
 
