@@ -112,6 +112,10 @@ function openWritable(file: string): EmbeddingStore {
   if (store.location === null) {
     throw new ClipscopeError('cache', `The embedding cache ${file} cannot be used (see the message above).`, 'Remove the cache folder or point --cache at another one.');
   }
+  if (!store.writable) {
+    store.close();
+    throw new ClipscopeError('cache', `The embedding cache ${file} is read-only here: nothing can be pruned or cleared.`, 'Run the command as a user who may write the cache folder and file.');
+  }
   return store;
 }
 

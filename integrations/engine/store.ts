@@ -32,6 +32,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ClipscopeError } from './errors.ts';
 
 /** File name of the database inside the cache directory. */
@@ -87,6 +88,9 @@ export interface PruneResult {
 export interface EmbeddingStore {
   /** Database file, null when the cache is off. */
   readonly location: string | null;
+  /** False when nothing is saved: the cache is off, or opened read-only (then put*, recordModel,
+   * prune and clear do nothing). */
+  readonly writable: boolean;
   getImageEmbeddings(modelKey: string, sha256s: readonly string[]): Map<string, Float32Array>;
   /** One transaction per call: call it once per embedded batch. */
   putImageEmbeddings(modelKey: string, items: readonly { sha256: string; embedding: Float32Array }[]): void;
@@ -157,11 +161,12 @@ export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): Embe
   const open = (file: string, readonly: boolean, busyTimeoutMs: number) => openDatabase(sqlite.DatabaseSync, file, readonly, busyTimeoutMs);
   const file = path.join(path.resolve(opts.dir), STORE_FILE);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const readOnlyStore = () => new SqliteStore(openReadOnly(sqlite.DatabaseSync, file, busyTimeoutMs), file, busyTimeoutMs, log, false);
 
   if (opts.readonly) {
     if (!fs.existsSync(file)) return new NoopStore();
     try {
-      return new SqliteStore(open(file, true, busyTimeoutMs), file, busyTimeoutMs, log);
+      return readOnlyStore();
     } catch (e) {
       if (isBusy(e)) throw lockedError(file, busyTimeoutMs, e);
       log(`the embedding cache ${file} cannot be read (${describe(e)}).`);
@@ -191,6 +196,17 @@ export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): Embe
         log(`${e.message}; continuing without the cache (use --cache DIR for a separate cache).`);
         return new NoopStore();
       }
+      if (isReadOnlyFailure(e) && fs.existsSync(file)) {
+        // A cache on a read-only disk or folder (a shared or archived one): still worth reading.
+        try {
+          const store = readOnlyStore();
+          log(`the embedding cache ${file} cannot be written (${describe(e)}): embeddings found in it are used, newly embedded ones are not saved.`);
+          return store;
+        } catch (readError) {
+          if (isBusy(readError)) throw lockedError(file, busyTimeoutMs, readError);
+          // Not readable either: reported below.
+        }
+      }
       if (attempt === 0 && (isCorrupt(e) || e instanceof ForeignSchema)) {
         // Another process may have moved it aside (and started a fresh one) meanwhile: only move the
         // file we looked at.
@@ -219,7 +235,24 @@ function createCacheDir(dir: string): void {
   fs.writeFileSync(path.join(dir, '.gitignore'), '# clipscope embedding cache\n*\n');
 }
 
-function openDatabase(Database: typeof DatabaseSync, file: string, readonly: boolean, busyTimeoutMs: number): DatabaseSync {
+/**
+ * Opens an existing store for reading only. SQLite reads a WAL database only where it can create
+ * the shared-memory file beside it; in a folder this process may not write it cannot, so the file is
+ * then opened as immutable (no locks, no WAL): nobody can be writing it there either, and a commit
+ * still in a leftover WAL file is just not seen (those images are embedded again).
+ */
+function openReadOnly(Database: typeof DatabaseSync, file: string, busyTimeoutMs: number): DatabaseSync {
+  try {
+    return openDatabase(Database, file, true, busyTimeoutMs);
+  } catch (e) {
+    if (!isReadOnlyFailure(e)) throw e;
+    const url = pathToFileURL(file);
+    url.searchParams.set('immutable', '1');
+    return openDatabase(Database, url, true, busyTimeoutMs);
+  }
+}
+
+function openDatabase(Database: typeof DatabaseSync, file: string | URL, readonly: boolean, busyTimeoutMs: number): DatabaseSync {
   const db = new Database(file, { readOnly: readonly });
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -356,6 +389,12 @@ function isCorrupt(e: unknown): boolean {
   return c === SQLITE_CORRUPT || c === SQLITE_NOTADB;
 }
 
+/** Errors of a store this process may read but not write (read-only file, folder or disk). */
+function isReadOnlyFailure(e: unknown): boolean {
+  const c = errcode(e);
+  return c === SQLITE_READONLY || c === SQLITE_CANTOPEN || c === SQLITE_PERM;
+}
+
 /** Errors after which the store is unusable for this run but the run can go on uncached. */
 function isStoreFailure(e: unknown): boolean {
   const c = errcode(e);
@@ -439,6 +478,7 @@ function emptyStats(location: string | null): CacheStats {
 /** The store when the cache is off or unusable: remembers nothing. */
 class NoopStore implements EmbeddingStore {
   readonly location = null;
+  readonly writable = false;
   getImageEmbeddings(): Map<string, Float32Array> {
     return new Map();
   }
@@ -469,6 +509,7 @@ interface ModelRow {
 
 class SqliteStore implements EmbeddingStore {
   readonly location: string;
+  readonly writable: boolean;
   #db: DatabaseSync;
   #busyTimeoutMs: number;
   #log: (msg: string) => void;
@@ -477,9 +518,10 @@ class SqliteStore implements EmbeddingStore {
   #closed = false;
   #statements = new Map<string, StatementSync>();
 
-  constructor(db: DatabaseSync, file: string, busyTimeoutMs: number, log: (msg: string) => void) {
+  constructor(db: DatabaseSync, file: string, busyTimeoutMs: number, log: (msg: string) => void, writable = true) {
     this.#db = db;
     this.location = file;
+    this.writable = writable;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#log = log;
   }
@@ -570,6 +612,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   putImageEmbeddings(modelKey: string, items: readonly { sha256: string; embedding: Float32Array }[]): void {
+    if (!this.writable) return;
     this.#guard('writing image embeddings', undefined, () =>
       this.#put('image_embeddings', 'sha256', modelKey, items.map((i) => ({ key: i.sha256, embedding: i.embedding }))),
     );
@@ -580,6 +623,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   putTextEmbeddings(modelKey: string, items: readonly { text: string; embedding: Float32Array }[]): void {
+    if (!this.writable) return;
     this.#guard('writing text embeddings', undefined, () =>
       this.#put('text_embeddings', 'text', modelKey, items.map((i) => ({ key: i.text, embedding: i.embedding }))),
     );
@@ -603,7 +647,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   putFileHashes(entries: readonly { path: string; size: number; mtimeMs: number; sha256: string }[]): void {
-    if (entries.length === 0) return;
+    if (entries.length === 0 || !this.writable) return;
     this.#guard('writing file hashes', undefined, () =>
       transaction(this.#db, () => {
         const now = Date.now();
@@ -617,6 +661,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   recordModel(modelKey: string, info: { name: string; checksum: string; dim: number }): void {
+    if (!this.writable) return;
     this.#guard('recording the model', undefined, () =>
       transaction(this.#db, () => {
         const existing = this.#model(modelKey);
@@ -682,6 +727,7 @@ class SqliteStore implements EmbeddingStore {
 
   prune(opts: { keepSha256?: Set<string>; keepModelKeys?: Set<string> }): PruneResult {
     const bytesBefore = this.#bytes();
+    if (!this.writable) return { images: 0, texts: 0, models: 0, fileHashes: 0, bytesBefore, bytesAfter: bytesBefore };
     const result = this.#guard('pruning', { images: 0, texts: 0, models: 0, fileHashes: 0 }, () =>
       transaction(this.#db, () => {
         const removed = { images: 0, texts: 0, models: 0, fileHashes: 0 };
@@ -706,6 +752,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   clear(): void {
+    if (!this.writable) return;
     this.#guard('clearing', undefined, () =>
       transaction(this.#db, () => {
         for (const table of ['image_embeddings', 'text_embeddings', 'file_hashes', 'models']) this.#db.exec(`DELETE FROM ${table}`);
