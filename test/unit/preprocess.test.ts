@@ -11,6 +11,7 @@ import {
   clipGeometry,
   decodeForClip,
   DEFAULT_PIXEL_LIMIT,
+  gifTransparentColour,
   readImageInfo,
   thumbnail,
 } from '../../integrations/engine/decode.ts';
@@ -231,6 +232,40 @@ describe('Pillow port (values printed by Pillow 9.4)', () => {
 function pngBomb(width: number, height: number): Buffer {
   return pngWithHeader(width, height, 8, 0, zlib.deflateSync(Buffer.alloc(width + 1)));
 }
+
+describe('gifTransparentColour (the colour PIL shows for transparent GIF pixels)', () => {
+  /** A GIF's bytes up to its first image descriptor: header, screen descriptor, optional global
+   * table, optional graphic control extension, image descriptor with an optional local table. */
+  function gif(o: { global?: number[][]; transparent?: number; local?: number[][]; comment?: boolean }): Uint8Array {
+    const tableFlags = (t?: number[][]) => (t ? 0x80 | (Math.log2(t.length) - 1) : 0);
+    const bytes = [...Buffer.from('GIF89a'), 4, 0, 4, 0, tableFlags(o.global), 0, 0, ...(o.global?.flat() ?? [])];
+    if (o.comment) bytes.push(0x21, 0xfe, 3, 0x61, 0x62, 0x63, 0);
+    if (o.transparent !== undefined) bytes.push(0x21, 0xf9, 4, 1, 0, 0, o.transparent, 0);
+    bytes.push(0x2c, 0, 0, 0, 0, 4, 0, 4, 0, tableFlags(o.local), ...(o.local?.flat() ?? []), 2, 0);
+    return Uint8Array.from(bytes);
+  }
+  const table = [[10, 20, 30], [40, 50, 60], [70, 80, 90], [100, 110, 120]];
+  const other = [[1, 2, 3], [4, 5, 6]];
+
+  it('is the transparency index of the global table', () => {
+    expect(gifTransparentColour(gif({ global: table, transparent: 2 }))).toEqual([70, 80, 90]);
+    expect(gifTransparentColour(gif({ global: table, transparent: 2, comment: true }))).toEqual([70, 80, 90]);
+  });
+  it('takes the local table over the global one', () => {
+    expect(gifTransparentColour(gif({ global: table, local: other, transparent: 1 }))).toEqual([4, 5, 6]);
+  });
+  it('is index 0 without a transparency index, grey without any table', () => {
+    expect(gifTransparentColour(gif({ global: table }))).toEqual([10, 20, 30]);
+    expect(gifTransparentColour(gif({ transparent: 7 }))).toEqual([7, 7, 7]);
+  });
+  it('is null for anything but a GIF with a frame', () => {
+    expect(gifTransparentColour(fixture('one-pixel.png'))).toBeNull();
+    expect(gifTransparentColour(gif({ global: table }).subarray(0, 25))).toBeNull();
+  });
+  it('is the palette colour of the parity GIF with transparency (what PIL shows there)', () => {
+    expect(gifTransparentColour(fixture('chelsea-trns.gif'))).toEqual([146, 104, 72]);
+  });
+});
 
 describe('decode errors are short reasons (ClipscopeError "image")', () => {
   const jpeg = fixture('rocket-landscape-icc.jpg');
