@@ -107,7 +107,7 @@ async function bound(args: BoundArgs): Promise<Record<string, unknown>> {
   const tensors = new Float32Array(n * perImage);
   let t0 = now();
   await forEachLimited(args.files, availableParallelism() * 2, async (file, i) => {
-    await preprocessImage(await readFile(file), cfg, tensors, i * perImage);
+    await preprocessImage(await readFile(file), cfg, { out: tensors, offset: i * perImage });
   });
   const prepareSeconds = now() - t0;
   if (args.tensorsOut) await writeFile(args.tensorsOut, tensors.subarray(0, Math.min(n, args.tensorsCount ?? 16) * perImage));

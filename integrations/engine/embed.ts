@@ -11,11 +11,10 @@
 // would reuse the wrong embedding). Such a file, and one that vanished meanwhile, is skipped.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { decodeForClip } from './decode.ts';
 import { isClipscopeError } from './errors.ts';
 import { readFailure } from './hash.ts';
 import type { ClipModel } from './model/load.ts';
-import { normalizeInto } from './preprocess.ts';
+import { preprocessImage } from './preprocess.ts';
 import type { HashedImage, SkippedFile } from './types.ts';
 
 export interface EmbeddedImage {
@@ -119,10 +118,8 @@ async function prepareBatch(model: ClipModel, batch: HashedImage[], ahead: ReadA
         skipped.push({ path: image.path, reason: CHANGED_DURING_RUN });
         return;
       }
-      const { rgb } = await decodeForClip(bytes, cfg, { pixelLimit: options.pixelLimit });
-      // normalizeInto is synchronous, so no other image can take this slot meanwhile.
-      normalizeInto(rgb, cfg, tensor, ok.length * perImage);
-      ok.push(image);
+      // The k-th image decoded takes slot k, claimed only once its pixels are there.
+      await preprocessImage(bytes, cfg, { pixelLimit: options.pixelLimit, out: tensor, offset: () => (ok.push(image) - 1) * perImage });
     } catch (e) {
       skipped.push({ path: image.path, reason: reasonOf(e) });
     }

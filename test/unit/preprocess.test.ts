@@ -305,7 +305,7 @@ describe('decode errors are short reasons (ClipscopeError "image")', () => {
     const bomb = pngBomb(50_000, 50_000);
     expect((await rejection(readImageInfo(bomb))).message).toBe('image is 50000×50000 = 2500 MP, over the 100 MP limit');
     expect((await rejection(thumbnail(bomb, { width: 100 }))).message).toMatch(/over the 100 MP limit/);
-    const e = await rejection(preprocessImage(jpeg, CLIP_PREPROCESS, undefined, 0, { pixelLimit: 50_000 }));
+    const e = await rejection(preprocessImage(jpeg, CLIP_PREPROCESS, { pixelLimit: 50_000 }));
     expect(e.message).toBe('image is 400×267 = 0.1 MP, over the 0.1 MP limit');
   });
 
@@ -411,11 +411,25 @@ describe('decodeForClip on awkward images', () => {
   it('writes into a batch buffer at an offset', async () => {
     const batch = new Float32Array(2 * 3 * 224 * 224);
     const input = fixture('horse-rgba.png');
-    const r = await preprocessImage(input, CLIP_PREPROCESS, batch, 3 * 224 * 224);
+    const r = await preprocessImage(input, CLIP_PREPROCESS, { out: batch, offset: 3 * 224 * 224 });
     expect(r.tensor).toBe(batch);
+    expect(r.offset).toBe(3 * 224 * 224);
     expect(batch[0]).toBe(0);
     const alone = await preprocessImage(input, CLIP_PREPROCESS);
     expect(batch.subarray(3 * 224 * 224)).toEqual(alone.tensor);
+  });
+
+  it('asks for a computed offset only once the image is decoded, and never for an image that fails', async () => {
+    const batch = new Float32Array(2 * 3 * 224 * 224);
+    const asked: string[] = [];
+    const slot = (name: string) => () => (asked.push(name), (asked.length - 1) * 3 * 224 * 224);
+    const results = await Promise.allSettled([
+      preprocessImage(Buffer.from('not an image'), CLIP_PREPROCESS, { out: batch, offset: slot('broken') }),
+      preprocessImage(fixture('horse-rgba.png'), CLIP_PREPROCESS, { out: batch, offset: slot('horse') }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect(asked).toEqual(['horse']);
+    expect(batch.subarray(0, 3 * 224 * 224)).toEqual((await preprocessImage(fixture('horse-rgba.png'), CLIP_PREPROCESS)).tensor);
   });
 });
 
