@@ -19,9 +19,9 @@ import type { PreprocessConfig } from './types.ts';
 import { cmykToRgb, dropAlpha, fillTransparent, isOpaque, nearestCrop, premultiply, resampleCrop, unpremultiplyToRgb } from './pil-resample.ts';
 import type { Box, PilFilter } from './pil-resample.ts';
 import { roundHalfEven } from './rounding.ts';
+// The run options' default, also when decode.ts is called without options.
+import { DEFAULT_PIXEL_LIMIT } from './options.ts';
 
-/** Images with more pixels than this (width × height of one frame) are refused: 100 megapixels. */
-export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 
 // The libvips operation cache only helps when the same image is processed repeatedly; clipscope
 // touches each image once, so the cache would only hold memory.
@@ -226,8 +226,9 @@ export function clipGeometry(
 
 type Kernel = KernelEnum[keyof KernelEnum];
 
-/** PIL resample codes → Pillow filter (JS port) and sharp kernel (libvips fast path). */
-const FILTERS: Record<number, { pil: PilFilter | 'nearest'; sharp: Kernel }> = {
+/** The PIL resample codes clipscope reproduces (preprocessor_config.json's "resample"), each with
+ * its Pillow filter (the JS port) and sharp kernel (the libvips fast path). */
+export const RESAMPLE_FILTERS: Readonly<Record<number, { pil: PilFilter | 'nearest'; sharp: Kernel }>> = {
   0: { pil: 'nearest', sharp: 'nearest' },
   1: { pil: 'lanczos', sharp: 'lanczos3' },
   2: { pil: 'bilinear', sharp: 'linear' },
@@ -339,7 +340,7 @@ export async function decodeForClip(
     resizeWidth: g.resizeWidth,
     resizeHeight: g.resizeHeight,
     box,
-    filter: FILTERS[cfg.resample] ?? FILTERS[3],
+    filter: RESAMPLE_FILTERS[cfg.resample] ?? RESAMPLE_FILTERS[3],
     downscale: g.resizeWidth <= width && g.resizeHeight <= height && cropInside,
   };
   const traits = pilTraits(input, meta);

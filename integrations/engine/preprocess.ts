@@ -8,7 +8,7 @@
 // int(shortest_edge × long / short) (truncated); centre-crop with Python round() offsets
 // (half to even); RGB; (x × rescale − mean) / std; CHW.
 import { ClipscopeError, show } from './errors.ts';
-import { decodeForClip } from './decode.ts';
+import { decodeForClip, RESAMPLE_FILTERS } from './decode.ts';
 import type { PreprocessConfig } from './types.ts';
 
 /** OpenAI CLIP's preprocessing (ViT-B/32, ViT-B/16, ViT-L/14 at 224 px). */
@@ -26,13 +26,6 @@ export const CLIP_PREPROCESS: PreprocessConfig = Object.freeze({
   doConvertRgb: true,
 }) as PreprocessConfig;
 
-/** PIL resample codes clipscope can reproduce with sharp (decode.ts maps them to kernels). */
-export const SUPPORTED_RESAMPLE: Readonly<Record<number, string>> = Object.freeze({
-  0: 'nearest',
-  1: 'lanczos',
-  2: 'bilinear',
-  3: 'bicubic',
-});
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -103,8 +96,10 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
   let resample = CLIP_PREPROCESS.resample;
   if (json.resample !== undefined && json.resample !== null) {
     const r = json.resample;
-    if (typeof r !== 'number' || !(r in SUPPORTED_RESAMPLE))
-      throw bad('resample', 'a PIL resample code clipscope supports (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic)', r);
+    if (typeof r !== 'number' || !Object.hasOwn(RESAMPLE_FILTERS, r)) {
+      const codes = Object.entries(RESAMPLE_FILTERS).map(([code, f]) => `${code} ${f.pil}`).join(', ');
+      throw bad('resample', `a PIL resample code clipscope supports (${codes})`, r);
+    }
     resample = r;
   }
 

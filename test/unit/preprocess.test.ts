@@ -10,12 +10,12 @@ import { describe, expect, it } from 'vitest';
 import {
   clipGeometry,
   decodeForClip,
-  DEFAULT_PIXEL_LIMIT,
   gifTransparentColour,
   readImageInfo,
   thumbnail,
 } from '../../integrations/engine/decode.ts';
 import { roundHalfEven } from '../../integrations/engine/rounding.ts';
+import { DEFAULT_PIXEL_LIMIT } from '../../integrations/engine/options.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import {
   cmykToRgb,
@@ -115,6 +115,13 @@ describe('preprocessConfigFrom', () => {
     expect(e.message).toContain('models/x/preprocessor_config.json');
     expect(e.message).toContain(field);
     expect(e.hint).toBeTruthy();
+  });
+
+  it('lists the resample codes it supports, from the one table decode.ts resizes with', () => {
+    expect(() => preprocessConfigFrom({ resample: 5 }, 'p.json')).toThrow(
+      'p.json: expected a PIL resample code clipscope supports (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic) for "resample" but found 5',
+    );
+    expect(() => preprocessConfigFrom({ resample: 'toString' }, 'p.json')).toThrow(/"resample"/);
   });
 });
 
