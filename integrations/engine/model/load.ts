@@ -8,11 +8,11 @@
 // and outputs CLIP needs, towers of different widths) becomes a ClipscopeError that names the file
 // and says how to get a working model.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic.ts';
 import { ClipscopeError } from '../errors.ts';
+import { sha256File } from '../hash.ts';
 import { preprocessConfigFrom } from '../preprocess.ts';
 import type { ModelInfo, TokenizedText } from '../types.ts';
 import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
@@ -133,12 +133,6 @@ interface SidecarEntry {
   size: number;
   mtimeMs: number;
   sha256: string;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export async function modelChecksum(dir: string, files: string[]): Promise<string> {
