@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { cpuSeconds } from './machine.ts';
 import { loadModel } from '../integrations/engine/model/load.ts';
 import { createSession, releaseSession, runFloat } from '../integrations/engine/model/onnx.ts';
+import { forEachLimited } from '../integrations/engine/pool.ts';
 import { preprocessImage } from '../integrations/engine/preprocess.ts';
 import { writeResults } from '../integrations/engine/results.ts';
 import { classify } from '../integrations/engine/run.ts';
@@ -42,17 +43,6 @@ function normalizeRows(data: Float32Array, count: number, dim: number): Float32A
   return out;
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
 
 export interface BoundArgs {
   model: string;

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isClipscopeError } from './errors.ts';
 import { readFailure } from './hash.ts';
+import { forEachLimited } from './pool.ts';
 import type { ClipModel } from './model/load.ts';
 import { preprocessImage } from './preprocess.ts';
 import type { HashedImage, SkippedFile } from './types.ts';
@@ -74,15 +75,6 @@ function reasonOf(e: unknown): string {
 
 /** Reason for bytes whose hash is not the one discovery recorded. */
 export const CHANGED_DURING_RUN = 'file changed while clipscope was reading it (run again to classify its new content)';
-
-/** Run `fn` over `items` with at most `limit` running at once. */
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** At most this many bytes of the next batch are read ahead during a run; the rest is read when
  * the batch is decoded (bounds memory with large batches of large files). */
