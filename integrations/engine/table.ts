@@ -36,6 +36,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { comparePaths } from './discover.ts';
 import { ClipscopeError, show } from './errors.ts';
 import { groupValue, parseDateCell } from './groups.ts';
+import { forEachLimited } from './pool.ts';
 import { csvHeader, toCsvRows } from './results.ts';
 import type { DiscoveredImage, RunResult, SkippedFile, TableInfo, TableRowRef, TableRowStatus } from '../core/types.ts';
 
@@ -268,13 +269,6 @@ function pathCell(cell: unknown): string | null {
   return text.trim() === '' ? null : text;
 }
 
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
-}
-
 type Probe = { ok: true; size: number; mtimeMs: number } | { ok: false; status: 'missing' | 'unreadable'; reason: string };
 
 async function probe(abs: string): Promise<Probe> {
@@ -332,7 +326,7 @@ export async function resolveTableImages(table: PostsTable, opts: ResolveOptions
   const root = opts.imagesRoot ? base : autoRoot([...absOf.keys()], distinct, base);
 
   const probes = new Map<string, Probe>();
-  await pool(distinct, 32, async (abs) => {
+  await forEachLimited(distinct, 32, async (abs) => {
     probes.set(abs, await probe(abs));
   });
 
