@@ -12,8 +12,8 @@
 // - Percentages are rounded to 2 decimals the way the seed did (numpy's round: half to even) and
 //   stay numbers; fewer than k choices leave the cells empty. Skipped images are not rows (they are
 //   in the JSON's `skipped`).
-// - Formula injection: text cells starting with = + - @ tab or CR get a leading single quote
-//   (csv-stringify's escape_formulas), so a file named "=cmd|….jpg" cannot run in a spreadsheet.
+// - Formula injection: text cells starting with = + - @ tab or CR (or full-width ＝＋－＠) get a
+//   leading single quote (csv.ts), so a file named "=cmd|….jpg" cannot run in a spreadsheet.
 //   Numbers are never touched. The JSON always has the raw values; pass escapeFormulas: false for a
 //   byte-exact CSV.
 //
@@ -22,8 +22,8 @@
 // Both files are written atomically (atomic.ts): a reader sees the old or the new file, never a mix;
 // both are complete on disk before either is renamed into place.
 
-import { stringify } from 'csv-stringify/sync';
 import { writeFilesAtomic } from './atomic.ts';
+import { csvText, escapeFormula } from './csv.ts';
 import { comparePaths } from './discover.ts';
 import type { ImageResult, RunResult } from '../core/types.ts';
 
@@ -98,7 +98,8 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
 /** The CSV text (UTF-8, no BOM so the first column is exactly "Image"; "\n" line ends). */
 export function toCsv(result: RunResult, opts: CsvOptions = {}): string {
   const { header, rows } = toCsvRows(result, opts);
-  return stringify([header, ...rows], { escape_formulas: opts.escapeFormulas ?? true });
+  const escape = opts.escapeFormulas ?? true;
+  return csvText([header, ...rows].map((row) => (escape ? row.map(escapeFormula) : row)));
 }
 
 /** The JSON text: canonical key order, 2-space indent, trailing newline. */

@@ -18,8 +18,9 @@
 //   `Classification Margin`, `P(<category>)`…, `sha256`, and `Classification Status`
 //   (classified | missing | unreadable | no image). Rows without a classified image get empty cells
 //   (null in JSON Lines): pandas reads them as NaN.
-// - Formula escaping (results.ts) applies to the added text cells only; original cells are the
-//   user's own data and are never touched.
+// - Formula escaping (csv.ts) applies to the added text cells only; original cells are the
+//   user's own data and are never touched. Any cell holding a CR, LF, the delimiter or a quote is
+//   quoted, whatever line end the table uses (csv.ts).
 //
 // Paths: relative paths are resolved against --images-root, or without it against the table's
 // folder. What the report publishes is a path relative to the root; without --images-root and with
@@ -31,8 +32,8 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from './atomic.ts';
+import { csvText, escapeFormula } from './csv.ts';
 import { comparePaths } from './discover.ts';
 import { ClipscopeError, show } from './errors.ts';
 import { groupValue, parseDateCell } from './groups.ts';
@@ -426,13 +427,6 @@ export function checkNoClash(table: PostsTable, added: readonly string[], column
   }
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** The quote prefix results.ts's CSV gives text that a spreadsheet would run as a formula. */
-function escapeFormula(cell: string | number | null): string | number | null {
-  return typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : cell;
-}
-
 export interface WriteBackOptions {
   column: string;
   topK: number;
@@ -463,13 +457,9 @@ export function writeBackText(table: PostsTable, result: RunResult, opts: WriteB
   checkNoClash(table, header, opts.column);
   if (table.format === 'csv') {
     const escape = opts.escapeFormulas ?? true;
-    const rows = table.rows.map((r, i) => [...r, ...cells[i].map((c) => (c === null ? '' : escape ? escapeFormula(c) : c))]);
-    return stringify([[...table.columns, ...header], ...rows], {
-      delimiter: table.dialect.delimiter,
-      record_delimiter: table.dialect.eol,
-      bom: table.dialect.bom,
-      escape_formulas: false,
-    });
+    const ours = (c: string | number | null) => (escape ? escapeFormula(c) : c);
+    const rows = table.rows.map((r, i) => [...r, ...cells[i].map(ours)]);
+    return csvText([[...table.columns, ...header.map(ours)], ...rows], table.dialect);
   }
   const keys = header.map((h) => JSON.stringify(h));
   const lines = table.lines.map((line, i) => {
