@@ -29,6 +29,14 @@ import type { ImageResult, RunResult } from '../core/types.ts';
 
 export const DEFAULT_COLUMN = 'Classification';
 
+/** Columns written after clipscope's own, per image (the site adds the coders' consensus this way). */
+export interface ExtraColumns {
+  /** Each column's CSV header and JSON key. */
+  columns: readonly { csv: string; json: string }[];
+  /** One image's values, in column order; null when it has none (empty CSV cells, no JSON keys). */
+  values(image: ImageResult): readonly string[] | null;
+}
+
 export interface CsvOptions {
   /** Ranked choices per row; 1 gives the seed's top-1 shape. Default: the run's topK. */
   topK?: number;
@@ -36,6 +44,13 @@ export interface CsvOptions {
   column?: string;
   /** Quote-prefix text cells that a spreadsheet would run as a formula. Default true. */
   escapeFormulas?: boolean;
+  /** Columns after `sha256` (so the seed's and clipscope's columns stay an exact prefix). */
+  extra?: ExtraColumns;
+}
+
+export interface JsonOptions {
+  /** Keys added to each image that has values (after the known keys, sorted). */
+  extra?: ExtraColumns;
 }
 
 export interface CsvTable {
@@ -43,7 +58,7 @@ export interface CsvTable {
   rows: (string | number)[][];
 }
 
-export interface WriteResultsOptions extends CsvOptions {
+export interface WriteResultsOptions extends CsvOptions, JsonOptions {
   /** Where to write the CSV; omitted → no CSV. */
   csv?: string;
   /** Where to write the JSON; omitted → no JSON. */
@@ -71,7 +86,8 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
   const column = opts.column ?? result.run.column ?? DEFAULT_COLUMN;
   if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`toCsvRows: topK must be a whole number >= 1, got ${topK}`);
   const categories = result.dictionary.categories.map((c) => c.name);
-  const header = csvHeader(categories, topK, column);
+  const extra = opts.extra;
+  const header = [...csvHeader(categories, topK, column), ...(extra?.columns.map((c) => c.csv) ?? [])];
   const rows = sortedByPath(result.images).map((image) => {
     const row: (string | number)[] = [image.path];
     if (topK === 1) {
@@ -90,6 +106,10 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
       row.push(p === undefined ? '' : roundSeed(p));
     }
     row.push(image.sha256);
+    if (extra) {
+      const values = extra.values(image);
+      extra.columns.forEach((_, k) => row.push(values?.[k] ?? ''));
+    }
     return row;
   });
   return { header, rows };
@@ -103,15 +123,23 @@ export function toCsv(result: RunResult, opts: CsvOptions = {}): string {
 }
 
 /** The JSON text: canonical key order, 2-space indent, trailing newline. */
-export function toJson(result: RunResult): string {
-  return JSON.stringify(canonicalResult(result), null, 2) + '\n';
+export function toJson(result: RunResult, opts: JsonOptions = {}): string {
+  return JSON.stringify(canonicalResult(opts.extra ? withExtraKeys(result, opts.extra) : result), null, 2) + '\n';
+}
+
+function withExtraKeys(result: RunResult, extra: ExtraColumns): RunResult {
+  const images = result.images.map((image) => {
+    const values = extra.values(image);
+    return values ? { ...image, ...Object.fromEntries(extra.columns.map((c, k) => [c.json, values[k]])) } : image;
+  });
+  return { ...result, images };
 }
 
 /** Write the CSV and/or JSON atomically, both complete before either replaces its old version (a
  * full disk leaves both old files). Throws ClipscopeError (kind "io") naming the file. */
 export async function writeResults(result: RunResult, opts: WriteResultsOptions): Promise<void> {
   const files = [];
-  if (opts.json) files.push({ path: opts.json, data: toJson(result) });
+  if (opts.json) files.push({ path: opts.json, data: toJson(result, opts) });
   if (opts.csv) files.push({ path: opts.csv, data: toCsv(result, opts) });
   await writeFilesAtomic(files);
 }

@@ -14,11 +14,13 @@ import {
   serialiseJudgements,
   type JudgementFile,
 } from '../../integrations/core/judgements.ts';
-import { readJudgementFiles, withValidatedColumns } from '../../integrations/clipscope/judgement-files.ts';
+import { readJudgementFiles, validatedColumnsOf } from '../../integrations/clipscope/judgement-files.ts';
 import { applyMerge, planMerge } from '../../integrations/core/judgements.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
+import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 const sha = (c: string) => c.repeat(64);
 
@@ -285,13 +287,18 @@ describe('withValidatedColumns (the downloadable results)', () => {
   };
   const csv = toCsv(result, {});
   const json = toJson(result);
+  const withValidated = (files: Parameters<typeof validatedColumnsOf>[1]) => {
+    const extra = validatedColumnsOf(result, files) ?? undefined;
+    return { csv: toCsv(result, { extra }), json: toJson(result, { extra }) };
+  };
 
   it('leaves the files unchanged without judgements', () => {
-    expect(withValidatedColumns(result, [], { csv, json })).toEqual({ csv, json, report: null });
+    expect(validatedColumnsOf(result, [])).toBeNull();
+    expect(withValidated([])).toEqual({ csv, json });
   });
 
   it('appends validated and validated_category, keeping every existing cell', () => {
-    const out = withValidatedColumns(result, [file], { csv, json });
+    const out = withValidated([file]);
     const before = parseCsv(csv) as string[][];
     const after = parseCsv(out.csv) as string[][];
     expect(after[0]).toEqual([...before[0], 'validated', 'validated_category']);
@@ -306,6 +313,14 @@ describe('withValidatedColumns (the downloadable results)', () => {
     expect([ja.validated, ja.validatedCategory]).toEqual(['right', a.category]);
     expect(Object.keys(ja).slice(-2)).toEqual(['validated', 'validatedCategory']);
     expect('validated' in images.find((i) => i.path === c.path)!).toBe(false);
-    expect(out.report?.accuracy.n).toBe(2);
+    // Everything else in the JSON is what the CLI writes.
+    expect(JSON.parse(out.json).images.map(({ validated: _v, validatedCategory: _c, ...rest }: Record<string, unknown>) => rest)).toEqual(JSON.parse(json).images);
+  });
+
+  it.each(FORMULA_CASES)('validated_category starting with %s is escaped like every CSV cell clipscope writes', (_name, correction) => {
+    const wrong = { ...file, items: [{ ...file.items[1], correction }] };
+    const out = withValidated([wrong]);
+    const row = readRfc4180(out.csv).find((r) => r[0] === b.path)!;
+    expect(row.slice(-2)).toEqual(['wrong', `'${correction}`]);
   });
 });
