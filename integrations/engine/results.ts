@@ -178,7 +178,8 @@ function ordered(obj: unknown, known: readonly string[], shape: Record<string, (
   const keys = Object.keys(source).filter((k) => !NEVER_WRITTEN.has(k) && source[k] !== undefined);
   const rest = keys.filter((k) => !known.includes(k)).sort(comparePaths);
   const order = [...known.filter((k) => keys.includes(k)), ...rest];
-  return Object.fromEntries(order.map((k) => [k, shape[k] ? shape[k](source[k]) : source[k]]));
+  // Own keys only: a category named "toString" is data, not Object.prototype's method.
+  return Object.fromEntries(order.map((k) => [k, Object.hasOwn(shape, k) ? shape[k](source[k]) : source[k]]));
 }
 
 const list = (keys: readonly string[], shape?: Record<string, (v: unknown) => unknown>) => (v: unknown) => (Array.isArray(v) ? v.map((x) => ordered(x, keys, shape)) : v);
