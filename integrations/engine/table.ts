@@ -452,7 +452,7 @@ export function addedCells(result: RunResult, opts: WriteBackOptions): { header:
 export function writeBackText(table: PostsTable, result: RunResult, opts: WriteBackOptions): string {
   const { header, cells } = addedCells(result, opts);
   if (cells.length !== rowCount(table)) {
-    throw new ClipscopeError('table', `Table ${table.source} has ${rowCount(table)} rows, but the run classified ${cells.length}`, 'The table changed during the run: classify it again.');
+    throw new ClipscopeError('table', `Table ${table.source} has ${rowCount(table)} rows, but the run classified ${cells.length}`, 'The run was made for another table: write back the table the run read.');
   }
   checkNoClash(table, header, opts.column);
   if (table.format === 'csv') {
@@ -489,9 +489,9 @@ export function defaultWriteBackPath(tableFile: string): string {
   return `${basename(tableFile, ext)}.classified${ext}`;
 }
 
-/** Read the table again, join the run's classifications on and write it to `out` atomically. */
-export async function writeTableBack(tableFile: string, out: string, result: RunResult, opts: WriteBackOptions): Promise<void> {
-  checkWriteBackTarget(tableFile, out);
-  const table = await readTable(tableFile);
+/** Join the run's classifications onto the table as it was read for the run (the file is read once;
+ * classify() hands the parsed table out through its `table` effect) and write it to `out` atomically.
+ * The caller checks `out` first (checkWriteBackTarget), before the run. */
+export async function writeTableBack(table: PostsTable, out: string, result: RunResult, opts: WriteBackOptions): Promise<void> {
   await writeFileAtomic(out, writeBackText(table, result, opts));
 }

@@ -1,6 +1,6 @@
 // Posts tables: reading CSV / JSON Lines, resolving image paths (missing, duplicate, outside the
 // root), and the write-back round trip — every row and column intact, plus the classification columns.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -19,6 +19,7 @@ import {
   tableFormatOf,
   tableRowRefs,
   writeBackText,
+  writeTableBack,
   type PostsTable,
 } from '../../integrations/engine/table.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
@@ -323,6 +324,18 @@ describe('write-back round trip', () => {
     result.images[0].top[0].label = `${text} label`;
     const [, row] = readRfc4180(writeBackText(table, result, { column: 'Classification', topK: 1 }));
     expect(row.slice(0, 4)).toEqual(['images/spd/3.png', text, `'${text}`, `'${text} label`]);
+  });
+
+  it('writes back the table as the run read it, from that one parse (the file is not read again)', async () => {
+    const tableFile = join(dir, 'once.csv');
+    await writeFile(tableFile, 'Image,note\nimages/spd/3.png,as read\n');
+    const table = await readTable(tableFile);
+    const { result } = await fakeRun(table, tableFile);
+    await writeFile(tableFile, 'Image,note\nimages/spd/3.png,changed on disk since\nimages/spd/3.png,and longer\n');
+    await writeTableBack(table, join(dir, 'once.out.csv'), result, { column: 'Classification', topK: 1 });
+    const records = readRfc4180(await readFile(join(dir, 'once.out.csv'), 'utf8'));
+    expect(records.map((r) => r.slice(0, 2))).toEqual([['Image', 'note'], ['images/spd/3.png', 'as read']]);
+    expect(records[1].at(-1)).toBe('classified');
   });
 
   it('JSON Lines: every line kept as written (64-bit ids, nested values, key order), new keys appended', async () => {
