@@ -103,6 +103,17 @@ function eolOf(text: string): '\n' | '\r\n' {
   return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
 }
 
+/** A CSV's line end: the first one outside quotes (a quoted header cell may hold a line break). */
+function csvEolOf(text: string): '\n' | '\r\n' {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) return ch === '\r' && text[i + 1] === '\n' ? '\r\n' : '\n';
+  }
+  return '\n';
+}
+
 function decodeUtf8(bytes: Uint8Array, source: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -136,7 +147,7 @@ function parseCsv(text: string, source: string, forced?: string): PostsTable {
   const [columns, ...rows] = records;
   // Short rows (trailing empty cells left out) are padded: pandas reads those cells as NaN too.
   for (const r of rows) while (r.length < columns.length) r.push('');
-  return { format: 'csv', source, columns, rows, dialect: { delimiter, bom, eol: eolOf(body) } };
+  return { format: 'csv', source, columns, rows, dialect: { delimiter, bom, eol: csvEolOf(body) } };
 }
 
 function parseJsonLines(text: string, source: string): PostsTable {

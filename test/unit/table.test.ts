@@ -303,6 +303,13 @@ describe('write-back round trip', () => {
     }
   }
 
+  it('CSV: the line end is the first one outside quotes (a header cell may hold a line break)', () => {
+    const table = parseTable('"post\nid",Image\r\n1,a.jpg\r\n', 'csv', 't.csv');
+    expect(table.format === 'csv' && table.dialect.eol).toBe('\r\n');
+    const lf = parseTable('"post\r\nid",Image\n1,a.jpg\n', 'csv', 't.csv');
+    expect(lf.format === 'csv' && lf.dialect.eol).toBe('\n');
+  });
+
   it('CSV: a CRLF table of 35 posts with multi-line captions comes back as 35 records', async () => {
     const rows = Array.from({ length: 35 }, (_, i) => [`${i + 1}`, i % 3 === 0 ? `Caption ${i}\n\n#hashtag #more` : `Caption ${i}`, 'images/spd/3.png']);
     const text = ['post_id,caption,Image', ...rows.map((r) => r.map((c) => quoteCell(c, ',')).join(','))].join('\r\n') + '\r\n';
