@@ -106,6 +106,8 @@ describe('category names that are Object.prototype keys', () => {
       schema: JUDGEMENTS_SCHEMA,
       run: { model: result.run.model.name, modelChecksum: result.run.model.checksum, dictionaryHash: result.run.dictionary.hash },
       coder: 'Ada',
+      role: 'coder',
+      mode: 'shown',
       exportedAt: '2025-03-01T14:05:00.000Z',
       items: judged.map((img, k) => ({
         sha256: img.sha256,
