@@ -4,7 +4,7 @@
 //   top-1:   Image, <column>, <column> Label, <column> Probability
 //   top-k>1: Image, <column>_1, <column>_label_1, <column>_prob_1, <column>_2, …, <column>_prob_k
 // then clipscope's extra columns:  <column> Margin, P(<category>) for every category in dictionary
-// order, sha256.
+// order, sha256; then a caller's ExtraColumns, if any (the site's validated, validated_category).
 // - `Image` is the path relative to the image root (never an absolute machine path).
 // - <column> / <column>_1 is the image's category, i.e. "Uncertain" when a threshold applied (the
 //   label and probability still show the best choice, for inspection). <column>_2… are the ranked
