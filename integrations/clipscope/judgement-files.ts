@@ -7,10 +7,9 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { MAX_JUDGEMENT_FILE_BYTES, parseJudgementText, sizeProblem, type JudgementFile as JudgementFileV1 } from '../core/judgements.ts';
 import { validatedColumns, validationReport, type ValidationReport } from '../core/validation-report.ts';
+import type { ExtraColumns } from '../engine/results.ts';
 import type { RunResult } from '../core/types.ts';
 
 /** A valid judgement file and the name it was read from (relative to the folder). */
@@ -100,43 +99,29 @@ export async function readJudgementFiles(dir: string, opts: ReadJudgementOptions
 // ---------------------------------------------------------------------------------------------
 // The judgements merged into the downloadable results
 
-/** Extra CSV columns, after the seed's and clipscope's own (so those stay an exact prefix). */
-export const VALIDATED_COLUMNS = ['validated', 'validated_category'] as const;
-
-/** A text cell a spreadsheet would run as a formula gets a leading quote (like results.ts does). */
-function safeCell(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
 /**
- * The results CSV and JSON with the coders' consensus per image: `validated` (right, wrong or tie;
- * empty where not judged on the current prediction) and `validated_category` (the prediction when
- * right, the majority correction when wrong, "none of these", or empty). Without judgement files
- * both come back unchanged. Rows are matched by their sha256 cell (the CSV's last column).
+ * The coders' consensus per image, as extra columns of the downloadable results (results.ts writes
+ * them): `validated` (right, wrong or tie; empty where not judged on the current prediction) and
+ * `validated_category` (the prediction when right, the majority correction when wrong, "none of
+ * these", or empty); in the JSON `validated` and `validatedCategory` on the judged images. Null
+ * without judgement files: the downloads are then exactly what the CLI writes.
  */
-export function withValidatedColumns(
+export function validatedColumnsOf(
   result: RunResult,
   files: readonly JudgementFile[],
-  downloads: { csv: string; json: string },
   /** The report already computed from these files (the build computes it once, in buildReport). */
   computed?: ValidationReport | null,
-): { csv: string; json: string; report: ValidationReport | null } {
-  if (files.length === 0) return { ...downloads, report: null };
+): ExtraColumns | null {
+  if (files.length === 0) return null;
   const report = computed ?? validationReport(result, files);
-  const rows = parseCsv(downloads.csv, { bom: false, relax_column_count: false }) as string[][];
-  const shaColumn = rows[0].lastIndexOf('sha256');
-  const out = rows.map((row, i) => {
-    if (i === 0) return [...row, ...VALIDATED_COLUMNS];
-    const v = validatedColumns(report, row[shaColumn] ?? '');
-    return [...row, safeCell(v.validated), safeCell(v.validatedCategory)];
-  });
-  // Cells were formula-escaped when first written; only the new ones needed it (done above).
-  const csv = stringifyCsv(out, { escape_formulas: false });
-
-  const json = JSON.parse(downloads.json) as RunResult;
-  for (const image of json.images) {
-    const v = validatedColumns(report, image.sha256);
-    if (v.validated) Object.assign(image, { validated: v.validated, validatedCategory: v.validatedCategory });
-  }
-  return { csv, json: `${JSON.stringify(json, null, 2)}\n`, report };
+  return {
+    columns: [
+      { csv: 'validated', json: 'validated' },
+      { csv: 'validated_category', json: 'validatedCategory' },
+    ],
+    values(image) {
+      const v = validatedColumns(report, image.sha256);
+      return v.validated ? [v.validated, v.validatedCategory] : null;
+    },
+  };
 }

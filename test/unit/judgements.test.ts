@@ -14,12 +14,14 @@ import {
   serialiseJudgements,
   type JudgementFile,
 } from '../../integrations/core/judgements.ts';
-import { readJudgementFiles, withValidatedColumns } from '../../integrations/clipscope/judgement-files.ts';
+import { readJudgementFiles, validatedColumnsOf } from '../../integrations/clipscope/judgement-files.ts';
 import { validationReport } from '../../integrations/core/validation-report.ts';
 import { applyMerge, planMerge } from '../../integrations/core/judgements.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
+import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 const sha = (c: string) => c.repeat(64);
 
@@ -307,7 +309,9 @@ describe('planMerge / applyMerge (Import never overwrites silently)', () => {
 describe('withValidatedColumns (the downloadable results)', () => {
   const made = makeRunResult({ syntheticCount: 6, seed: 'validated-columns' });
   // A category name a spreadsheet would run as a formula (corrections must be the run's categories).
-  const result = { ...made, dictionary: { ...made.dictionary, categories: [...made.dictionary.categories, { name: '=HYPERLINK("x")', slug: 'hyperlink', phrases: [] }] } };
+  // The formula cases too: corrections must be the run's categories to be counted.
+  const formulaCategories = [['=HYPERLINK("x")', 'hyperlink'], ...FORMULA_CASES.map(([, text], i) => [text, `formula-${i}`])].map(([name, slug]) => ({ name, slug, phrases: [] }));
+  const result = { ...made, dictionary: { ...made.dictionary, categories: [...made.dictionary.categories, ...formulaCategories] } };
   const [a, b, c] = result.images;
   const file = {
     ...goodFile(),
@@ -320,13 +324,18 @@ describe('withValidatedColumns (the downloadable results)', () => {
   };
   const csv = toCsv(result, {});
   const json = toJson(result);
+  const withValidated = (files: Parameters<typeof validatedColumnsOf>[1]) => {
+    const extra = validatedColumnsOf(result, files) ?? undefined;
+    return { csv: toCsv(result, { extra }), json: toJson(result, { extra }) };
+  };
 
   it('leaves the files unchanged without judgements', () => {
-    expect(withValidatedColumns(result, [], { csv, json })).toEqual({ csv, json, report: null });
+    expect(validatedColumnsOf(result, [])).toBeNull();
+    expect(withValidated([])).toEqual({ csv, json });
   });
 
   it('appends validated and validated_category, keeping every existing cell', () => {
-    const out = withValidatedColumns(result, [file], { csv, json });
+    const out = withValidated([file]);
     const before = parseCsv(csv) as string[][];
     const after = parseCsv(out.csv) as string[][];
     expect(after[0]).toEqual([...before[0], 'validated', 'validated_category']);
@@ -341,9 +350,22 @@ describe('withValidatedColumns (the downloadable results)', () => {
     expect([ja.validated, ja.validatedCategory]).toEqual(['right', a.category]);
     expect(Object.keys(ja).slice(-2)).toEqual(['validated', 'validatedCategory']);
     expect('validated' in images.find((i) => i.path === c.path)!).toBe(false);
-    expect(out.report?.accuracy.n).toBe(2);
-    // The build passes the report it computed once (buildReport): it is used, not computed again.
-    const computed = validationReport(result, [file]);
-    expect(withValidatedColumns(result, [file], { csv, json }, computed).report).toBe(computed);
+    // Everything else in the JSON is what the CLI writes.
+    expect(JSON.parse(out.json).images.map(({ validated: _v, validatedCategory: _c, ...rest }: Record<string, unknown>) => rest)).toEqual(JSON.parse(json).images);
+  });
+
+  it('uses the report the build computed once instead of computing another', () => {
+    // A report computed from other judgements (a Wrong for image a): its consensus is what is written.
+    const other = { ...file, items: [{ ...file.items[0], verdict: 'wrong' as const }] };
+    const computed = validationReport(result, [other]);
+    expect(validatedColumnsOf(result, [file], computed)!.values(a)).toEqual(['wrong', '']);
+    expect(validatedColumnsOf(result, [file])!.values(a)).toEqual(['right', a.category]);
+  });
+
+  it.each(FORMULA_CASES)('validated_category starting with %s is escaped like every CSV cell clipscope writes', (_name, correction) => {
+    const wrong = { ...file, items: [{ ...file.items[1], correction }] };
+    const out = withValidated([wrong]);
+    const row = readRfc4180(out.csv).find((r) => r[0] === b.path)!;
+    expect(row.slice(-2)).toEqual(['wrong', `'${correction}`]);
   });
 });
