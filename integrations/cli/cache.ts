@@ -7,9 +7,11 @@ import type { Command } from 'commander';
 import { discoverImages } from '../engine/discover.ts';
 import { ClipscopeError } from '../engine/errors.ts';
 import { hashImages } from '../engine/hash.ts';
-import { loadModel, onnxFiles, type ModelVariant } from '../engine/model/load.ts';
+import { loadModel } from '../engine/model/load.ts';
+import { onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { modelKeyOf } from '../engine/run.ts';
-import { defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
+import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
+import { formatBytes } from '../core/format.ts';
 
 interface CommonFlags {
   cache?: string;
@@ -97,8 +99,12 @@ export function register(program: Command): void {
   });
 }
 
+/** The database file of the cache the flags and environment name; a file where the cache folder
+ * should be is an error here (saying "no cache yet" would hide it). */
 function storeFile(flags: CommonFlags): string {
   const dir = flags.cache ? path.resolve(flags.cache) : defaultCacheDir(process.cwd(), process.env);
+  const fromEnv = process.env.CLIPSCOPE_CACHE_DIR?.trim();
+  checkCacheDir(dir, flags.cache ? `--cache ${flags.cache}` : fromEnv ? `CLIPSCOPE_CACHE_DIR=${fromEnv}` : dir);
   return path.join(dir, STORE_FILE);
 }
 
@@ -107,6 +113,10 @@ function openWritable(file: string): EmbeddingStore {
   const store = openStore({ dir: path.dirname(file), log });
   if (store.location === null) {
     throw new ClipscopeError('cache', `The embedding cache ${file} cannot be used (see the message above).`, 'Remove the cache folder or point --cache at another one.');
+  }
+  if (!store.writable) {
+    store.close();
+    throw new ClipscopeError('cache', `The embedding cache ${file} is read-only here: nothing can be pruned or cleared.`, 'Run the command as a user who may write the cache folder and file.');
   }
   return store;
 }
@@ -176,18 +186,6 @@ export function formatStats(file: string, stats: CacheStats | null): string {
     for (const r of rows) lines.push('  ' + r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
   }
   return lines.join('\n') + '\n';
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let u = 0;
-  while (value >= 1024 && u < units.length - 1) {
-    value /= 1024;
-    u++;
-  }
-  return `${value.toFixed(1)} ${units[u]}`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../engine/atomic.ts';
 import { COMMAND_LINE } from '../engine/options.ts';
-import { formatDuration } from '../engine/progress.ts';
+import { formatDuration } from '../core/format.ts';
 import { embedFolder } from '../engine/run.ts';
 import { addEmbeddingOptions, checkOutputPaths, definedOnly, embeddingOptions, failIfSkipped, printSkipped, withProgress, type EmbeddingFlags } from './shared.ts';
 

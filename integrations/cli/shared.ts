@@ -7,7 +7,7 @@ import { ClipscopeError } from '../engine/errors.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_PIXEL_LIMIT } from '../engine/options.ts';
 import { createProgressReporter, type ProgressReporter, type ProgressStream } from '../engine/progress.ts';
 import type { RunEffects } from '../engine/run.ts';
-import type { SkippedFile } from '../engine/types.ts';
+import type { SkippedFile } from '../core/types.ts';
 
 export function consoleEffects(stream: ProgressStream = process.stderr): { effects: RunEffects; reporter: ProgressReporter } {
   const reporter = createProgressReporter({ stream });

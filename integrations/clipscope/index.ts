@@ -1,5 +1,5 @@
 // The Astro integration: options → one engine run → data for the pages. Thin glue: the work is done
-// by pure, tested functions (src/lib/report.ts, ./prepare.ts, the engine).
+// by pure, tested functions (./report/, ./prepare.ts, the engine).
 //
 // HOW DATA REACHES THE PAGES — a virtual module, `virtual:clipscope/report`, not a content-layer
 // loader. The report is one aggregate (a run, its categories, samples, thumbnails, judgements) that
@@ -17,8 +17,8 @@ import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { AstroError as AstroUserError } from 'astro/errors';
 import type { Plugin, ViteDevServer } from 'vite';
 import { classify } from '../engine/run.ts';
-import { thumbnail } from '../engine/decode.ts';
-import { readJudgementFiles } from '../engine/judgements.ts';
+import { publishableCopy, thumbnail } from '../engine/decode.ts';
+import { readJudgementFiles } from './judgement-files.ts';
 import { toCsv, toJson } from '../engine/results.ts';
 import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
@@ -45,6 +45,7 @@ function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
     progress: (p) => reporter.update(p),
     classify,
     makeThumbnail: (file, o) => thumbnail(file, { width: o.width, quality: o.quality }),
+    makeOriginal: async (file, o) => publishableCopy(await readFile(file), o),
     readJudgementFiles,
     toCsv,
     toJson,

@@ -3,8 +3,8 @@
 // to a colleague. Thumbnails are embedded as data: URIs, the CSS is inline, there is no JavaScript,
 // and its own Content-Security-Policy allows exactly that (data: images, this one inline style).
 import { createHash } from 'node:crypto';
-import { formatCount, formatDate, formatPercent, formatShare, plural } from '../../src/lib/format.ts';
-import { probabilityNote, secondChoice, type ReportData } from '../../src/lib/report.ts';
+import { formatCount, formatDate, formatPercent, formatShare, plural } from '../core/format.ts';
+import { probabilityNote, secondChoice, type ReportData } from './report/report.ts';
 import { html, raw, type HtmlFragment } from './html.ts';
 
 const CSS = `

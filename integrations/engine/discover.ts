@@ -18,12 +18,20 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { ClipscopeError } from './errors.ts';
-import type { DiscoveredImage, SkippedFile } from './types.ts';
+import type { DiscoveredImage, SkippedFile } from '../core/types.ts';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'] as const;
 
 const IMAGE_NAME = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 const IMAGE_PATTERN = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
+
+/** Refuse an image folder that does not exist or is not a folder, naming the option (`flag`) that set it. */
+export async function checkImageFolder(dir: string, flag: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st || !st.isDirectory()) {
+    throw new ClipscopeError('images', `Image folder ${dir} ${st ? 'is not a folder' : 'does not exist'}`, `Point ${flag} at the folder that holds your images.`);
+  }
+}
 
 /** Entries classified between two yields to the event loop (progress output, timers stay alive). */
 const YIELD_EVERY = 2000;

@@ -1,6 +1,7 @@
 // Progress for people watching a run: a live bar on a terminal, plain lines in logs and CI, both on
 // stderr so stdout stays for data. The formatting functions are pure (tested); the reporter only
 // decides when to write.
+import { formatDuration } from '../core/format.ts';
 
 /** What a run reports while it embeds images. */
 export interface Progress {
@@ -25,16 +26,6 @@ export function measureProgress(done: number, total: number, elapsedSeconds: num
   const imagesPerSecond = done > 0 && elapsedSeconds > 0 ? done / elapsedSeconds : 0;
   const etaSeconds = imagesPerSecond > 0 ? (total - done) / imagesPerSecond : done >= total ? 0 : null;
   return { done, total, imagesPerSecond, etaSeconds };
-}
-
-/** 75 → "1m15s", 3725 → "1h02m", 4.2 → "4.2s". */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  if (seconds < 10) return `${seconds.toFixed(1)}s`;
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 function rate(p: Progress): string {

@@ -18,8 +18,8 @@
 // Precision: dot products and softmax are accumulated in float64.
 
 import { ClipscopeError } from './errors.ts';
-import { UNCERTAIN } from './types.ts';
-import type { ImageResult, RankedChoice, ScoringMode } from './types.ts';
+import { UNCERTAIN } from '../core/types.ts';
+import type { ImageResult, RankedChoice, ScoringMode } from '../core/types.ts';
 
 /** What scoring decides for one image: ImageResult without the file facts (path, sha256, size). */
 export type ImageScore = Pick<ImageResult, 'category' | 'label' | 'probability' | 'margin' | 'top' | 'categories'>;

@@ -16,8 +16,8 @@
 // Each weight gets its own seed drawn from `random` while the graph is built; its values are only
 // produced when the graph is encoded (see GraphBuilder.lazyInitializer), one tensor at a time.
 
-import { DataType, GraphBuilder } from '../../integrations/engine/onnx-writer/graph.ts';
-import { createNormal, createRandom } from '../../integrations/engine/random.ts';
+import { DataType, GraphBuilder } from './onnx-writer/graph.ts';
+import { createNormal, createRandom } from '../../integrations/core/random.ts';
 
 export interface VisionSpec {
   imageSize: number;

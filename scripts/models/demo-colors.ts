@@ -26,7 +26,7 @@
 // The same arithmetic runs in plain TypeScript below (`embedPalette`), used to build the word rows
 // and by the tests to check the ONNX graph.
 
-import { DataType, GraphBuilder } from '../../integrations/engine/onnx-writer/graph.ts';
+import { DataType, GraphBuilder } from './onnx-writer/graph.ts';
 import { createClipTokenizer } from '../../integrations/engine/model/tokenizer.ts';
 import { buildClipTokenizerFiles, BOS_ID, CLIP_VOCAB_SIZE } from './tokenizer-files.ts';
 import { writeModelFolder } from './model-folder.ts';

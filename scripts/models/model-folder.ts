@@ -10,9 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { OnnxSource } from '../../integrations/engine/onnx-writer/graph.ts';
+import type { OnnxSource } from './onnx-writer/graph.ts';
 import type { ClipSpec } from './clip-graph.ts';
 import { writeTokenizerFiles } from './tokenizer-files.ts';
+import { formatBytes } from '../../integrations/core/format.ts';
 
 /** The trained logit scale of OpenAI's CLIP models (exp of the learned 4.6052). */
 export const DEFAULT_LOGIT_SCALE = 100;
@@ -115,10 +116,6 @@ export function clipPreprocessorConfig(imageSize = 224): Record<string, unknown>
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-function formatBytes(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
 }
 
 /** Writes ONNX bytes or a streamed source to a file; large sources report progress in quarters. */

@@ -26,7 +26,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import onnxProto from 'onnx-proto';
-import { decodeModel, encodeModel, DataType } from '../../integrations/engine/onnx-writer/graph.ts';
+import { decodeModel, encodeModel, DataType } from './onnx-writer/graph.ts';
 import { roundHalfEven } from '../../integrations/engine/rounding.ts';
 
 const { onnx } = onnxProto;

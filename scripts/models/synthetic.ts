@@ -3,9 +3,9 @@
 //   synthetic-b32   exactly ViT-B/32's shapes (openai/clip-vit-base-patch32), for benchmarks.
 // Their embeddings mean nothing; only shapes, dtypes, names and the computation are real.
 
-import { createRandom } from '../../integrations/engine/random.ts';
+import { createRandom } from '../../integrations/core/random.ts';
 import { OPSET, textGraphBuilder, visionGraphBuilder, type ClipSpec } from './clip-graph.ts';
-import type { OnnxSource } from '../../integrations/engine/onnx-writer/graph.ts';
+import type { OnnxSource } from './onnx-writer/graph.ts';
 
 const CLIP_VOCAB = 49_408;
 const CLIP_CONTEXT = 77;

@@ -3,7 +3,7 @@
 // loses nothing, two coders on one machine do not mix, and a new run starts clean. What is stored is
 // read back through the same zod schema as an imported file: a tampered entry is ignored, not trusted.
 import { z } from 'zod';
-import { judgementItemSchema, runId, type JudgementItem, type JudgementRun } from '../lib/judgements.ts';
+import { judgementItemSchema, runId, type JudgementItem, type JudgementRun } from '../../integrations/core/judgements.ts';
 
 const PREFIX = 'clipscope.judgements/v1';
 

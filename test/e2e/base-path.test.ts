@@ -8,7 +8,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { buildSite, crawl, filesContaining, launchBrowser, mapLimit, openPage, PAGES_AT_ONCE, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
 
 // A marker in the absolute path of the input folder: if any page, asset or download contained the

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { buildSite, filesContaining, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
 
 const POSTS = [

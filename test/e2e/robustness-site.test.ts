@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { BAD_OPTIONS, BAD_PATHS, type BadInput } from '../bad-input/bad-config.ts';
 import { faultNodeOptions, makeCorpus, type Corpus } from '../bad-input/make-corpus.ts';
 import { buildSite, buildWorkDir, filesContaining, launchBrowser, mapLimit, openPage, PAGES_AT_ONCE, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { buildSite, crawl, filesContaining, launchBrowser, mapLimit, openPage, PAGES_AT_ONCE, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
 

@@ -13,7 +13,7 @@ import { readClipTokenizer } from '../../integrations/engine/model/tokenizer.ts'
 import { classify } from '../../integrations/engine/run.ts';
 import type { EmbedPhases } from '../../integrations/engine/embed.ts';
 import { writeResults } from '../../integrations/engine/results.ts';
-import type { RunResult, ScoringMode } from '../../integrations/engine/types.ts';
+import type { RunResult, ScoringMode } from '../../integrations/core/types.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MODEL = join(ROOT, 'models/synthetic-tiny');

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../integrations/engine/store.ts';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { writeSmallImages } from '../bad-input/make-corpus.ts';
 import { buildSite } from '../e2e/helpers.ts';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataType, GraphBuilder } from '../../integrations/engine/onnx-writer/graph.ts';
+import { DataType, GraphBuilder } from '../../scripts/models/onnx-writer/graph.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { classify } from '../../integrations/engine/run.ts';
@@ -182,6 +182,18 @@ describe('loadModel on broken folders', () => {
     await writeFile(join(dir, 'config.json'), '{ "model_type": "clip", ');
     const e = await loadError(dir);
     expect(e.message).toMatch(/^config\.json in model folder .* is not valid JSON/);
+  });
+
+  it.each([1e12, 0, 2.5, '512'])('refuses projection_dim %j in config.json before sizing anything by it', async (value) => {
+    const dir = await copyOfTiny(`projection-${String(value)}`);
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, projection_dim: value }));
+    const expected = `Expected a whole number from 1 to 65536 for projection_dim in ${join(dir, 'config.json')} but received ${JSON.stringify(value)}`;
+    for (const lazy of [false, true]) {
+      const e = await loadError(dir, { threads: 1, lazy });
+      expect(e.message).toBe(expected);
+      expect(e.hint).toContain('remove it');
+    }
   });
 
   it('says so when a model file is not ONNX', async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../integrations/engine/types.ts';
+import type { RunResult } from '../../integrations/core/types.ts';
 import { BAD_OPTIONS, BAD_PATHS, type BadInput } from '../bad-input/bad-config.ts';
 import { DEMO, faultNodeOptions, makeCorpus, type Corpus } from '../bad-input/make-corpus.ts';
 
@@ -80,7 +80,7 @@ describe('the bad-input corpus through `clipscope classify`', () => {
     expect(run.code, run.stderr).toBe(0);
     const skipped = corpus.cases.filter((c) => c.expect.kind === 'skipped').length;
     const classified = corpus.cases.filter((c) => c.expect.kind === 'classified').length;
-    expect(run.stderr).toMatch(new RegExp(`Classified ${classified} images in [\\d.]+s: \\d+ embedded, 0 from the cache, ${skipped} skipped\\.`));
+    expect(run.stderr).toMatch(new RegExp(`Classified ${classified} images in [\\d.]+ s: \\d+ embedded, 0 from the cache, ${skipped} skipped\\.`));
     expect(result.stats).toMatchObject({ images: classified, skipped });
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });

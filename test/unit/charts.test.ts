@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { barChart, histogramChart, miniBarScale } from '../../src/lib/charts.ts';
-import { siteUrl, assetUrl, formatPercent, formatDuration } from '../../src/lib/format.ts';
+import { siteUrl, assetUrl, formatBytes, formatPercent, formatDuration } from '../../integrations/core/format.ts';
 
 describe('histogramChart', () => {
   const chart = histogramChart([0, 4.9, 5, 50, 99.99, 100], { binWidth: 5 });
@@ -72,7 +72,38 @@ describe('format', () => {
   it('formats numbers', () => {
     expect(formatPercent(71.314)).toBe('71.3 %');
     expect(formatPercent(null)).toBe('–');
-    expect(formatDuration(185)).toBe('3 min 05 s');
-    expect(formatDuration(2.345)).toBe('2.3 s');
   });
+});
+
+// One formatter of durations for the site and the command line; 119.6 s once printed "1 min 60 s".
+describe('formatDuration', () => {
+  it.each([
+    [0.04, '0.0 s'],
+    [2.345, '2.3 s'],
+    [9.96, '10 s'],
+    [42, '42 s'],
+    [59.6, '1 min 00 s'],
+    [75, '1 min 15 s'],
+    [119.6, '2 min 00 s'],
+    [185, '3 min 05 s'],
+    [3599.6, '1 h 00 min'],
+    [3725, '1 h 02 min'],
+    [-1, '–'],
+    [Number.POSITIVE_INFINITY, '–'],
+  ])('formatDuration(%f) = %s', (seconds, text) => expect(formatDuration(seconds)).toBe(text));
+});
+
+// One formatter of sizes (decimal units, as the Hub and GitHub show them).
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [999, '999 B'],
+    [1000, '1.0 kB'],
+    [8_700_000, '8.7 MB'],
+    [999_960, '1.0 MB'],
+    [351_500_000, '351.5 MB'],
+    [5 * 1024 * 1024, '5.2 MB'],
+    [2.5e12, '2.5 TB'],
+    [-5, '–'],
+  ])('formatBytes(%f) = %s', (bytes, text) => expect(formatBytes(bytes)).toBe(text));
 });

@@ -29,7 +29,7 @@ describe('withProgress', () => {
       return 42;
     }, tty.stream);
     expect(result).toBe(42);
-    expect(tty.text()).toBe('\r\x1b[K[########################] 100% 5/5 images · 10 images/s · ETA 0.0s\n');
+    expect(tty.text()).toBe('\r\x1b[K[########################] 100% 5/5 images · 10 images/s · ETA 0.0 s\n');
   });
 
   it('writes nothing extra when no bar was drawn', async () => {

@@ -5,24 +5,19 @@
 //   3/10 → [0.107791, 0.603222]    0/5 → [0, z²/(n+z²)] = [0, 0.434482]
 //   5/5  → [n/(n+z²), 1] = [0.565518, 1]    1/2 → [0.094531, 0.905469]    4/17 → [0.095550, 0.472618]
 import { describe, expect, it } from 'vitest';
+import { folderGroupOf, folderGroups, groupValue, NO_VALUE, parseDateCell, TOP_LEVEL } from '../../integrations/engine/groups.ts';
 import {
   cellImages,
   chooseTimeUnit,
-  folderGroupOf,
-  folderGroups,
   groupShares,
-  groupValue,
   isoWeek,
-  NO_VALUE,
-  parseDateCell,
   periodOf,
   periodsBetween,
   timeSeries,
-  TOP_LEVEL,
   unitsOf,
   type Unit,
-} from '../../integrations/engine/groups.ts';
-import type { ImageResult, RunResult } from '../../integrations/engine/types.ts';
+} from '../../integrations/clipscope/report/groups.ts';
+import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 
 function units(group: string | null, category: string, count: number, image = (i: number) => `${group}/${category}/${i}.jpg`, date?: string): Unit[] {
   return Array.from({ length: count }, (_, i) => ({ group, category, image: image(i), ...(date ? { date } : {}) }));
@@ -209,7 +204,7 @@ describe('unitsOf', () => {
 
 describe('Groups page layouts', async () => {
   const { shareByGroupCharts, timeShareChart, shareText, intervalText } = await import('../../src/lib/group-charts.ts');
-  const { groupSlug } = await import('../../src/lib/groups-report.ts');
+  const { groupSlug } = await import('../../integrations/clipscope/report/groups-report.ts');
   const data: Unit[] = [...units('A', 'Campaign', 3), ...units('A', 'Other', 7), ...units('B', 'Other', 5), ...units('C', 'Other', 1)];
   const shares = groupShares(data, ['Campaign', 'Other']);
 
@@ -228,7 +223,7 @@ describe('Groups page layouts', async () => {
     expect(a.valueLabel).toBe('30.0 % · 3 of 10');
     expect(a.title).toBe('A: 3 of 10 posts in Campaign (30.0 %, 95 % interval 10.8–60.3 %)');
     expect(a.href).toBe('/groups/A/Campaign/1/');
-    expect(charts.colors.A).not.toBe(charts.colors.B);
+    expect(charts.colors.get('A')).not.toBe(charts.colors.get('B'));
   });
 
   it('draws the largest groups when there are too many, and says how many are left out', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashImages, readFailure, sha256File } from '../../integrations/engine/hash.ts';
-import type { DiscoveredImage } from '../../integrations/engine/types.ts';
+import type { DiscoveredImage } from '../../integrations/core/types.ts';
 import { permissionCheckImpossible } from '../unprivileged.ts';
 
 let dir: string;

@@ -2,7 +2,7 @@
 // output is deterministic, parameters exclude constants.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { DataType, decodeModel, encodeModel, GraphBuilder, sourceToBytes } from '../../integrations/engine/onnx-writer/graph.ts';
+import { DataType, decodeModel, encodeModel, GraphBuilder, sourceToBytes } from '../../scripts/models/onnx-writer/graph.ts';
 
 /** y = relu(x · W + b) · scale, with W lazy and b eager. */
 function smallGraph(wValues: number[] = [1, 2, 3, 4, 5, 6]) {

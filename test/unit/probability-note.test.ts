@@ -1,7 +1,7 @@
 // The sentence that tells a reader what the percentages on an image card are: the seed's phrase
 // probability and a category-level second choice must not be presented as one scale.
 import { describe, expect, it } from 'vitest';
-import { probabilityNote } from '../../src/lib/report.ts';
+import { probabilityNote } from '../../integrations/clipscope/report/report.ts';
 
 const dictionary = { source: 'd.yaml', hash: 'h', categories: 5, phrases: 14 };
 

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeModel } from '../../integrations/engine/onnx-writer/graph.ts';
+import { decodeModel } from '../../scripts/models/onnx-writer/graph.ts';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
-import { createNormal, createRandom } from '../../integrations/engine/random.ts';
+import { createNormal, createRandom } from '../../integrations/core/random.ts';
 import { quantizeFile, quantizeModelBytes, quantizeWeights } from '../../scripts/models/quantize.ts';
 
 const TINY = join(import.meta.dirname, '../../models/synthetic-tiny');

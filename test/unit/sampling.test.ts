@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { paginate, sampleCategory, sortByProbability, stratifiedSample } from '../../src/lib/sampling.ts';
-import { buildReport, secondChoice, standaloneFileName, thumbnailRequests } from '../../src/lib/report.ts';
+import { paginate, sampleCategory, sortByProbability, stratifiedSample } from '../../integrations/core/sampling.ts';
+import { buildReport, secondChoice, standaloneFileName, thumbnailRequests } from '../../integrations/clipscope/report/report.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 
 const result = makeRunResult({ syntheticCount: 300, seed: 'sampling-test' });

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { categoryEmbeddings, l2normalize, matmulTransposed, scoreImages, softmax, topIndices } from '../../integrations/engine/score.ts';
 import type { ScoreInput, ScorePhrase } from '../../integrations/engine/score.ts';
-import { UNCERTAIN } from '../../integrations/engine/types.ts';
-import { createNormal, createRandom } from '../../integrations/engine/random.ts';
+import { UNCERTAIN } from '../../integrations/core/types.ts';
+import { createNormal, createRandom } from '../../integrations/core/random.ts';
 
 const TOL = 1e-6;
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { decodeModel, sourceToBytes } from '../../integrations/engine/onnx-writer/graph.ts';
+import { decodeModel, sourceToBytes } from '../../scripts/models/onnx-writer/graph.ts';
 import { buildTextGraph, buildVisionGraph, type ClipSpec } from '../../scripts/models/clip-graph.ts';
 import { parameterCounts, SYNTHETIC_SPECS, syntheticTowers } from '../../scripts/models/synthetic.ts';
-import { createRandom } from '../../integrations/engine/random.ts';
+import { createRandom } from '../../integrations/core/random.ts';
 import { prepareModels } from '../../scripts/prepare-models.ts';
 import { publishFolder } from '../../scripts/models/model-folder.ts';
 

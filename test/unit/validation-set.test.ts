@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { distinctImages, drawValidationSet, widgetData } from '../../src/lib/validation-set.ts';
-import { buildReport } from '../../src/lib/report.ts';
-import { UNCERTAIN, type ImageResult } from '../../integrations/engine/types.ts';
+import { distinctImages, drawValidationSet } from '../../integrations/clipscope/report/validation-set.ts';
+import { widgetData } from '../../integrations/clipscope/report/widget-data.ts';
+import { buildReport } from '../../integrations/clipscope/report/report.ts';
+import { UNCERTAIN, type ImageResult } from '../../integrations/core/types.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 
 const result = makeRunResult({ syntheticCount: 400, seed: 'validation-set-test' });

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ClipscopeError, show } from '../errors.ts';
-import type { TokenizedText } from '../types.ts';
+import type { TokenizedText } from '../../core/types.ts';
 
 export interface ClipTokenizer {
   /** Maximum ids per phrase, start and end tokens included (77 for CLIP). */

@@ -1,7 +1,7 @@
 // Seeded sampling and pagination for the report. Every draw is a pure function of the images, the
 // seed and a name (category or purpose), so a rebuild of the same results shows the same images, and
 // changing one category does not reshuffle another.
-import { sample } from '../../integrations/engine/random.ts';
+import { sample } from './random.ts';
 
 interface Sampleable {
   path: string;

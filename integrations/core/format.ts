@@ -1,5 +1,6 @@
-// Formatting helpers for the report: numbers as a reader expects them, and site URLs that work under
-// any base path (GitHub Pages serves a project site under /<repo>/).
+// Formatting helpers for the report and the command line: numbers, durations and sizes as a reader
+// expects them, and site URLs that work under any base path (GitHub Pages serves a project site under
+// /<repo>/). Browser-safe.
 import { format } from 'd3-format';
 
 const percent1 = format('.1f');
@@ -26,14 +27,29 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
   return `${formatCount(count)} ${count === 1 ? noun : nouns}`;
 }
 
-/** Seconds as "0.8 s", "42 s" or "3 min 05 s". */
+/** Seconds as "0.8 s", "42 s", "3 min 05 s" or "1 h 02 min" (rounded to the unit shown). */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds - m * 60);
-  return `${m} min ${String(s).padStart(2, '0')} s`;
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  if (total < 3600) return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(total / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** A size in bytes with decimal (SI) units, as the Hugging Face Hub and GitHub show sizes: "512 B", "8.7 MB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '–';
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** An ISO time as "2025-03-01 14:05 UTC" (UTC so every build machine prints the same). */
