@@ -28,7 +28,7 @@ const IMAGE_PATTERN = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
 /** Refuse an image folder that does not exist or is not a folder, naming the option (`flag`) that set it. */
 export async function checkImageFolder(dir: string, flag: string): Promise<void> {
   const st = await stat(dir).catch(() => null);
-  if (!st || !st.isDirectory()) {
+  if (!st?.isDirectory()) {
     throw new ClipscopeError('images', `Image folder ${dir} ${st ? 'is not a folder' : 'does not exist'}`, `Point ${flag} at the folder that holds your images.`);
   }
 }

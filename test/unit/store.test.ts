@@ -286,8 +286,12 @@ describe('broken stores', () => {
     ['NaN', (v: Float32Array) => v.fill(Number.NaN)],
     ['one +Infinity', (v: Float32Array) => (v[3] = Number.POSITIVE_INFINITY)],
     ['all zeros', (v: Float32Array) => v.fill(0)],
-    ['twice unit length', (v: Float32Array) => v.forEach((x, i) => (v[i] = 2 * x))],
-    ['norm 1 + 2e-4 (tolerance 1e-4)', (v: Float32Array) => v.forEach((x, i) => (v[i] = x * (1 + 2e-4)))],
+    ['twice unit length', (v: Float32Array) => v.forEach((x, i) => {
+      v[i] = 2 * x;
+    })],
+    ['norm 1 + 2e-4 (tolerance 1e-4)', (v: Float32Array) => v.forEach((x, i) => {
+      v[i] = x * (1 + 2e-4);
+    })],
   ])('treats a stored embedding with %s as missing, and a new put repairs it', (_, damage) => {
     const store = open();
     fill(store, 3);
