@@ -9,6 +9,7 @@ import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../co
 import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
 import { sampleCategory } from '../../core/sampling.ts';
+import { adjudicationQueue, type AdjudicationCase } from '../../core/adjudication.ts';
 import { drawValidationSet } from './validation-set.ts';
 
 /** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). */
@@ -31,7 +32,8 @@ export interface ReportOptions {
   pageSize: number;
   /** Whether the listing pages show thumbnails (a small one for every image of the category). */
   listThumbnails: boolean;
-  validation: { perCategory: number; seed: string | number };
+  /** `blind`: whether the Validate page starts in blind mode (the coder can switch). */
+  validation: { perCategory: number; seed: string | number; blind?: boolean };
 }
 
 export interface PhraseReport {
@@ -85,6 +87,8 @@ export interface ReportData {
   files: SiteFiles;
   /** Judgement files read from the validation folder (issue 6 computes statistics from them). */
   judgements: { files: JudgementFile[]; problems: JudgementProblem[] };
+  /** The images whose coders disagree, for the Adjudicate page (computed once, from `judgements`). */
+  adjudication: AdjudicationCase[];
 }
 
 /** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
@@ -198,6 +202,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
       standalone: `downloads/${standaloneFileName(result.run.startedAt)}`,
     },
     judgements: judgements ?? { files: [], problems: [] },
+    adjudication: adjudicationQueue(images, { modelChecksum: result.run.model.checksum, dictionaryHash: result.run.dictionary.hash }, judgements?.files ?? []),
   };
 }
 
