@@ -311,3 +311,20 @@ describe('adjudicator role', () => {
     expect(exported(s)).toMatchObject({ role: 'adjudicator', mode: 'shown', coder: 'Ada' });
   });
 });
+
+describe('enlarging', () => {
+  it('+ (and Z outside the filter) enlarges; Esc closes the enlarged image before anything else', () => {
+    let s = see(setup());
+    s = key(s, 'z');
+    expect(s.zoom).toBe(true);
+    s = key(s, 'r');
+    expect(counts(s).judged).toBe(0);
+    s = key(s, 'Escape');
+    expect(s.zoom).toBe(false);
+    s = key(s, 'w');
+    s = key(s, '+', { inFilter: true });
+    expect(s.zoom).toBe(true);
+    s = key(s, 'Escape', { inFilter: true });
+    expect([s.zoom, s.correcting]).toEqual([false, ITEMS[0].sha256]);
+  });
+});

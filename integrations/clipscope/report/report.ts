@@ -215,7 +215,7 @@ export interface ThumbRequest {
 
 /**
  * Every thumbnail the site shows, once per role and image: the category samples, the listing pages
- * (when enabled), the validation set and the standalone overview. Nothing else is thumbnailed, so the
+ * (when enabled), the validation set (and the adjudication queue) and the standalone overview. Nothing else is thumbnailed, so the
  * build grows with the images shown, not with the folder.
  */
 export function thumbnailRequests(report: ReportData): ThumbRequest[] {
@@ -231,6 +231,11 @@ export function thumbnailRequests(report: ReportData): ThumbRequest[] {
   for (const c of report.categories) for (const i of c.sample) add('sample', i);
   for (const c of report.categories) for (const i of c.standalone) add('standalone', i);
   for (const i of report.validationSet) add('validation', i);
+  // The Adjudicate page shows its images as large as the Validate page does.
+  if (report.adjudication.length > 0) {
+    const index = new Map(report.result.images.map((img, i) => [img.sha256, i]));
+    for (const c of report.adjudication) if (index.has(c.sha256)) add('validation', index.get(c.sha256)!);
+  }
   if (report.options.listThumbnails) for (const c of report.categories) for (const i of c.members) add('list', i);
   return out;
 }

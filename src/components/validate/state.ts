@@ -513,7 +513,7 @@ export interface KeyInput {
 /**
  * The action a key stands for, or null (then the browser does its default). The scheme:
  * R Right, W Wrong, S skip/unsure (shown mode); ← → previous/next image (they never judge);
- * U or Ctrl+Z undo; Z enlarge the image; with the choices open: type to filter, 1–9 the numbered
+ * U or Ctrl+Z undo; Z or + enlarge the image (Esc closes it); with the choices open: type to filter, 1–9 the numbered
  * choice, 0 none of these, ↑ ↓ and Enter the highlighted one, Esc closes (shown) or clears the
  * filter (blind); ? skip in blind mode.
  */
@@ -521,6 +521,8 @@ export function keyAction(s: State, k: KeyInput): Action | null {
   if (!s.ready || s.pending || k.alt) return null;
   if (k.inOtherField) return null;
   const key = k.key.length === 1 ? k.key.toLowerCase() : k.key;
+  if (s.zoom) return key === 'Escape' || key === 'z' || key === '+' || key === '-' ? { type: 'zoom' } : null;
+  if (key === '+' && current(s)) return { type: 'zoom' };
   if ((k.ctrl || k.meta) && key === 'z') return s.coder ? { type: 'undo' } : null;
   if (k.ctrl || k.meta) return null;
   if (!s.coder) return key === 'r' || key === 'w' || key === 's' || /^[0-9]$/.test(key) ? { type: 'needName' } : null;
@@ -556,7 +558,7 @@ export function keyAction(s: State, k: KeyInput): Action | null {
     case 'u':
       return { type: 'undo' };
     case 'z':
-      return { type: 'zoom' };
+      return current(s) ? { type: 'zoom' } : null;
     case 'ArrowLeft':
       return { type: 'step', delta: -1 };
     case 'ArrowRight':
