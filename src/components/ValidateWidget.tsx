@@ -125,11 +125,16 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
     if (s.pending) return conflictHeading.current?.focus();
     if (!s.coder || s.editingCoder) return nameInput.current?.focus();
     if (s.cursor < 0) return doneHeading.current?.focus();
-    if (isPicking) {
-      filterInput.current?.focus();
-      // On a phone the choices open below the fold: bring them into view.
-      filterInput.current?.closest('fieldset')?.scrollIntoView({ block: 'nearest' });
-    } else itemHeading.current?.focus({ preventScroll: true });
+    // On a touch screen focusing the filter would open the on-screen keyboard for every image.
+    const touch = window.matchMedia('(pointer: coarse)').matches;
+    if (isPicking && !touch) filterInput.current?.focus();
+    else itemHeading.current?.focus({ preventScroll: true });
+    // On a phone: the image's facts at the top, so the image is clear of the buttons fixed below;
+    // the choices (after Wrong) into view.
+    if (window.matchMedia('(max-width: 44rem)').matches) {
+      if (isPicking && s.mode === 'shown') itemHeading.current?.closest('section')?.querySelector('fieldset')?.scrollIntoView({ block: 'nearest' });
+      else itemHeading.current?.closest('section')?.scrollIntoView({ block: 'start' });
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [focusKey]);
 
