@@ -90,7 +90,7 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
   useEffect(() => {
     if (!item) return;
     if (!item.src || (image.current?.complete && image.current.naturalWidth > 0)) dispatch({ type: 'shown', sha256: item.sha256, now: performance.now() });
-  }, [item?.sha256, item?.src]);
+  }, [item?.sha256, item?.src, s.shown === null]);
 
   // The buttons look ready once the pause is over.
   useEffect(() => {
@@ -138,6 +138,17 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [focusKey]);
 
+  // After a click on a judging button or a choice (also one ignored during the pause), focus goes
+  // back to the heading or the filter, so a following Enter or Space never activates that button.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (!refocus.current) return;
+    refocus.current = false;
+    if (!s.coder || s.pending || s.zoom || s.cursor < 0) return;
+    if (picking(s) && !window.matchMedia('(pointer: coarse)').matches) filterInput.current?.focus();
+    else itemHeading.current?.focus({ preventScroll: true });
+  });
+
   // One key handler for the page; what a key does is state.ts keyAction.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -172,8 +183,14 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
   };
 
   const now = () => ({ now: performance.now(), iso: new Date().toISOString() });
-  const judge = (verdict: 'right' | 'wrong' | 'skip') => dispatch({ type: 'judge', verdict, ...now() });
-  const pick = (p: Pick) => dispatch({ type: 'pick', pick: p, ...now() });
+  const judge = (verdict: 'right' | 'wrong' | 'skip') => {
+    refocus.current = true;
+    dispatch({ type: 'judge', verdict, ...now() });
+  };
+  const pick = (p: Pick) => {
+    refocus.current = true;
+    dispatch({ type: 'pick', pick: p, ...now() });
+  };
 
   const exportFile = () => {
     if (!s.coder) return;

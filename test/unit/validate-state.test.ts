@@ -328,3 +328,13 @@ describe('enlarging', () => {
     expect([s.zoom, s.correcting]).toEqual([false, ITEMS[0].sha256]);
   });
 });
+
+describe('switching mode on the same image', () => {
+  it('keeps the image armed (the view gets no second load event for it)', () => {
+    let s = see(setup());
+    s = reducer(s, { type: 'mode', mode: 'blind', judgements: emptyState() });
+    expect(current(s)!.path).toBe('img-1.jpg');
+    s = key(s, '1');
+    expect(counts(s).judged).toBe(1);
+  });
+});

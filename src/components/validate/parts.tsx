@@ -1,7 +1,7 @@
 // The validation widget's view, in small parts: each renders a slice of the state (state.ts) and
 // dispatches actions; none holds logic of its own beyond the form field it owns. Every string from
 // the folder or the dictionary is rendered as text. No inline styles (the site's CSP).
-import { useEffect, useRef, useState, type Dispatch, type FormEvent, type ReactNode, type Ref } from 'react';
+import { useEffect, useRef, useState, type Dispatch, type FormEvent, type MouseEvent, type ReactNode, type Ref } from 'react';
 import { wilson } from '../../../integrations/core/stats.ts';
 import type { JudgementItem } from '../../../integrations/core/judgements.ts';
 import type { WidgetItem } from '../../../integrations/clipscope/report/widget-data.ts';
@@ -199,13 +199,16 @@ export function Facts({ s, item, index, headingRef }: { s: State; item: WidgetIt
   );
 }
 
+/** A mouse press does not move focus onto a judging button (a later Enter would press it again). */
+const keepFocus = (e: MouseEvent) => e.preventDefault();
+
 /** Right / Wrong / Skip (shown mode). */
 export function JudgeButtons({ disabled, onJudge }: { disabled: boolean; onJudge: (v: 'right' | 'wrong' | 'skip') => void }) {
   return (
     <div className="vw-buttons" role="group" aria-label="Is the prediction right?">
-      <button type="button" className="vw-right" onClick={() => onJudge('right')} disabled={disabled} aria-keyshortcuts="R">Right <kbd>R</kbd></button>
-      <button type="button" className="vw-wrong" onClick={() => onJudge('wrong')} disabled={disabled} aria-keyshortcuts="W">Wrong <kbd>W</kbd></button>
-      <button type="button" className="vw-skip" onClick={() => onJudge('skip')} disabled={disabled} aria-keyshortcuts="S">Skip / unsure <kbd>S</kbd></button>
+      <button type="button" className="vw-right" onMouseDown={keepFocus} onClick={() => onJudge('right')} disabled={disabled} aria-keyshortcuts="R">Right <kbd>R</kbd></button>
+      <button type="button" className="vw-wrong" onMouseDown={keepFocus} onClick={() => onJudge('wrong')} disabled={disabled} aria-keyshortcuts="W">Wrong <kbd>W</kbd></button>
+      <button type="button" className="vw-skip" onMouseDown={keepFocus} onClick={() => onJudge('skip')} disabled={disabled} aria-keyshortcuts="S">Skip / unsure <kbd>S</kbd></button>
     </div>
   );
 }
@@ -238,13 +241,13 @@ export function ChoicePanel({ s, dispatch, filterRef, onPick, onSkip }: {
           if (!c.disabled) enabled++;
           const marked = !c.disabled && enabled === s.highlight;
           return (
-            <button type="button" key={c.category} className={marked ? 'vw-marked' : undefined} onClick={() => onPick({ kind: 'category', category: c.category })} aria-keyshortcuts={c.key ?? undefined} aria-current={marked ? 'true' : undefined} disabled={c.disabled}>
+            <button type="button" key={c.category} className={marked ? 'vw-marked' : undefined} onMouseDown={keepFocus} onClick={() => onPick({ kind: 'category', category: c.category })} aria-keyshortcuts={c.key ?? undefined} aria-current={marked ? 'true' : undefined} disabled={c.disabled}>
               {c.key ? <kbd>{c.key}</kbd> : <span className="vw-nokey" />} {c.category}{c.disabled ? ' (the prediction)' : ''}
             </button>
           );
         })}
         {list.length === 0 && <p className="muted">No category matches “{s.filter}”.</p>}
-        <button type="button" className="vw-none" onClick={() => onPick({ kind: 'none' })} aria-keyshortcuts="0"><kbd>0</kbd> None of these</button>
+        <button type="button" className="vw-none" onMouseDown={keepFocus} onClick={() => onPick({ kind: 'none' })} aria-keyshortcuts="0"><kbd>0</kbd> None of these</button>
       </div>
       {blind ? (
         <button type="button" className="vw-continue" onClick={onSkip} aria-keyshortcuts="?">Skip / unsure <kbd>?</kbd></button>

@@ -374,11 +374,9 @@ export function reducer(s: State, a: Action): State {
       const name = a.coder.trim().slice(0, 100);
       if (!name) return { ...s, message: { kind: 'error', text: 'Enter your name first: judgements are kept and exported per coder.' } };
       const n = Object.keys(a.judgements.items).length;
-      const next = showIndex({ ...s, coder: name, editingCoder: false, judgements: a.judgements, shown: null }, Math.max(-1, firstOpen(s.items, a.judgements.items)));
+      const next = showIndex({ ...s, coder: name, editingCoder: false, judgements: a.judgements }, Math.max(-1, firstOpen(s.items, a.judgements.items)));
       return {
         ...next,
-        cursor: next.cursor,
-        shown: null,
         message: n ? { kind: 'info', text: `Welcome back, ${name}: ${n} judgements restored.` } : null,
         status: `Judging as ${name}. ${s.items.length} images to judge.`,
       };
@@ -390,12 +388,12 @@ export function reducer(s: State, a: Action): State {
     case 'mode': {
       if (s.role === 'adjudicator' || a.mode === s.mode) return s;
       const kept = Object.keys(s.judgements.items).length;
-      const next = showIndex({ ...s, mode: a.mode, judgements: a.judgements, shown: null }, s.coder ? Math.max(-1, firstOpen(s.items, a.judgements.items)) : s.cursor);
+      const next = showIndex({ ...s, mode: a.mode, judgements: a.judgements }, s.coder ? Math.max(-1, firstOpen(s.items, a.judgements.items)) : s.cursor);
       const apart = kept ? ` Your ${kept} ${s.mode}-mode judgements are kept apart (they are exported separately).` : '';
       const text = a.mode === 'blind'
         ? `Blind mode: pick the category without seeing the model's answer.${apart}`
         : `Shown mode: judge the model's answer Right or Wrong.${apart}`;
-      return { ...next, shown: null, message: { kind: 'info', text }, status: text };
+      return { ...next, message: { kind: 'info', text }, status: text };
     }
     case 'external':
       return { ...s, judgements: a.judgements };
