@@ -18,8 +18,9 @@ export interface WidgetItem {
   src: string | null;
   width: number;
   height: number;
-  /** On the Adjudicate page: every coder's answer on the image, in words, by coder name. */
-  answers?: { coder: string; answer: string; blind: boolean }[];
+  /** On the Adjudicate page: every coder's answer on the image, in words, by coder name; then any
+   * decision already in an adjudicator's file. */
+  answers?: { coder: string; answer: string; blind: boolean; adjudicator: boolean }[];
 }
 
 export interface WidgetData {
@@ -80,7 +81,9 @@ export function adjudicationData(report: Pick<ReportData, 'result' | 'thumbs' | 
   const items = report.adjudication.flatMap((c): WidgetItem[] => {
     const i = index.get(c.sha256);
     if (i === undefined) return [];
-    return [{ ...widgetItem(report, i), answers: c.answers.map((a) => ({ coder: a.coder, answer: answerText(a), blind: a.mode === 'blind' })) }];
+    const answers = c.answers.map((a) => ({ coder: a.coder, answer: answerText(a), blind: a.mode === 'blind', adjudicator: false }));
+    const decisions = c.decisions.map((a) => ({ coder: a.coder, answer: answerText(a), blind: false, adjudicator: true }));
+    return [{ ...widgetItem(report, i), answers: [...answers, ...decisions] }];
   });
   return { run: judgementRunOf(report.result), categories: categoriesOf(report.result), items, blind: false };
 }

@@ -186,7 +186,7 @@ export function Facts({ s, item, index, headingRef }: { s: State; item: WidgetIt
           <thead><tr><th scope="col">Coder</th><th scope="col">Answer</th></tr></thead>
           <tbody>
             {item.answers.map((a) => (
-              <tr key={a.coder}><th scope="row">{a.coder}{a.blind ? <span className="muted"> (blind)</span> : null}</th><td>{a.answer}</td></tr>
+              <tr key={`${a.adjudicator ? 'a' : 'c'}:${a.coder}`}><th scope="row">{a.coder}{a.blind ? <span className="muted"> (blind)</span> : a.adjudicator ? <span className="muted"> (adjudicator, decided)</span> : null}</th><td>{a.answer}</td></tr>
             ))}
           </tbody>
         </table>
