@@ -338,3 +338,17 @@ describe('switching mode on the same image', () => {
     expect(counts(s).judged).toBe(1);
   });
 });
+
+describe('when every image is judged', () => {
+  it('shows the done view; ← reopens the last image, U the last judgement', () => {
+    let s = setup();
+    for (let i = 0; i < ITEMS.length; i++) s = key(see(s), 'r');
+    expect(s.cursor).toBe(-1);
+    s = key(s, 'ArrowLeft');
+    expect(current(s)!.path).toBe('img-4.jpg');
+    s = reducer(s, { type: 'goto', index: 0 });
+    s = key(s, 'u');
+    expect(current(s)!.path).toBe('img-4.jpg');
+    expect(counts(s).judged).toBe(3);
+  });
+});

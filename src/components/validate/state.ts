@@ -460,7 +460,8 @@ export function reducer(s: State, a: Action): State {
     }
     case 'step': {
       if (!s.coder || s.pending || s.items.length === 0) return s;
-      const from = s.cursor < 0 ? (a.delta > 0 ? -1 : 0) : s.cursor;
+      // From the "all judged" view, ← opens the last image and → the first.
+      const from = s.cursor < 0 ? (a.delta > 0 ? -1 : s.items.length) : s.cursor;
       const index = from + a.delta;
       if (index < 0 || index >= s.items.length) return { ...s, status: index < 0 ? 'This is the first image.' : 'This is the last image.' };
       return reducer(s, { type: 'goto', index });
