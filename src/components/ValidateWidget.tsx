@@ -66,7 +66,6 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
     if (!w) return;
     const ok = saveState(store, run, w.coder, { role, mode: w.mode }, w.judgements);
     if (w.coder === s.coder) setSaved(ok);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [s.write?.seq]);
 
   useEffect(() => {
@@ -135,7 +134,6 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
       if (isPicking && s.mode === 'shown') itemHeading.current?.closest('section')?.querySelector('fieldset')?.scrollIntoView({ block: 'nearest' });
       else itemHeading.current?.closest('section')?.scrollIntoView({ block: 'start' });
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [focusKey]);
 
   // After a click on a judging button or a choice (also one ignored during the pause), focus goes
