@@ -96,19 +96,24 @@ export function saveCoder(s: Storage | null, run: JudgementRun, role: CoderRole,
   }
 }
 
-/** The mode last chosen on this page for this run, or null (then the build's default applies). */
-export function loadMode(s: Storage | null, run: JudgementRun): CodingMode | null {
+/**
+ * The mode last chosen on this page for this run, or null. The choice is kept with the build's
+ * default it was made against: when the site is rebuilt with another default (option
+ * validation.blind), the new default wins over an older choice.
+ */
+export function loadMode(s: Storage | null, run: JudgementRun, fallback: CodingMode): CodingMode | null {
   try {
-    const v = s?.getItem(modeKey(run));
-    return v === 'blind' || v === 'shown' ? v : null;
+    const [mode, against] = (s?.getItem(modeKey(run)) ?? '').split(':');
+    if (against !== fallback) return null;
+    return mode === 'blind' || mode === 'shown' ? mode : null;
   } catch {
     return null;
   }
 }
 
-export function saveMode(s: Storage | null, run: JudgementRun, mode: CodingMode): void {
+export function saveMode(s: Storage | null, run: JudgementRun, mode: CodingMode, fallback: CodingMode): void {
   try {
-    s?.setItem(modeKey(run), mode);
+    s?.setItem(modeKey(run), `${mode}:${fallback}`);
   } catch {
     // Not remembering the mode is harmless: the toggle is on the page.
   }

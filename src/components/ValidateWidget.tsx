@@ -55,7 +55,8 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
   useEffect(() => {
     const st = storage();
     setStore(st);
-    const mode = role === 'adjudicator' ? 'shown' : (loadMode(st, run) ?? (data.blind ? 'blind' : 'shown'));
+    const fallback = data.blind ? 'blind' : 'shown';
+    const mode = role === 'adjudicator' ? 'shown' : (loadMode(st, run, fallback) ?? fallback);
     const coder = loadCoder(st, run, role);
     dispatch({ type: 'load', coder, mode, judgements: loadState(st, run, coder, { role, mode }) });
   }, [run, role, data.blind]);
@@ -176,7 +177,7 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
 
   const switchMode = (blind: boolean) => {
     const mode = blind ? 'blind' : 'shown';
-    saveMode(store, run, mode);
+    saveMode(store, run, mode, data.blind ? 'blind' : 'shown');
     dispatch({ type: 'mode', mode, judgements: loadState(store, run, s.coder, { role, mode }) });
   };
 
