@@ -157,12 +157,17 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
         ctrl: e.ctrlKey,
         meta: e.metaKey,
         alt: e.altKey,
+        repeat: e.repeat,
         inFilter,
         inOtherField: !inFilter && isField(e.target),
         now: performance.now(),
         iso: new Date().toISOString(),
       });
-      if (!action) return;
+      if (!action) {
+        // A held judgement key types nothing into the filter either.
+        if (e.repeat && inFilter && /^[0-9]$/.test(e.key)) e.preventDefault();
+        return;
+      }
       e.preventDefault();
       dispatch(action);
     };

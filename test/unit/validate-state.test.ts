@@ -352,3 +352,15 @@ describe('when every image is judged', () => {
     expect(counts(s).judged).toBe(3);
   });
 });
+
+describe('a held key', () => {
+  it('judges once: its auto-repeats never judge the following images', () => {
+    let s = see(setup());
+    s = key(s, 'r');
+    for (let i = 0; i < 5; i++) s = key(see(s), 'r', { repeat: true });
+    expect(counts(s).judged).toBe(1);
+    // Arrows may repeat (browsing).
+    s = key(s, 'ArrowRight', { repeat: true });
+    expect(current(s)!.path).toBe('img-3.jpg');
+  });
+});

@@ -299,7 +299,7 @@ export function Keys({ s }: { s: State }) {
         ? <><kbd>1</kbd>–<kbd>9</kbd> pick a category, <kbd>0</kbd> none of these, type to filter and <kbd>Enter</kbd>, <kbd>?</kbd> skip/unsure</>
         : <><kbd>R</kbd> right · <kbd>W</kbd> wrong · <kbd>S</kbd> skip/unsure · after Wrong: <kbd>1</kbd>–<kbd>9</kbd> the category, <kbd>0</kbd> none of these, type to filter and <kbd>Enter</kbd>, <kbd>Esc</kbd> go on without one</>}
       {' '}· <kbd>←</kbd> <kbd>→</kbd> previous / next image (never judge) · <kbd>U</kbd> or <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>+</kbd>{s.mode === 'shown' ? <> or <kbd>Z</kbd></> : null} enlarge the image, <kbd>Esc</kbd> closes it.
-      {' '}Input is ignored for half a second after a new image appears, so a key meant for the last image never judges the next.
+      {' '}Input is ignored for half a second after a new image appears, so a key meant for the last image never judges the next; a held key judges once.
     </p>
   );
 }

@@ -505,6 +505,8 @@ export interface KeyInput {
   inFilter: boolean;
   /** The key was typed into another text field (the name field). */
   inOtherField: boolean;
+  /** Auto-repeat of a held key. */
+  repeat?: boolean;
   now: number;
   iso: string;
 }
@@ -517,6 +519,13 @@ export interface KeyInput {
  * filter (blind); ? skip in blind mode.
  */
 export function keyAction(s: State, k: KeyInput): Action | null {
+  const action = keyActionOnce(s, k);
+  // A held key repeats: it may move (browse, the marked choice), never judge, pick or undo.
+  if (k.repeat && action && action.type !== 'step' && action.type !== 'move') return null;
+  return action;
+}
+
+function keyActionOnce(s: State, k: KeyInput): Action | null {
   if (!s.ready || s.pending || k.alt) return null;
   if (k.inOtherField) return null;
   const key = k.key.length === 1 ? k.key.toLowerCase() : k.key;
