@@ -14,7 +14,7 @@ import { useEffect, useReducer, useRef, useState, type ChangeEvent } from 'react
 import { JUDGEMENTS_SCHEMA, judgementFileName, parseJudgementText, runId, serialiseJudgements, sizeProblem, type CoderRole, type JudgementItem } from '../../integrations/core/judgements.ts';
 import type { WidgetData } from '../../integrations/clipscope/report/widget-data.ts';
 import { loadCoder, loadMode, loadState, saveCoder, saveMode, saveState, storage } from './ValidateStorage.ts';
-import { ARM_MS, armed, current, initialState, keyAction, nextOpen, picking, reducer, type Pick } from './validate/state.ts';
+import { ARM_MS, armed, current, initialState, keyAction, nextOpen, picking, reducer, type Picked } from './validate/state.ts';
 import { assetUrl, ChoicePanel, CoderBar, Facts, ImageBox, ImportConflict, JudgeButtons, Keys, Progress, ReviewList, StartHelp, Tools, Zoom } from './validate/parts.tsx';
 import './ValidateWidget.css';
 
@@ -191,7 +191,7 @@ export default function ValidateWidget({ data, base, role = 'coder' }: Props) {
     refocus.current = true;
     dispatch({ type: 'judge', verdict, ...now() });
   };
-  const pick = (p: Pick) => {
+  const pick = (p: Picked) => {
     refocus.current = true;
     dispatch({ type: 'pick', pick: p, ...now() });
   };

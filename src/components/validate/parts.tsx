@@ -5,7 +5,7 @@ import { useEffect, useRef, useState, type Dispatch, type FormEvent, type MouseE
 import { wilson } from '../../../integrations/core/stats.ts';
 import type { JudgementItem } from '../../../integrations/core/judgements.ts';
 import type { WidgetItem } from '../../../integrations/clipscope/report/widget-data.ts';
-import { answerVisible, answerWords, choices, counts, reviewList, type Action, type PendingImport, type State } from './state.ts';
+import { answerVisible, answerWords, choices, counts, reviewList, type Action, type PendingImport, type Picked, type State } from './state.ts';
 
 export function pct(x: number): string {
   return `${(x * 100).toFixed(1)} %`;
@@ -218,7 +218,7 @@ export function ChoicePanel({ s, dispatch, filterRef, onPick, onSkip }: {
   s: State;
   dispatch: Dispatch<Action>;
   filterRef: Ref<HTMLInputElement>;
-  onPick: (pick: { kind: 'category'; category: string } | { kind: 'none' }) => void;
+  onPick: (pick: Picked) => void;
   onSkip: () => void;
 }) {
   const list = choices(s);

@@ -37,7 +37,7 @@ export function emptyState(): CoderState {
 }
 
 /** A category or "none of these", as the coder picks it. */
-export type Pick = { kind: 'category'; category: string } | { kind: 'none' };
+export type Picked = { kind: 'category'; category: string } | { kind: 'none' };
 
 export type Message = { kind: 'info' | 'error'; text: string } | null;
 
@@ -98,7 +98,7 @@ export type Action =
   | { type: 'external'; judgements: CoderState }
   | { type: 'shown'; sha256: string; now: number }
   | { type: 'judge'; verdict: Verdict; now: number; iso: string }
-  | { type: 'pick'; pick: Pick; now: number; iso: string }
+  | { type: 'pick'; pick: Picked; now: number; iso: string }
   | { type: 'closePanel' }
   | { type: 'filter'; text: string }
   | { type: 'move'; delta: number }
@@ -227,14 +227,13 @@ export function reviewList(s: State): { index: number; item: WidgetItem; judgeme
 }
 
 /** What the coder answered, in words: in blind mode the pick (the derived verdict would reveal the model's answer). */
-export function answerWords(j: Pick_<JudgementItem, 'verdict' | 'correction' | 'noneOfThese' | 'predicted'>, mode: CodingMode): string {
+export function answerWords(j: Pick<JudgementItem, 'verdict' | 'correction' | 'noneOfThese' | 'predicted'>, mode: CodingMode): string {
   if (j.verdict === 'skip') return 'skipped / unsure';
   if (mode === 'blind') return j.verdict === 'right' ? j.predicted : j.noneOfThese ? 'none of these' : (j.correction ?? '(no category)');
   if (j.verdict === 'right') return 'Right';
   if (j.noneOfThese) return 'Wrong → none of these';
   return j.correction !== undefined ? `Wrong → ${j.correction}` : 'Wrong';
 }
-type Pick_<T, K extends keyof T> = { [P in K]: T[P] };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -300,7 +299,7 @@ function record(s: State, judgement: Omit<JudgementItem, 'sha256' | 'path' | 'pr
 }
 
 /** The pick as a judgement: a correction after Wrong (shown), or the derived verdict (blind). */
-function applyPick(s: State, pick: Pick, iso: string): State {
+function applyPick(s: State, pick: Picked, iso: string): State {
   const item = current(s)!;
   if (s.mode === 'blind') {
     if (pick.kind === 'category' && pick.category === item.predicted) return record(s, { verdict: 'right', judgedAt: iso }, false);
