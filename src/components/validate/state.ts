@@ -350,8 +350,10 @@ function finishImport(s: State, p: PendingImport, conflicts: 'keep-mine' | 'use-
   }
   // Another coder's (or another mode's) file: kept under its own name and mode, the active coder stays.
   const where = p.coder === s.coder ? `your ${modeWords}judgements` : `coder ${p.coder}'s ${modeWords}judgements`;
-  const still = s.coder ? ` You are still judging as ${s.coder}${s.mode === 'blind' ? ' (blind)' : ''}` : '';
-  const how = p.coder !== s.coder ? `${still}; to continue ${p.coder}'s judgements, use "Change coder".` : `${still}; switch to ${p.mode} mode to see them.`;
+  const still = s.coder ? ` You are still judging as ${s.coder}${s.mode === 'blind' ? ' (blind)' : ''}.` : '';
+  const how = p.coder !== s.coder
+    ? `${still} To continue ${p.coder}'s judgements, ${s.coder ? 'use "Change coder"' : 'start'} with that name${p.mode !== s.mode ? ` in ${p.mode} mode` : ''}.`
+    : `${still} Switch to ${p.mode} mode to see them.`;
   return {
     ...s,
     pending: null,
