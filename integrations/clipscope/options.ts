@@ -48,6 +48,8 @@ const validationSchema = z.strictObject({
   seed: seed.optional(),
   /** Folder of judgement files (clipscope.judgements/v1) read into the Validation page. */
   dir: z.string().min(1).default('content/validation'),
+  /** Whether the Validate page starts in blind mode (the model's answer hidden until the coder picks). */
+  blind: z.boolean().default(false),
 });
 
 /** Keys of the nested option objects, for "unknown option" messages. */
@@ -88,7 +90,7 @@ export type ClipscopeParsed = z.output<typeof clipscopeOptionsSchema>;
 /** Resolved options: paths absolute (against the Astro project root), defaults filled in. */
 export interface ClipscopeOptions extends Omit<ClipscopeParsed, 'standaloneSamples' | 'validation'> {
   standaloneSamples: number;
-  validation: { perCategory: number; seed: string | number; dir: string };
+  validation: { perCategory: number; seed: string | number; dir: string; blind: boolean };
   /** Which option came from which environment variable (for messages). */
   fromEnv: Partial<Record<keyof typeof ENV_OVERRIDES, string>>;
 }
@@ -177,7 +179,7 @@ export function parseClipscopeOptions(input: unknown, opts: { root: string; env?
     ...(o.imagesRoot ? { imagesRoot: abs(o.imagesRoot) } : {}),
     cache: o.cache === null ? null : abs(o.cache),
     standaloneSamples: o.standaloneSamples ?? Math.min(o.samplesPerCategory, 100),
-    validation: { perCategory: o.validation.perCategory, seed: o.validation.seed ?? o.seed, dir: abs(o.validation.dir) },
+    validation: { perCategory: o.validation.perCategory, seed: o.validation.seed ?? o.seed, dir: abs(o.validation.dir), blind: o.validation.blind },
     fromEnv,
   };
 }

@@ -51,7 +51,7 @@ export function reportOptionsOf(o: ClipscopeOptions): ReportOptions {
     seed: o.seed,
     pageSize: o.pageSize,
     listThumbnails: o.thumbnails.list !== false,
-    validation: { perCategory: o.validation.perCategory, seed: o.validation.seed },
+    validation: { perCategory: o.validation.perCategory, seed: o.validation.seed, blind: o.validation.blind },
   };
 }
 

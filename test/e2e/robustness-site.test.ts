@@ -208,6 +208,8 @@ describe('the published site', () => {
       const path = await page.locator('.vw-path').textContent({ timeout: 2000 }).catch(() => null);
       if (path === null || seen.includes(path)) break;
       seen.push(path);
+      // The widget takes a judgement once the image has been on screen for a moment.
+      await page.locator('.vw-item[data-armed]').waitFor({ timeout: 5000 });
       await page.keyboard.press('r');
     }
     expect(seen.length).toBeGreaterThan(5);

@@ -69,6 +69,8 @@ async function hydrated(page: Page): Promise<void> {
 }
 
 const currentPath = (page: Page) => page.locator('.vw-path').textContent();
+/** Waits until the image on screen takes judgements (the widget ignores input for a moment after a new image). */
+const armed = (page: Page) => page.locator('.vw-item[data-armed]').waitFor();
 const progress = async (page: Page) => (await page.locator('.vw-count').textContent())?.replace(/\s+/g, ' ').trim();
 
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -87,21 +89,28 @@ describe('the Validate widget', () => {
     total = Number(/\/ (\d+)/.exec((await progress(page)) ?? '')![1]);
     expect(total).toBeGreaterThanOrEqual(6);
     expect(await progress(page)).toBe(`0 / ${total} judged`);
+
+    // Before a name: the name field has focus, the page says what to do, R explains.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('vw-coder-name');
+    expect(await page.locator('#vw-start-title').textContent()).toBe('Enter your name to start');
+    await page.locator('h1').click();
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Enter your name \(the coder\) and press Start first/);
+    expect(await progress(page)).toBe(`0 / ${total} judged`);
+    await page.fill('#vw-coder-name', 'Ada');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => page.locator('.vw-coder').textContent()).toContain('Judging as Ada');
     // The large image loads under the base path.
     await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('.vw-image img')?.naturalWidth ?? 0) > 0);
     expect(await page.locator('.vw-image img').getAttribute('src')).toMatch(new RegExp(`^${BASE}_clipscope/thumbs/.+\\.webp$`));
 
-    // Buttons are disabled until a coder name is given.
-    expect(await page.locator('.vw-right').isDisabled()).toBe(true);
-    await page.fill('#vw-coder-name', 'Ada');
-    await page.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => page.locator('.vw-coder').textContent()).toContain('Judging as Ada');
-
     // 1: mouse, Right.
+    await armed(page);
     const p1 = (await currentPath(page))!;
     await page.locator('.vw-right').click();
     clicked.set(p1, { verdict: 'right' });
     // 2: keyboard, W then the first category the image was not predicted as (by its digit).
+    await armed(page);
     const p2 = (await currentPath(page))!;
     expect(p2).not.toBe(p1);
     await page.keyboard.press('w');
@@ -113,16 +122,19 @@ describe('the Validate widget', () => {
     clicked.set(p2, { verdict: 'wrong', correction: category });
     // The correction buttons are gone: focus is on the next image's prediction, which is announced.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('vw-item-title');
-    expect(await page.locator('.vw [role=status]').textContent()).toMatch(new RegExp(`^Correction: ${category}\\. Next: .+, \\d+\\.\\d %\\.$`));
-    // 3: keyboard, → (right).
+    expect(await page.locator('.vw p.visually-hidden[role=status]').textContent()).toMatch(new RegExp(`^Correction: ${category}\\. Next: .+, \\d+\\.\\d %\\.$`));
+    // 3: keyboard, R.
+    await armed(page);
     const p3 = (await currentPath(page))!;
-    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('r');
     clicked.set(p3, { verdict: 'right' });
     // 4: mouse, Skip.
+    await armed(page);
     const p4 = (await currentPath(page))!;
     await page.locator('.vw-skip').click();
     clicked.set(p4, { verdict: 'skip' });
     // 5: R, then U takes it back and reopens the same image.
+    await armed(page);
     const p5 = (await currentPath(page))!;
     await page.keyboard.press('r');
     expect(await progress(page)).toBe(`5 / ${total} judged`);
@@ -130,6 +142,7 @@ describe('the Validate widget', () => {
     expect(await progress(page)).toBe(`4 / ${total} judged`);
     expect(await currentPath(page)).toBe(p5);
     // 5 again: mouse, Wrong → None of these.
+    await armed(page);
     await page.locator('.vw-wrong').click();
     await page.getByRole('button', { name: /None of these/ }).click();
     clicked.set(p5, { verdict: 'wrong', noneOfThese: true });
@@ -145,14 +158,16 @@ describe('the Validate widget', () => {
   it('shows the keys on screen and passes axe-core without serious violations (also the correction step)', async () => {
     const { page } = main;
     const keys = (await page.locator('.vw-keys').textContent())!;
-    for (const k of ['R', '→', 'W', '←', 'S', 'U', 'Backspace', '1', '9', '0', 'Enter']) expect(keys).toContain(k);
+    for (const k of ['R', '→', 'W', '←', 'S', 'U', 'Ctrl', '1', '9', '0', 'Enter', 'Esc']) expect(keys).toContain(k);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'validate-desktop.png'), fullPage: true });
+    await armed(page);
     await page.keyboard.press('w');
     await page.locator('.vw-correction').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'validate-desktop-wrong.png'), fullPage: true });
-    await page.keyboard.press('u');
+    // In the correction panel letters filter the choices; Ctrl+Z undoes.
+    await page.keyboard.press('Control+z');
     expect(await progress(page)).toBe(`5 / ${total} judged`);
   });
 
@@ -275,6 +290,7 @@ describe('the Validate widget', () => {
     await page.fill('#vw-coder-name', 'Phone coder');
     await page.getByRole('button', { name: 'Start' }).click();
     await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('.vw-image img')?.naturalWidth ?? 0) > 0);
+    await armed(page);
     for (const selector of ['.vw-right', '.vw-wrong', '.vw-skip']) {
       const box = (await page.locator(selector).boundingBox())!;
       expect(box.height).toBeGreaterThanOrEqual(44);
@@ -287,6 +303,7 @@ describe('the Validate widget', () => {
     expect(await progress(page)).toBe(`1 / ${total} judged`);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'validate-phone.png') });
+    await armed(page);
     // After Wrong, every correction choice is on screen without scrolling by hand.
     await page.locator('.vw-wrong').tap().catch(() => page.locator('.vw-wrong').click());
     await page.locator('.vw-continue').waitFor();
@@ -366,6 +383,45 @@ describe('judgement files come back into the build', () => {
     expect(values).toEqual(['right', 'tie', 'wrong', 'wrong']);
     const json = JSON.parse(await readFile(join(second.outDir, 'downloads', 'results.json'), 'utf8')) as RunResult;
     expect(json.images.filter((i) => 'validated' in i)).toHaveLength(4);
+  });
+
+  it('queues the image the coders disagree on for adjudication; the adjudicator decides and exports role "adjudicator"', async () => {
+    // Linked from the Validate and Validation pages (and the navigation) once coders disagree.
+    const validation = await open(secondServer.url('/validation/'));
+    expect(await validation.page.locator('#adjudicate-link').textContent()).toMatch(/disagree on 1 image/);
+    const o = await open(secondServer.url('/validate/'));
+    expect(await o.page.locator('#adjudicate-link a').getAttribute('href')).toBe(`${BASE}adjudicate/`);
+    await o.page.locator('#adjudicate-link a').click();
+    const { page } = o;
+    await hydrated(page);
+    expect(await page.locator('h1').textContent()).toBe('Adjudicate');
+    expect(await progress(page)).toBe('0 / 1 decided');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('vw-coder-name');
+    await page.fill('#vw-coder-name', 'Judge');
+    await page.keyboard.press('Enter');
+    await armed(page);
+    // The disputed image (Ada Right, Bo Wrong) with both answers beside it.
+    const parsed = parseJudgementText(await readFile(exportedPath, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const disputed = parsed.file.items.find((i) => i.verdict === 'right')!;
+    expect(await currentPath(page)).toBe(disputed.path);
+    const answers = (await page.locator('.vw-answers tbody').textContent())!.replace(/\s+/g, ' ');
+    expect(answers).toBe('AdaRightBoWrong');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'adjudicate-desktop.png'), fullPage: true });
+    await page.keyboard.press('w');
+    await page.keyboard.press('0');
+    expect(await progress(page)).toBe('1 / 1 decided');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export decisions' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^judgements-Judge-adjudicator-\d{4}-\d{2}-\d{2}\.json$/);
+    const saved = join(work, 'adjudicator.json');
+    await download.saveAs(saved);
+    const file = parseJudgementText(await readFile(saved, 'utf8'));
+    expect(file.ok && file.file).toMatchObject({ coder: 'Judge', role: 'adjudicator', mode: 'shown', items: [{ sha256: disputed.sha256, verdict: 'wrong', noneOfThese: true }] });
+    // A coder's file is refused here (and an adjudicator's on the Validate page).
+    await page.locator('.vw-file').setInputFiles(exportedPath);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/It is a coder's file \(Ada\), not an adjudicator's/);
+    expect(o.allProblems()).toEqual([]);
   });
 
   it('shows a friendly empty state without judgement files', async () => {

@@ -56,6 +56,7 @@ describe('parseClipscopeOptions', () => {
   });
 
   it('names nested site options by their path', () => {
+    expect(messageOf(() => parse({ validation: { blind: 'yes' } }))).toMatch(/^Invalid value "yes" for option validation\.blind/);
     expect(messageOf(() => parse({ validation: { perCategory: 0 } }))).toMatch(/^Invalid value 0 for option validation\.perCategory \(in astro\.config\.mjs\)/);
     expect(messageOf(() => parse({ thumbnails: { quality: 101 } }))).toMatch(/^Invalid value 101 for option thumbnails\.quality/);
     expect(messageOf(() => parse({ samplesPerCategory: 'ten' }))).toMatch(/^Invalid value "ten" for option samplesPerCategory/);
@@ -73,6 +74,11 @@ describe('parseClipscopeOptions', () => {
     expect(error?.hint).toMatch(/samplesPerCategory/);
     expect(error?.hint).toMatch(/images/);
     expect(messageOf(() => parse({ validation: { percategory: 3 } }))).toBe('Unknown option "validation.percategory" in option validation (in astro.config.mjs)');
+  });
+
+  it('starts the Validate page in shown mode unless validation.blind is set', () => {
+    expect(parse({}).validation.blind).toBe(false);
+    expect(parse({ validation: { blind: true } }).validation.blind).toBe(true);
   });
 
   it('refuses a non-object', () => {

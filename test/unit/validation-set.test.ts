@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { distinctImages, drawValidationSet } from '../../integrations/clipscope/report/validation-set.ts';
-import { widgetData } from '../../integrations/clipscope/report/widget-data.ts';
-import { buildReport } from '../../integrations/clipscope/report/report.ts';
+import { adjudicationData, widgetData } from '../../integrations/clipscope/report/widget-data.ts';
+import { JUDGEMENTS_SCHEMA, type JudgementFile } from '../../integrations/core/judgements.ts';
+import { buildReport, thumbnailRequests } from '../../integrations/clipscope/report/report.ts';
 import { UNCERTAIN, type ImageResult } from '../../integrations/core/types.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 
@@ -95,5 +96,31 @@ describe('widgetData', () => {
     expect(data.items[0]).toMatchObject({ sha256: first.sha256, path: first.path, predicted: first.category, label: first.label, probability: first.probability, src: '_clipscope/thumbs/big.webp', width: 768, height: 512 });
     expect(data.items[0].second).toEqual({ category: first.top[1].category, label: first.top[1].label, probability: first.top[1].probability });
     expect(data.items[1].src).toBeNull();
+  });
+});
+
+describe('adjudicationData', () => {
+  it('hands the Adjudicate page the images the coders disagree on, with their answers, and asks for their large renditions', () => {
+    const run = { model: 'fixture-model', modelChecksum: 'f'.repeat(64), dictionaryHash: 'd'.repeat(64) };
+    const img = result.images[3];
+    const item = { sha256: img.sha256, path: img.path, predicted: img.category, label: img.label, probability: img.probability, judgedAt: '2025-03-01T14:00:00.000Z' };
+    const file = (coder: string, role: 'coder' | 'adjudicator', verdict: 'right' | 'wrong'): JudgementFile & { source: string } => ({
+      schema: JUDGEMENTS_SCHEMA, run, coder, role, mode: 'shown', exportedAt: '2025-03-01T15:00:00.000Z', items: [{ ...item, verdict }], source: `${coder}.json`,
+    });
+    const report = buildReport({
+      result,
+      options: { samplesPerCategory: 3, standaloneSamples: 1, seed: 'x', pageSize: 10, listThumbnails: false, validation: { perCategory: 4, seed: 'v' } },
+      judgements: { files: [file('Ada', 'coder', 'right'), file('Bo', 'coder', 'wrong'), file('Judge', 'adjudicator', 'wrong')], problems: [] },
+    });
+    expect(report.adjudication.map((c) => c.path)).toEqual([img.path]);
+    expect(thumbnailRequests(report).some((r) => r.role === 'validation' && r.sha256 === img.sha256)).toBe(true);
+    const data = adjudicationData(report);
+    expect(data.items.map((i) => i.path)).toEqual([img.path]);
+    expect(data.items[0].answers).toEqual([
+      { coder: 'Ada', answer: 'Right', blind: false, adjudicator: false },
+      { coder: 'Bo', answer: 'Wrong', blind: false, adjudicator: false },
+      { coder: 'Judge', answer: 'Wrong', blind: false, adjudicator: true },
+    ]);
+    expect(data.blind).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../co
 import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
 import { sampleCategory } from '../../core/sampling.ts';
+import { adjudicationQueue, type AdjudicationCase } from '../../core/adjudication.ts';
 import { drawValidationSet } from './validation-set.ts';
 import { validationReport, type ValidationReport } from '../../core/validation-report.ts';
 
@@ -32,7 +33,8 @@ export interface ReportOptions {
   pageSize: number;
   /** Whether the listing pages show thumbnails (a small one for every image of the category). */
   listThumbnails: boolean;
-  validation: { perCategory: number; seed: string | number };
+  /** `blind`: whether the Validate page starts in blind mode (the coder can switch). */
+  validation: { perCategory: number; seed: string | number; blind?: boolean };
 }
 
 export interface PhraseReport {
@@ -88,6 +90,8 @@ export interface ReportData {
   judgements: { files: JudgementFile[]; problems: JudgementProblem[] };
   /** The validation statistics of those files, computed once here (null without files). */
   validation: ValidationReport | null;
+  /** The images whose coders disagree, for the Adjudicate page (computed once, from `judgements`). */
+  adjudication: AdjudicationCase[];
 }
 
 /** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
@@ -202,6 +206,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
     },
     judgements: judgements ?? { files: [], problems: [] },
     validation: judgements && judgements.files.length > 0 ? validationReport(result, judgements.files) : null,
+    adjudication: adjudicationQueue(images, { modelChecksum: result.run.model.checksum, dictionaryHash: result.run.dictionary.hash }, judgements?.files ?? []),
   };
 }
 
@@ -214,7 +219,7 @@ export interface ThumbRequest {
 
 /**
  * Every thumbnail the site shows, once per role and image: the category samples, the listing pages
- * (when enabled), the validation set and the standalone overview. Nothing else is thumbnailed, so the
+ * (when enabled), the validation set (and the adjudication queue) and the standalone overview. Nothing else is thumbnailed, so the
  * build grows with the images shown, not with the folder.
  */
 export function thumbnailRequests(report: ReportData): ThumbRequest[] {
@@ -230,6 +235,11 @@ export function thumbnailRequests(report: ReportData): ThumbRequest[] {
   for (const c of report.categories) for (const i of c.sample) add('sample', i);
   for (const c of report.categories) for (const i of c.standalone) add('standalone', i);
   for (const i of report.validationSet) add('validation', i);
+  // The Adjudicate page shows its images as large as the Validate page does.
+  if (report.adjudication.length > 0) {
+    const index = new Map(report.result.images.map((img, i) => [img.sha256, i]));
+    for (const c of report.adjudication) if (index.has(c.sha256)) add('validation', index.get(c.sha256)!);
+  }
   if (report.options.listThumbnails) for (const c of report.categories) for (const i of c.members) add('list', i);
   return out;
 }
