@@ -99,9 +99,3 @@ export function krippendorffAlphaNominal<T>(units: readonly (readonly (T | null 
   const alpha = expectedDisagreement === 0 ? Number.NaN : 1 - observedDisagreement / expectedDisagreement;
   return { alpha, pairableValues: n, units: pairableUnits };
 }
-
-/** Share of `successes` in `n` with its Wilson interval, as percentages for display. */
-export function percentInterval(successes: number, n: number): { estimate: number; low: number; high: number } {
-  const w = wilson(successes, n);
-  return { estimate: w.estimate * 100, low: w.low * 100, high: w.high * 100 };
-}
