@@ -2,32 +2,29 @@
 // (clustering, nearest neighbours). Uses and fills the same cache as classify.
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../engine/atomic.ts';
-import { COMMAND_LINE } from '../engine/options.ts';
+import { COMMAND_LINE, parseEmbedOptions } from '../engine/options.ts';
 import { formatDuration } from '../core/format.ts';
 import { embedFolder } from '../engine/run.ts';
-import { addEmbeddingOptions, checkOutputPaths, definedOnly, embeddingOptions, failIfSkipped, printSkipped, withProgress, type EmbeddingFlags } from './shared.ts';
-
-interface EmbedFlags extends EmbeddingFlags {
-  images: string;
-  model: string;
-  out: string;
-}
+import { addRunOptions, checkOutputPaths, failIfSkipped, printSkipped, runOptionsFrom, runUsage, withProgress } from './shared.ts';
 
 export function register(program: Command): void {
   const command = program
     .command('embed')
     .description('Write the L2-normalised image embeddings of a folder as JSON: { model, dim, items: [{ path, sha256, embedding }] }.')
-    .requiredOption('--images <dir>', 'folder of images (searched recursively)')
-    .requiredOption('--model <dir>', 'model folder (Hugging Face ONNX layout)')
-    .requiredOption('--out <file>', 'output JSON file');
-  addEmbeddingOptions(command)
-    .action(async (flags: EmbedFlags) => {
+    .usage(runUsage('embed', '--out <file>'))
+    .requiredOption('--out <file>', 'output JSON file (required)');
+  addRunOptions(command, 'embed')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ clipscope embed --images photos --model models/clip-vit-base-patch32 --out embeddings.json
+  $ clipscope embed --images photos --model models/clip-vit-base-patch32 --variant quantized --out embeddings.json`,
+    )
+    .action(async (flags: { out: string } & Record<string, unknown>) => {
       await checkOutputPaths({ '--out': flags.out });
-      const input = definedOnly({
-        images: flags.images,
-        model: flags.model,
-        ...embeddingOptions(flags),
-      });
+      // Every problem of the flags at once, before any file is looked at.
+      const input = parseEmbedOptions(runOptionsFrom(flags, 'embed'), COMMAND_LINE);
       const result = await withProgress((effects) => embedFolder(input, { ...effects, source: COMMAND_LINE }));
       await writeFileAtomic(flags.out, JSON.stringify(result) + '\n');
       printSkipped(result.skipped, flags.out);
@@ -36,6 +33,6 @@ export function register(program: Command): void {
         `Embedded ${s.images} images in ${formatDuration(s.seconds)}: ${s.embedded} embedded, ${s.fromCache} from the cache, ${s.skipped} skipped.\n` +
           `Embeddings: ${flags.out}\n`,
       );
-      failIfSkipped(s.skipped, flags.failOnSkip);
+      failIfSkipped(s.skipped, input.failOnSkip);
     });
 }
