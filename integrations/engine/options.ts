@@ -242,9 +242,6 @@ export function flagOf(key: string): string | undefined {
   return o?.flag.split(/[ ,]/)[0];
 }
 
-/** The command-line flag of each option, used when the options came from the command line. */
-export const CLI_FLAGS: Record<string, string> = Object.fromEntries(Object.keys(RUN_OPTIONS).map((key) => [key, flagOf(key)!]));
-
 export const classifyOptionsSchema = z.strictObject(shapeFor('classify'));
 
 export type ClassifyOptions = z.output<typeof classifyOptionsSchema>;
@@ -263,7 +260,41 @@ export const COMMAND_LINE = 'the command line';
 /** Validate options from any source (`source` names it in messages, e.g. "astro.config.mjs" or
  * COMMAND_LINE) and fill in the defaults. Parsing already-parsed options returns them unchanged. */
 export function parseClassifyOptions(input: unknown, source: string): ClassifyOptions {
-  return parseWith(classifyOptionsSchema, input, { source });
+  const context = { source };
+  const parsed = classifyOptionsSchema.safeParse(input);
+  const problems = [...(parsed.success ? [] : optionProblems(classifyOptionsSchema, parsed.error, input, context)), ...imageSourceProblems(input, context)];
+  if (problems.length > 0 || !parsed.success) throw optionsError(problems, context);
+  return parsed.data;
+}
+
+/** What the schema alone cannot see: a classification reads an image folder or a posts table (one
+ * of them), and the table-only options need the table. */
+function imageSourceProblems(input: unknown, context: OptionsContext): OptionProblem[] {
+  if (!input || typeof input !== 'object') return [];
+  const given = (key: RunOptionName) => (input as Record<string, unknown>)[key] !== undefined;
+  const name = (key: RunOptionName) => (context.source === COMMAND_LINE ? flagOf(key)! : `option ${key}`);
+  if (given('table')) {
+    if (!given('images')) return [];
+    return [
+      {
+        kind: 'other',
+        key: '',
+        text: `Both ${name('images')} and ${name('table')} were given`,
+        hint: `With a table, the images are the ones its image column lists; give ${name('imagesRoot')} for the folder their relative paths start from.`,
+      },
+    ];
+  }
+  if (!given('images')) return [{ kind: 'missing', key: 'images', subject: name('images'), expected: `a folder of images, or ${name('table')} with a posts table` }];
+  const tableOnly = (['imagesRoot', 'groupBy', 'dateColumn'] as const).filter(given).map(name);
+  if (tableOnly.length === 0) return [];
+  return [
+    {
+      kind: 'other',
+      key: '',
+      text: `${tableOnly.join(', ')} ${tableOnly.length === 1 ? 'needs' : 'need'} ${name('table')}`,
+      hint: 'Folder runs group by the first folder level automatically; a table column needs a table.',
+    },
+  ];
 }
 
 export function parseEmbedOptions(input: unknown, source: string): EmbedOptions {

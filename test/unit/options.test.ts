@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import {
-  CLI_FLAGS,
   COMMAND_LINE,
   DEFAULT_BATCH_SIZE,
   DEFAULT_CACHE_DIR,
@@ -116,6 +115,16 @@ describe('parseClassifyOptions', () => {
     );
   });
 
+  it('reports a missing image source and table-only options without a table beside the other problems', () => {
+    expect(errorOf(() => parseClassifyOptions({ dictionary: 'd', model: 'm', topK: '0' }, COMMAND_LINE)).message).toBe(
+      '2 problems on the command line:\n  Invalid value 0 for --top-k: expected an integer ≥ 1\n  Missing --images: expected a folder of images, or --table with a posts table',
+    );
+    const e = errorOf(() => parseClassifyOptions({ ...required, groupBy: 'party', dateColumn: 'date' }, 'astro.config.mjs')) as Error & { hint?: string };
+    expect(e.message).toBe('option groupBy, option dateColumn need option table (in astro.config.mjs)');
+    expect(e.hint).toMatch(/a table column needs a table/);
+    expect(errorOf(() => parseClassifyOptions({ ...required, table: 't.csv' }, COMMAND_LINE)).message).toBe('Both --images and --table were given');
+  });
+
   it('reports a missing required option, and an unknown one with what it most likely meant', () => {
     expect(errorOf(() => parseClassifyOptions({ images: 'a', model: 'm' }, 'test')).message).toBe(
       'Missing option dictionary (in test): expected a dictionary file path (YAML or JSON)',
@@ -146,7 +155,8 @@ describe('RUN_OPTIONS: each option described once', () => {
   });
 
   it('keeps the flags README documents', () => {
-    expect(CLI_FLAGS).toMatchObject({ modelVariant: '--variant', topK: '--top-k', batchSize: '--batch-size', minProbability: '--min-probability', cache: '--cache', failOnSkip: '--fail-on-skip' });
+    const flags = Object.fromEntries(Object.keys(RUN_OPTIONS).map((k) => [k, flagOf(k)]));
+    expect(flags).toMatchObject({ modelVariant: '--variant', topK: '--top-k', batchSize: '--batch-size', minProbability: '--min-probability', cache: '--cache', failOnSkip: '--fail-on-skip' });
   });
 });
 
