@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 import { ClipscopeError } from '../engine/errors.ts';
-import { COMMAND_SCHEMAS, RUN_OPTIONS, type RunCommand, type RunOption } from '../engine/options.ts';
+import { COMMAND_SCHEMAS, RUN_OPTIONS, choicesOf, type RunCommand, type RunOption } from '../engine/options.ts';
 import { createProgressReporter, type ProgressReporter, type ProgressStream } from '../engine/progress.ts';
 import type { RunEffects } from '../engine/run.ts';
 import type { SkippedFile } from '../core/types.ts';
@@ -55,7 +55,8 @@ export function addRunOptions(command: Command, name: RunCommand): Command {
   for (const [key, o] of runOptions(name)) {
     const required = isRequired(shape[key]);
     const shown = defaultOf(o, shape[key]);
-    const flag = new Option(o.flag, `${o.help}${required ? ' (required)' : shown !== undefined ? ` (default ${shown})` : ''}`);
+    const choices = choicesOf(shape[key]);
+    const flag = new Option(o.flag, `${o.help}${choices ? `: ${choices.join(' | ')}` : ''}${required ? ' (required)' : shown !== undefined ? ` (default ${shown})` : ''}`);
     command.addOption(flag);
     if (o.negate) command.addOption(new Option(`--no-${flag.long!.slice(2)}`, o.negate));
   }

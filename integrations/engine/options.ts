@@ -7,9 +7,12 @@
 //   schema    its zod schema, with its default (`.default(…)`) or `.optional()`; no default and not
 //             optional makes it required;
 //   flag      its command-line flag in commander's syntax: '--top-k <n>', or '--fail-on-skip' for a switch;
-//   help      one line for --help; the default is appended from the schema (`defaultText` when the
-//             default is computed, e.g. "all cores"), and "(required)" when there is none;
-//   expected  what a valid value is, in words, for messages ("an integer ≥ 1");
+//   help      one line for --help; the choices of an enum ("seed | sum | ensemble") and the default
+//             are appended from the schema (`defaultText` when the default is computed, e.g. "all
+//             cores"), "(required)" when there is none;
+//   expected  (optional) what a valid value is, in words, for messages, when the schema's own
+//             description ("an integer ≥ 1", '"seed", "sum" or "ensemble"') does not say it well
+//             ("a folder path");
 //   commands  the commands that take it: ['classify'] or ['classify', 'embed'];
 //   negate    (optional) help of a `--no-…` flag that sets the option to null (as --no-cache).
 // From that entry come the zod schemas and their types, the flags of `clipscope classify` and
@@ -55,7 +58,7 @@ export interface RunOption<S extends z.ZodType = z.ZodType, C extends readonly R
   schema: S;
   flag: string;
   help: string;
-  expected: string;
+  expected?: string;
   commands: C;
   /** The default as --help shows it, when the schema computes it (cores, environment). */
   defaultText?: string;
@@ -128,22 +131,19 @@ export const RUN_OPTIONS = {
   modelVariant: option({
     schema: z.enum(['fp32', 'quantized']).default('fp32'),
     flag: '--variant <variant>',
-    help: 'fp32 | quantized ONNX files',
-    expected: '"fp32" or "quantized"',
+    help: 'which ONNX files of the model folder run',
     commands: BOTH,
   }),
   scoring: option({
     schema: z.enum(['seed', 'sum', 'ensemble']).default('seed'),
     flag: '--scoring <mode>',
-    help: 'seed | sum | ensemble',
-    expected: '"seed", "sum" or "ensemble"',
+    help: 'how the category of an image is chosen',
     commands: CLASSIFY,
   }),
   topK: option({
     schema: count().default(1),
     flag: '--top-k <n>',
     help: 'how many choices per image',
-    expected: 'an integer ≥ 1',
     commands: CLASSIFY,
   }),
   /** Column name (prefix) in the CSV, as in the seed notebook. */
@@ -158,7 +158,6 @@ export const RUN_OPTIONS = {
     schema: count().default(DEFAULT_BATCH_SIZE),
     flag: '--batch-size <n>',
     help: 'images per model call',
-    expected: 'an integer ≥ 1',
     commands: BOTH,
   }),
   /** onnxruntime's intra-op threads. */
@@ -167,7 +166,6 @@ export const RUN_OPTIONS = {
     flag: '--threads <n>',
     help: 'onnxruntime threads',
     defaultText: 'all cores',
-    expected: 'an integer ≥ 1',
     commands: BOTH,
   }),
   /** Below this top probability (percent), an image goes to the Uncertain category. */
@@ -206,7 +204,6 @@ export const RUN_OPTIONS = {
     flag: '--pixel-limit <n>',
     help: 'skip images with more pixels than this',
     defaultText: `${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels`,
-    expected: 'an integer ≥ 1',
     commands: BOTH,
   }),
   /** Follow symbolic links that lead out of the image folder (links inside it are always read). */
@@ -214,7 +211,6 @@ export const RUN_OPTIONS = {
     schema: z.boolean().default(false),
     flag: '--follow-symlinks',
     help: 'follow symbolic links that lead out of the image folder',
-    expected: 'true or false',
     commands: BOTH,
   }),
   /** Treat any skipped image as a failure (the CLI exits 1). */
@@ -222,7 +218,6 @@ export const RUN_OPTIONS = {
     schema: z.boolean().default(false),
     flag: '--fail-on-skip',
     help: 'exit with code 1 when any image was skipped',
-    expected: 'true or false',
     commands: BOTH,
   }),
 };
@@ -359,6 +354,12 @@ function unwrap(s: z.ZodType): z.ZodType {
   if ((def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'readonly') && def.innerType) return unwrap(def.innerType);
   if (def.type === 'pipe' && def.out && def.in) return unwrap(def.out._zod.def.type === 'transform' ? def.in : def.out);
   return s;
+}
+
+/** The values an enum option takes (["seed", "sum", "ensemble"]), for --help; undefined for others. */
+export function choicesOf(schema: z.ZodType): string[] | undefined {
+  const s = unwrap(schema);
+  return s instanceof z.ZodEnum ? s.options.map(String) : undefined;
 }
 
 const BOUND = Number.MAX_SAFE_INTEGER;
