@@ -13,13 +13,15 @@
 //   expected  (optional) what a valid value is, in words, for messages, when the schema's own
 //             description ("an integer ≥ 1", '"seed", "sum" or "ensemble"') does not say it well
 //             ("a folder path");
-//   commands  the commands that take it: ['classify'] or ['classify', 'embed'];
+//   commands  the commands that take it: CLASSIFY, or BOTH (classify and embed);
 //   negate    (optional) help of a `--no-…` flag that sets the option to null (as --no-cache).
 // From that entry come the zod schemas and their types, the flags of `clipscope classify` and
 // `embed` with their help (integrations/cli/shared.ts), the flag → option mapping, and the messages
 // for a bad value (naming the flag on the command line, the option in astro.config.mjs). The Astro
 // integration extends the schema, so the option is also a site option. Then use it where the engine
-// needs it, and add a line to README's command-line section.
+// needs it, and add a line to README's command-line section. (Options only the site has go into
+// integrations/clipscope/options.ts; flags of the other commands, model fetch and cache, are that
+// command's own, in integrations/cli/<command>.ts.)
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ClipscopeError, didYouMean, show } from './errors.ts';
