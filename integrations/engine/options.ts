@@ -257,11 +257,7 @@ export const COMMAND_LINE = 'the command line';
 /** Validate options from any source (`source` names it in messages, e.g. "astro.config.mjs" or
  * COMMAND_LINE) and fill in the defaults. Parsing already-parsed options returns them unchanged. */
 export function parseClassifyOptions(input: unknown, source: string): ClassifyOptions {
-  const context = { source };
-  const parsed = classifyOptionsSchema.safeParse(input);
-  const problems = [...(parsed.success ? [] : optionProblems(classifyOptionsSchema, parsed.error, input, context)), ...imageSourceProblems(input, context)];
-  if (problems.length > 0 || !parsed.success) throw optionsError(problems, context);
-  return parsed.data;
+  return parseWith(classifyOptionsSchema, input, { source }, imageSourceProblems(input, { source }));
 }
 
 /** What the schema alone cannot see: a classification reads an image folder or a posts table (one
@@ -299,10 +295,11 @@ export function parseEmbedOptions(input: unknown, source: string): EmbedOptions 
 }
 
 /** Parse with any schema built from these (e.g. the Astro integration's extension); every problem
- * of the input is reported at once. */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, context: OptionsContext): z.output<S> {
+ * of the input, and the `extra` ones found by the caller, is reported at once. */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, context: OptionsContext, extra: OptionProblem[] = []): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw optionsError(optionProblems(schema, parsed.error, input, context), context);
+  const problems = [...(parsed.success ? [] : optionProblems(schema, parsed.error, input, context)), ...extra];
+  if (problems.length > 0 || !parsed.success) throw optionsError(problems, context);
   return parsed.data;
 }
 

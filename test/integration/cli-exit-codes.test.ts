@@ -40,6 +40,17 @@ describe('clipscope exit codes', () => {
     );
   });
 
+  it('embed reports a missing --out with its other problems', () => {
+    const r = run('embed', '--images', 'x', '--batch-size', '0');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'clipscope: 3 problems on the command line:\n' +
+        '  Missing --model: expected a model folder path\n' +
+        '  Invalid value 0 for --batch-size: expected an integer ≥ 1\n' +
+        '  Missing --out: expected a file path for the JSON\n',
+    );
+  });
+
   it('--help and --version exit 0; --version prints the package version', () => {
     expect(run('classify', '--help').status).toBe(0);
     const v = run('--version');
