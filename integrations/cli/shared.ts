@@ -98,7 +98,7 @@ export function usageAfterErrors(command: Command): void {
   const path: string[] = [];
   for (let c: Command | null = command; c; c = c.parent) path.unshift(c.name());
   const name = path.join(' ');
-  command.showHelpAfterError(`Usage: ${name} ${command.usage()}\nRun \`${name} --help\` for ${command.commands.length > 0 ? 'the commands' : 'all options and examples'}.`);
+  command.showHelpAfterError(`Usage: ${name} ${command.usage()}\nRun \`${name} --help\` for ${command.commands.length > 0 ? 'the commands' : 'all options'}.`);
   for (const sub of command.commands) usageAfterErrors(sub);
 }
 

@@ -9,7 +9,7 @@ import { CLIPSCOPE_VERSION } from '../../integrations/engine/version.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/clipscope.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-const CLASSIFY_USAGE = 'Usage: clipscope classify --dictionary <file> --model <dir> (--images <dir> | --table <file>) [options]\nRun `clipscope classify --help` for all options and examples.\n';
+const CLASSIFY_USAGE = 'Usage: clipscope classify --dictionary <file> --model <dir> (--images <dir> | --table <file>) [options]\nRun `clipscope classify --help` for all options.\n';
 
 describe('clipscope exit codes', () => {
   it.each([
