@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { cpuSeconds } from './machine.ts';
 import { loadModel } from '../integrations/engine/model/load.ts';
 import { createSession, releaseSession, runFloat } from '../integrations/engine/model/onnx.ts';
+import { forEachLimited } from '../integrations/engine/pool.ts';
 import { preprocessImage } from '../integrations/engine/preprocess.ts';
 import { writeResults } from '../integrations/engine/results.ts';
 import { classify } from '../integrations/engine/run.ts';
@@ -42,17 +43,6 @@ function normalizeRows(data: Float32Array, count: number, dim: number): Float32A
   return out;
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
 
 export interface BoundArgs {
   model: string;
@@ -107,7 +97,7 @@ async function bound(args: BoundArgs): Promise<Record<string, unknown>> {
   const tensors = new Float32Array(n * perImage);
   let t0 = now();
   await forEachLimited(args.files, availableParallelism() * 2, async (file, i) => {
-    await preprocessImage(await readFile(file), cfg, tensors, i * perImage);
+    await preprocessImage(await readFile(file), cfg, { out: tensors, offset: i * perImage });
   });
   const prepareSeconds = now() - t0;
   if (args.tensorsOut) await writeFile(args.tensorsOut, tensors.subarray(0, Math.min(n, args.tensorsCount ?? 16) * perImage));

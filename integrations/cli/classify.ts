@@ -6,7 +6,7 @@ import type { RunResult } from '../core/types.ts';
 import { COMMAND_LINE, parseClassifyOptions } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';
-import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack } from '../engine/table.ts';
+import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack, type PostsTable } from '../engine/table.ts';
 import { addRunOptions, checkOutputPaths, failIfSkipped, printSkipped, runOptionsFrom, runUsage, withProgress } from './shared.ts';
 import { formatSummary } from '../engine/progress.ts';
 
@@ -43,9 +43,11 @@ Examples:
       // Refuse an --out that would overwrite the table or change its format before the run, not after.
       if (table) checkWriteBackTarget(table, out);
       await checkOutputPaths({ '--out': out, '--json': flags.json });
-      const result = await withProgress((effects) => classify(input, { ...effects, source: COMMAND_LINE }));
-      if (table) {
-        await writeTableBack(table, out, result, { column: result.run.column, topK: result.run.topK });
+      // The table as the run read it: written back from that one parse.
+      let posts: PostsTable | undefined;
+      const result = await withProgress((effects) => classify(input, { ...effects, source: COMMAND_LINE, table: (t) => (posts = t) }));
+      if (posts) {
+        await writeTableBack(posts, out, result, { column: result.run.column, topK: result.run.topK });
         await writeResults(result, { json: flags.json });
       } else {
         await writeResults(result, { csv: out, json: flags.json, column: result.run.column, topK: result.run.topK });

@@ -4,16 +4,19 @@
 // Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
 import { copyFile, mkdir, mkdtemp, rename, stat, unlink } from 'node:fs/promises';
 import { tempPathFor, writeFileAtomic } from '../engine/atomic.ts';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { RunResult } from '../core/types.ts';
-import { withValidatedColumns, type JudgementFile, type JudgementProblem } from './judgement-files.ts';
+import type { ExtraColumns } from '../engine/results.ts';
+import { validatedColumnsOf, type JudgementFile, type JudgementProblem } from './judgement-files.ts';
 import { buildReport, thumbnailRequests, type ReportData, type ReportOptions } from './report/report.ts';
 import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.ts';
 import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
+import { publishOriginals, type MakeOriginal } from './originals.ts';
 import { renderStandalone } from './standalone.ts';
+import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
 export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
@@ -34,23 +37,12 @@ export interface PrepareEffects {
     effects: { log(message: string): void; progress?(p: Progress): void; source?: string; imageFiles?(files: ReadonlyMap<string, string>): void },
   ): Promise<RunResult>;
   makeThumbnail: MakeThumbnail;
+  /** A publishable copy of an original (option copyOriginals). */
+  makeOriginal: MakeOriginal;
   readJudgementFiles(dir: string): Promise<{ files: JudgementFile[]; problems: JudgementProblem[] }>;
-  toCsv(result: RunResult, opts: { column?: string; topK?: number }): string;
-  toJson(result: RunResult): string;
+  toCsv(result: RunResult, opts: { column?: string; topK?: number; extra?: ExtraColumns }): string;
+  toJson(result: RunResult, opts?: { extra?: ExtraColumns }): string;
 }
-
-export const ORIGINALS_DIR = '_clipscope/originals';
-
-const TYPES: Record<string, string> = {
-  '.webp': 'image/webp',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.avif': 'image/avif',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-};
 
 export function reportOptionsOf(o: ClipscopeOptions): ReportOptions {
   return {
@@ -117,22 +109,32 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   for (const [sitePath, file] of thumbs.files) assets.set(sitePath, { file, type: 'image/webp' });
 
   if (o.copyOriginals) {
-    // Originals of the images shown large (samples, validation), under content-hash names: a file
-    // name from the folder ("../x", "<script>") never becomes a path in the site.
+    // Originals of the images shown large (samples, validation), under content-hash names with the
+    // extension of the format in their bytes (see originals.ts).
     const shown = new Set([...report.categories.flatMap((c) => c.sample), ...report.validationSet]);
-    for (const i of [...shown].sort((a, b) => a - b)) {
-      const img = result.images[i];
-      const ext = extname(img.path).toLowerCase();
-      const sitePath = `${ORIGINALS_DIR}/${img.sha256.slice(0, 24)}${/^\.[a-z0-9]{1,5}$/.test(ext) ? ext : ''}`;
-      report.originals[img.sha256] = sitePath;
-      assets.set(sitePath, { file: fileOf(img.path), type: TYPES[ext] ?? 'application/octet-stream' });
-    }
+    const requests = [...shown].sort((a, b) => a - b).map((i) => ({ sha256: result.images[i].sha256, path: result.images[i].path, file: fileOf(result.images[i].path) }));
+    const originals = await publishOriginals(requests, {
+      cacheDir: o.cache ? join(o.cache, 'originals') : null,
+      keepMetadata: o.copyOriginals.keepMetadata,
+      make: effects.makeOriginal,
+    });
+    report.originals = originals.links;
+    for (const [sitePath, asset] of originals.files) assets.set(sitePath, asset);
+    for (const f of originals.failed) effects.warn(`No original published for ${JSON.stringify(f.path)}: ${f.reason}`);
+    effects.log(`Originals: ${originals.made} made, ${originals.reused} reused from the cache${o.copyOriginals.keepMetadata ? ' (metadata kept)' : ' (metadata removed)'}`);
   }
 
-  // Judgements from the validation folder merged in as `validated` columns (issue 6).
-  const downloads = withValidatedColumns(result, report.judgements.files, { csv: effects.toCsv(result, { column: o.column, topK: o.topK }), json: effects.toJson(result) });
-  assets.set(report.files.csv, { data: downloads.csv, type: 'text/csv; charset=utf-8' });
-  assets.set(report.files.json, { data: downloads.json, type: 'application/json; charset=utf-8' });
+  // Judgements from the validation folder written as `validated` columns of the downloads, from the
+  // report's validation statistics (computed once, in buildReport).
+  const extra = validatedColumnsOf(result, report.judgements.files, report.validation) ?? undefined;
+  assets.set(report.files.csv, { data: effects.toCsv(result, { column: o.column, topK: o.topK, extra }), type: 'text/csv; charset=utf-8' });
+  assets.set(report.files.json, { data: effects.toJson(result, { extra }), type: 'application/json; charset=utf-8' });
+  if (report.validation) {
+    const figures = validationFigures(result, report.validation, { perCategory: o.validation.perCategory });
+    assets.set(VALIDATION_FILES.json, { data: validationJson(figures), type: 'application/json; charset=utf-8' });
+    assets.set(VALIDATION_FILES.csv, { data: validationCsv(figures), type: 'text/csv; charset=utf-8' });
+    assets.set(VALIDATION_FILES.methods, { data: methodsMarkdown(figures), type: 'text/markdown; charset=utf-8' });
+  }
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );

@@ -25,6 +25,14 @@ export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 't
 const IMAGE_NAME = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 const IMAGE_PATTERN = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
 
+/** Refuse an image folder that does not exist or is not a folder, naming the option (`flag`) that set it. */
+export async function checkImageFolder(dir: string, flag: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st || !st.isDirectory()) {
+    throw new ClipscopeError('images', `Image folder ${dir} ${st ? 'is not a folder' : 'does not exist'}`, `Point ${flag} at the folder that holds your images.`);
+  }
+}
+
 /** Entries classified between two yields to the event loop (progress output, timers stay alive). */
 const YIELD_EVERY = 2000;
 

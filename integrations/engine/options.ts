@@ -24,7 +24,7 @@
 // command's own, in integrations/cli/<command>.ts.)
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { ClipscopeError, didYouMean, show } from './errors.ts';
+import { ClipscopeError, didYouMean, invalidValueMessage, show } from './errors.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -320,13 +320,6 @@ export type OptionProblem =
   | { kind: 'unknown'; key: string; subject: string; suggestion?: string; known: string[] }
   | { kind: 'other'; key: string; text: string; hint?: string; /** Where it comes from, instead of the source. */ where?: string };
 
-/** The value as the user gave it: on the command line as typed (quoted only when empty or with
- * spaces), elsewhere as JavaScript would show it. */
-function shown(value: unknown, source: string): string {
-  if (source === COMMAND_LINE && typeof value === 'string' && value !== '' && !/\s/.test(value)) return value;
-  return show(value);
-}
-
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = input;
   for (const key of path) {
@@ -346,6 +339,24 @@ function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | 
     if (!s) return undefined;
   }
   return s;
+}
+
+/** The keys an object schema (or a union with objects, e.g. `true | { keepMetadata }`) knows. */
+function keysOf(schema: z.ZodType): string[] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodObject) return Object.keys(s.shape);
+  const options = (s._zod.def as { options?: z.ZodType[] }).options;
+  return options ? options.flatMap(keysOf) : [];
+}
+
+/** Whether the schema, or a wrapper around it, was given its own error message. */
+function hasOwnError(schema: z.ZodType): boolean {
+  for (let s: z.ZodType | undefined = schema; s; ) {
+    const def = s._zod.def as { error?: unknown; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; type: string };
+    if (def.error) return true;
+    s = def.innerType ?? (def.type === 'pipe' ? (def.out?._zod.def.type === 'transform' ? def.in : def.out) : undefined);
+  }
+  return false;
 }
 
 function unwrap(s: z.ZodType): z.ZodType {
@@ -403,8 +414,7 @@ export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unkn
   const seen = new Set<string>();
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      const parent = unwrap(schemaAt(schema, issue.path) ?? schema);
-      const known = parent instanceof z.ZodObject ? Object.keys(parent.shape) : [];
+      const known = keysOf(schemaAt(schema, issue.path) ?? schema);
       for (const key of issue.keys) {
         const path = [...issue.path, key];
         problems.push({ kind: 'unknown', key: String(path[0]), subject: cli ? show(key) : `option ${show(path.map(String).join('.'))}`, suggestion: didYouMean(key, known), known });
@@ -422,7 +432,9 @@ export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unkn
     const key = String(issue.path[0]);
     const described = issue.path.length === 1 ? (RUN_OPTIONS as Record<string, RunOption>)[key]?.expected : undefined;
     const at = schemaAt(schema, issue.path);
-    const expected = described ?? (at ? describeSchema(at) : issue.message);
+    // A schema with its own error message ({ error: 'expected …' }) words it best.
+    const own = at && hasOwnError(at) ? issue.message.replace(/^expected /, '') : undefined;
+    const expected = described ?? own ?? (at ? describeSchema(at) : issue.message);
     const value = valueAt(input, issue.path);
     problems.push(value === undefined ? { kind: 'missing', key, subject: nameOf(issue.path), expected } : { kind: 'invalid', key, subject: nameOf(issue.path), value, expected });
   }
@@ -439,7 +451,7 @@ export function optionsError(problems: OptionProblem[], context: OptionsContext)
     const tag = origin ? ` (from ${origin})` : p.kind === 'other' && p.where ? ` (in ${p.where})` : single && !cli ? ` (in ${context.source})` : '';
     switch (p.kind) {
       case 'invalid':
-        return `Invalid value ${shown(p.value, context.source)} for ${p.subject}${tag}: expected ${p.expected}`;
+        return invalidValueMessage(p.value, `${p.subject}${tag}`, p.expected);
       case 'missing':
         return `Missing ${p.subject}${tag}: expected ${p.expected}`;
       case 'unknown':

@@ -225,7 +225,7 @@ describe('Groups page layouts', async () => {
     expect(a.valueLabel).toBe('30.0 % · 3 of 10');
     expect(a.title).toBe('A: 3 of 10 posts in Campaign (30.0 %, 95 % interval 10.8–60.3 %)');
     expect(a.href).toBe('/groups/A/Campaign/1/');
-    expect(charts.colors.A).not.toBe(charts.colors.B);
+    expect(charts.colors.get('A')).not.toBe(charts.colors.get('B'));
   });
 
   it('draws the largest groups when there are too many, and says how many are left out', () => {

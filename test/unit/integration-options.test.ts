@@ -43,6 +43,20 @@ describe('parseClipscopeOptions', () => {
     expect(messageOf(() => parse({ samplesPerCategory: 0 }))).toBe('Invalid value 0 for option samplesPerCategory (in astro.config.mjs): expected an integer from 1 to 500');
   });
 
+  it('copyOriginals: true publishes copies without metadata; keeping it is an explicit choice', () => {
+    expect(parse({ copyOriginals: true }).copyOriginals).toEqual({ keepMetadata: false });
+    expect(parse({ copyOriginals: {} }).copyOriginals).toEqual({ keepMetadata: false });
+    expect(parse({ copyOriginals: { keepMetadata: true } }).copyOriginals).toEqual({ keepMetadata: true });
+    expect(parse({ copyOriginals: false }).copyOriginals).toBe(false);
+    expect(messageOf(() => parse({ copyOriginals: { keepExif: true } }))).toBe('Unknown option "copyOriginals.keepExif" (in astro.config.mjs)');
+    expect(messageOf(() => parse({ copyOriginals: { keepMetdata: true } }))).toBe('Unknown option "copyOriginals.keepMetdata" (in astro.config.mjs): did you mean "keepMetadata"?');
+    for (const bad of ['yes', { keepMetadata: 'yes' }]) {
+      expect(messageOf(() => parse({ copyOriginals: bad }))).toBe(
+        `Invalid value ${JSON.stringify(bad)} for option copyOriginals (in astro.config.mjs): expected true, false or { keepMetadata: true | false }`,
+      );
+    }
+  });
+
   it('names nested site options by their path', () => {
     expect(messageOf(() => parse({ validation: { perCategory: 0 } }))).toBe('Invalid value 0 for option validation.perCategory (in astro.config.mjs): expected an integer from 1 to 10000');
     expect(messageOf(() => parse({ thumbnails: { quality: 101 } }))).toBe('Invalid value 101 for option thumbnails.quality (in astro.config.mjs): expected an integer from 1 to 100');

@@ -36,7 +36,12 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const vector = (dim: number, seed: number) => Float32Array.from({ length: dim }, (_, i) => Math.sin(seed + i));
+/** A unit vector (the store keeps only those) of length `dim` derived from `seed`. */
+const vector = (dim: number, seed: number) => {
+  const values = Array.from({ length: dim }, (_, i) => Math.sin(seed + i));
+  const norm = Math.hypot(...values);
+  return Float32Array.from(values, (v) => v / norm);
+};
 
 describe('store on older Node.js', () => {
   it('without node:sqlite: no cache, a message that says why, and no exception', () => {
