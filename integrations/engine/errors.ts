@@ -31,24 +31,6 @@ export function show(value: unknown): string {
   }
 }
 
-/** The value as the user gave it: after a command-line flag as typed (quoted only when empty or
- * with spaces), elsewhere as JavaScript would show it. */
-export function shownValue(value: unknown, commandLine: boolean): string {
-  if (commandLine && typeof value === 'string' && value !== '' && !/\s/.test(value)) return value;
-  return show(value);
-}
-
-/** The one wording of a bad value: "Invalid value 0 for --top-k: expected an integer ≥ 1". `what`
- * names the flag ("--retries") or the option ("option topK (in astro.config.mjs)"). */
-export function invalidValueMessage(value: unknown, what: string, expected: string): string {
-  return `Invalid value ${shownValue(value, what.startsWith('--'))} for ${what}: expected ${expected}`;
-}
-
-/** A ClipscopeError for one bad value, in that wording (options.ts reports several at once). */
-export function invalidValue(kind: string, what: string, expected: string, received: unknown, hint?: string): ClipscopeError {
-  return new ClipscopeError(kind, invalidValueMessage(received, what, expected), hint);
-}
-
 /** Edit distance (insertions, deletions, substitutions, swaps of neighbours), ignoring case. */
 function distance(a: string, b: string): number {
   a = a.toLowerCase();

@@ -24,7 +24,7 @@
 // command's own, in integrations/cli/<command>.ts.)
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { ClipscopeError, didYouMean, invalidValueMessage, show } from './errors.ts';
+import { ClipscopeError, didYouMean, show } from './errors.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -233,10 +233,9 @@ function shapeFor<C extends RunCommand>(command: C): ShapeFor<C> {
   return Object.fromEntries(entries.map(([key, o]) => [key, o.schema])) as ShapeFor<C>;
 }
 
-/** The long flag of an option ("--batch-size"). */
-export function flagOf(key: string): string | undefined {
-  const o = (RUN_OPTIONS as Record<string, RunOption>)[key];
-  return o?.flag.split(/[ ,]/)[0];
+/** The long flag of an option ("--batch-size"), from RUN_OPTIONS or another command's table. */
+export function flagOf(key: string, options: Record<string, Pick<RunOption, 'flag'>> = RUN_OPTIONS): string | undefined {
+  return options[key]?.flag.split(/[ ,]/)[0];
 }
 
 export const classifyOptionsSchema = z.strictObject(shapeFor('classify'));
@@ -309,6 +308,8 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, contex
 export interface OptionsContext {
   /** Where the options came from: COMMAND_LINE (messages name flags) or a file, e.g. "astro.config.mjs". */
   source: string;
+  /** Flags and expected forms of options that are not run options (another command's), else RUN_OPTIONS. */
+  options?: Record<string, Pick<RunOption, 'flag' | 'expected'>>;
   /** Where one top-level option came from instead of `source`, e.g. "environment variable CLIPSCOPE_IMAGES". */
   origin?: (key: string) => string | undefined;
 }
@@ -319,6 +320,13 @@ export type OptionProblem =
   | { kind: 'missing'; key: string; subject: string; expected: string }
   | { kind: 'unknown'; key: string; subject: string; suggestion?: string; known: string[] }
   | { kind: 'other'; key: string; text: string; hint?: string; /** Where it comes from, instead of the source. */ where?: string };
+
+/** The value as the user gave it: after a command-line flag as typed (quoted only when empty or
+ * with spaces), elsewhere as JavaScript would show it. */
+function shownValue(value: unknown, commandLine: boolean): string {
+  if (commandLine && typeof value === 'string' && value !== '' && !/\s/.test(value)) return value;
+  return show(value);
+}
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = input;
@@ -406,9 +414,10 @@ function orList(items: string[], word = 'or'): string {
  * elsewhere), the value received and what the option expects. */
 export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unknown, context: OptionsContext): OptionProblem[] {
   const cli = context.source === COMMAND_LINE;
+  const table: Record<string, Pick<RunOption, 'flag' | 'expected'>> = context.options ?? RUN_OPTIONS;
   const nameOf = (path: readonly PropertyKey[]) => {
     const dotted = path.map(String).join('.');
-    return cli && path.length === 1 ? (flagOf(dotted) ?? dotted) : `option ${dotted}`;
+    return cli && path.length === 1 ? (flagOf(dotted, table) ?? dotted) : `option ${dotted}`;
   };
   const problems: OptionProblem[] = [];
   const seen = new Set<string>();
@@ -430,7 +439,7 @@ export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unkn
     if (seen.has(dotted)) continue;
     seen.add(dotted);
     const key = String(issue.path[0]);
-    const described = issue.path.length === 1 ? (RUN_OPTIONS as Record<string, RunOption>)[key]?.expected : undefined;
+    const described = issue.path.length === 1 ? table[key]?.expected : undefined;
     const at = schemaAt(schema, issue.path);
     // A schema with its own error message ({ error: 'expected …' }) words it best.
     const own = at && hasOwnError(at) ? issue.message.replace(/^expected /, '') : undefined;
@@ -451,7 +460,7 @@ export function optionsError(problems: OptionProblem[], context: OptionsContext)
     const tag = origin ? ` (from ${origin})` : p.kind === 'other' && p.where ? ` (in ${p.where})` : single && !cli ? ` (in ${context.source})` : '';
     switch (p.kind) {
       case 'invalid':
-        return invalidValueMessage(p.value, `${p.subject}${tag}`, p.expected);
+        return `Invalid value ${shownValue(p.value, cli)} for ${p.subject}${tag}: expected ${p.expected}`;
       case 'missing':
         return `Missing ${p.subject}${tag}: expected ${p.expected}`;
       case 'unknown':

@@ -506,6 +506,10 @@ describe('progress and environment', () => {
       expect((error as Error & { kind: string }).kind).toBe('options');
       expect((error as Error).message).toContain(`Invalid value ${value} for --${flag}: expected `);
     }
+    // Both flags' problems in one message.
+    expect(() => fetchLimits({ timeout: 'soon', retries: '-1' })).toThrow(
+      '2 problems on the command line:\n  Invalid value soon for --timeout: expected a number of seconds above 0 (at most 3600)\n  Invalid value -1 for --retries: expected a whole number from 0 to 100',
+    );
   });
 
   it('reads HF_ENDPOINT and HF_TOKEN', () => {
