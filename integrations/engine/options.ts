@@ -21,7 +21,9 @@
 // integration extends the schema, so the option is also a site option. Then use it where the engine
 // needs it, and add a line to README's command-line section. (Options only the site has go into
 // integrations/clipscope/options.ts; flags of the other commands, model fetch and cache, are that
-// command's own, in integrations/cli/<command>.ts.)
+// command's own, in integrations/cli/<command>.ts — validate them with `parseWith(schema, input,
+// { source: COMMAND_LINE, options: { key: { flag, expected } } })` to get the same messages, as
+// model/fetch.ts does for --timeout and --retries.)
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ClipscopeError, didYouMean, show } from './errors.ts';
