@@ -1,73 +1,48 @@
-// `clipscope classify`: thin glue from flags to the engine's classify() and writeResults(). Values
-// are passed on as typed strings; the one options schema converts and validates them.
+// `clipscope classify`: thin glue from flags to the engine's classify() and writeResults(). The run
+// flags come from the engine's RUN_OPTIONS; values are passed on as typed strings, and the one
+// options schema converts and validates them.
 import type { Command } from 'commander';
 import type { RunResult } from '../core/types.ts';
-import { COMMAND_LINE } from '../engine/options.ts';
+import { COMMAND_LINE, parseClassifyOptions } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';
 import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack, type PostsTable } from '../engine/table.ts';
-import { addEmbeddingOptions, checkOutputPaths, definedOnly, embeddingOptions, failIfSkipped, printSkipped, withProgress, type EmbeddingFlags } from './shared.ts';
+import { addRunOptions, checkOutputPaths, failIfSkipped, printSkipped, runOptionsFrom, runUsage, withProgress } from './shared.ts';
 import { formatSummary } from '../engine/progress.ts';
 
-interface ClassifyFlags extends EmbeddingFlags {
-  images?: string;
-  table?: string;
-  imageColumn?: string;
-  imagesRoot?: string;
-  groupBy?: string;
-  dateColumn?: string;
-  dictionary: string;
-  model: string;
+/** The flags of classify that are not run options: where the results go. */
+interface OutputFlags {
   out?: string;
   json?: string;
-  topK?: string;
-  column?: string;
-  scoring?: string;
-  minProbability?: string;
-  minMargin?: string;
 }
 
 export function register(program: Command): void {
   const command = program
     .command('classify')
     .description('Classify every image under a folder, or every image a posts table lists, with a CLIP model and a dictionary of phrases.')
-    .option('--images <dir>', 'folder of images (searched recursively)')
-    .option('--table <file>', 'posts table (CSV or JSON Lines) whose image column lists the images; --out writes it back with the classification columns')
-    .option('--image-column <name>', 'the table column of image paths (default Image)')
-    .option('--images-root <dir>', "folder the table's relative image paths start from (default: the table's folder)")
-    .option('--group-by <column>', 'table column whose values are the groups to compare (e.g. party)')
-    .option('--date-column <column>', 'table column with the post date (shares over time in the report)')
-    .requiredOption('--dictionary <file>', 'dictionary (YAML or JSON): category → phrases')
-    .requiredOption('--model <dir>', 'model folder (Hugging Face ONNX layout)')
+    .usage(runUsage('classify', '(--images <dir> | --table <file>)'))
     .option('--out <file>', 'results table (CSV; default results.csv); with --table: the table written back, same format (default <table>.classified.<ext>)')
-    .option('--json <file>', 'everything, with run metadata (JSON)')
-    .option('--top-k <n>', 'how many choices per image (default 1)')
-    .option('--column <name>', 'column name (prefix) in the CSV (default Classification)')
-    .option('--scoring <mode>', 'seed | sum | ensemble (default seed)')
-    .option('--min-probability <p>', 'below this top probability (percent) an image is Uncertain')
-    .option('--min-margin <m>', 'below this margin (percentage points) an image is Uncertain');
-  addEmbeddingOptions(command)
-    .action(async (flags: ClassifyFlags) => {
-      const out = flags.out ?? (flags.table ? defaultWriteBackPath(flags.table) : 'results.csv');
+    .option('--json <file>', 'everything, with run metadata (JSON)');
+  addRunOptions(command, 'classify');
+  const images = command.options.find((o) => o.long === '--images')!;
+  images.description += ' (required, or --table)';
+  command
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ clipscope classify --images photos --dictionary dictionary.yaml --model models/clip-vit-base-patch32
+  $ clipscope classify --images photos --dictionary dictionary.yaml --model models/clip-vit-base-patch32 --top-k 2 --json results.json
+  $ clipscope classify --table posts.csv --group-by party --dictionary dictionary.yaml --model models/clip-vit-base-patch32`,
+    )
+    .action(async (flags: OutputFlags & Record<string, unknown>) => {
+      // Every problem of the flags at once, before any file is looked at.
+      const input = parseClassifyOptions(runOptionsFrom(flags, 'classify'), COMMAND_LINE);
+      const table = input.table;
+      const out = flags.out ?? (table ? defaultWriteBackPath(table) : 'results.csv');
       // Refuse an --out that would overwrite the table or change its format before the run, not after.
-      if (flags.table) checkWriteBackTarget(flags.table, out);
+      if (table) checkWriteBackTarget(table, out);
       await checkOutputPaths({ '--out': out, '--json': flags.json });
-      const input = definedOnly({
-        images: flags.images,
-        table: flags.table,
-        imageColumn: flags.imageColumn,
-        imagesRoot: flags.imagesRoot,
-        groupBy: flags.groupBy,
-        dateColumn: flags.dateColumn,
-        dictionary: flags.dictionary,
-        model: flags.model,
-        scoring: flags.scoring,
-        topK: flags.topK,
-        column: flags.column,
-        minProbability: flags.minProbability,
-        minMargin: flags.minMargin,
-        ...embeddingOptions(flags),
-      });
       // The table as the run read it: written back from that one parse.
       let posts: PostsTable | undefined;
       const result = await withProgress((effects) => classify(input, { ...effects, source: COMMAND_LINE, table: (t) => (posts = t) }));
@@ -84,7 +59,7 @@ export function register(program: Command): void {
           (result.table ? `Table: ${tableSummary(result.table)}\n` : '') +
           `Results: ${[out, flags.json].filter(Boolean).join(', ')}\n`,
       );
-      failIfSkipped(s.skipped, flags.failOnSkip);
+      failIfSkipped(s.skipped, input.failOnSkip);
     });
 }
 

@@ -1,10 +1,12 @@
 // Small helpers the engine commands share: console effects with a progress reporter on stderr, the
-// image and embedding flags of classify and embed, and the skipped-image listing.
+// run-option flags of classify and embed (derived from the engine's RUN_OPTIONS), commander's
+// usage errors in clipscope's words, and the skipped-image listing.
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { z } from 'zod';
 import { ClipscopeError } from '../engine/errors.ts';
-import { DEFAULT_BATCH_SIZE, DEFAULT_PIXEL_LIMIT } from '../engine/options.ts';
+import { COMMAND_SCHEMAS, RUN_OPTIONS, choicesOf, type RunCommand, type RunOption } from '../engine/options.ts';
 import { createProgressReporter, type ProgressReporter, type ProgressStream } from '../engine/progress.ts';
 import type { RunEffects } from '../engine/run.ts';
 import type { SkippedFile } from '../core/types.ts';
@@ -31,47 +33,73 @@ export async function withProgress<T>(body: (effects: RunEffects) => Promise<T>,
   }
 }
 
-/** Drop undefined values, so the options schema fills in its defaults. */
-export function definedOnly(input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+const runOptions = (command: RunCommand): [string, RunOption][] =>
+  Object.entries(RUN_OPTIONS as Record<string, RunOption>).filter(([, o]) => o.commands.includes(command));
+
+/** An option is required when its schema accepts no undefined (no default, not optional). */
+const isRequired = (schema: z.ZodType): boolean => !schema.safeParse(undefined).success;
+
+/** The default as --help shows it: the schema's own, unless it is null, false or computed. */
+function defaultOf(o: RunOption, schema: z.ZodType): string | undefined {
+  if (o.defaultText !== undefined) return o.defaultText;
+  const parsed = schema.safeParse(undefined);
+  return parsed.success && parsed.data !== undefined && parsed.data !== null && parsed.data !== false ? String(parsed.data) : undefined;
 }
 
-/** The flags `classify` and `embed` share: how images are read and embedded, the cache, and what a
- * skipped image does to the exit code. Values stay strings; the options schema converts them. */
-export interface EmbeddingFlags {
-  variant?: string;
-  batchSize?: string;
-  threads?: string;
-  /** false for --no-cache. */
-  cache?: string | false;
-  pixelLimit?: string;
-  followSymlinks?: boolean;
-  failOnSkip?: boolean;
+/** Add the flags of every run option `name` takes, in RUN_OPTIONS order, with the default in their
+ * help and required ones marked. Values stay strings; the options schema converts them and reports
+ * every problem at once, a missing required flag included (so commander does not enforce them: it
+ * would stop at the first, before even an unknown flag). */
+export function addRunOptions(command: Command, name: RunCommand): Command {
+  const shape = COMMAND_SCHEMAS[name].shape as Record<string, z.ZodType>;
+  for (const [key, o] of runOptions(name)) {
+    const required = isRequired(shape[key]);
+    const shown = defaultOf(o, shape[key]);
+    const choices = choicesOf(shape[key]);
+    const flag = new Option(o.flag, `${o.help}${choices ? `: ${choices.join(' | ')}` : ''}${required ? ' (required)' : shown !== undefined ? ` (default ${shown})` : ''}`);
+    command.addOption(flag);
+    if (o.negate) command.addOption(new Option(`--no-${flag.long!.slice(2)}`, o.negate));
+  }
+  return command;
 }
 
-export function addEmbeddingOptions(command: Command): Command {
-  return command
-    .option('--batch-size <n>', `images per model call (default ${DEFAULT_BATCH_SIZE})`)
-    .option('--threads <n>', 'onnxruntime threads (default: all cores)')
-    .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
-    .option('--no-cache', 'do not read or write the embedding cache')
-    .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
-    .option('--pixel-limit <n>', `skip images with more pixels than this (default ${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels)`)
-    .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
-    .option('--fail-on-skip', 'exit with code 1 when any image was skipped');
+/** The short usage of a command: its required flags, then [options]. */
+export function runUsage(name: RunCommand, prefix = ''): string {
+  const shape = COMMAND_SCHEMAS[name].shape as Record<string, z.ZodType>;
+  const required = runOptions(name).filter(([key]) => isRequired(shape[key])).map(([, o]) => o.flag);
+  return [...required, prefix, '[options]'].filter(Boolean).join(' ');
 }
 
-/** Those flags under the names of the options schema (--no-cache is cache: null). */
-export function embeddingOptions(flags: EmbeddingFlags): Record<string, unknown> {
-  return {
-    modelVariant: flags.variant,
-    batchSize: flags.batchSize,
-    threads: flags.threads,
-    cache: flags.cache === false ? null : flags.cache,
-    pixelLimit: flags.pixelLimit,
-    followSymlinks: flags.followSymlinks,
-    failOnSkip: flags.failOnSkip,
-  };
+/** The parsed flags of a command under the names of the options schema, unset ones left out so the
+ * schema fills in their defaults (a `--no-…` flag gives null). */
+export function runOptionsFrom(flags: Record<string, unknown>, name: RunCommand): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [key, o] of runOptions(name)) {
+    const value = flags[new Option(o.flag).attributeName()];
+    if (value !== undefined) input[key] = value === false && o.negate ? null : value;
+  }
+  return input;
+}
+
+/** Commander's error text in clipscope's words: "clipscope: unknown option `--dictonary` (did you
+ * mean `--dictionary`?)". Other errors keep commander's wording after the "clipscope:" prefix. */
+export function commanderMessage(text: string): string {
+  const unknown = /^error: unknown (option|command) '([^']+)'(?:\n\(Did you mean (?:one of )?(.+)\?\))?/.exec(text);
+  if (unknown) {
+    const [, what, name, similar] = unknown;
+    const mean = similar ? ` (did you mean ${similar.split(', ').map((s) => `\`${s}\``).join(' or ')}?)` : '';
+    return `clipscope: unknown ${what} \`${name}\`${mean}\n`;
+  }
+  return text.replace(/^error: /, 'clipscope: ');
+}
+
+/** After a usage error, print the command's usage line and where the full help is, not the whole help. */
+export function usageAfterErrors(command: Command): void {
+  const path: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) path.unshift(c.name());
+  const name = path.join(' ');
+  command.showHelpAfterError(`Usage: ${name} ${command.usage()}\nRun \`${name} --help\` for ${command.commands.length > 0 ? 'the commands' : 'all options'}.`);
+  for (const sub of command.commands) usageAfterErrors(sub);
 }
 
 /** --fail-on-skip: once the outputs are written, say so and exit with code 1 if any image was skipped. */

@@ -53,16 +53,24 @@ function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
 }
 
 /**
- * A user error (bad option, missing folder, broken dictionary) is printed through Astro's logger as
- * clipscope's message and hint, and stops the build without a stack trace; anything else is a bug
- * and keeps its stack.
+ * A user error (bad option, missing folder, broken dictionary) becomes an AstroUserError carrying
+ * clipscope's message and hint, which Astro prints (and shows in the dev overlay) without a stack
+ * trace; anything else is a bug and keeps its stack.
  */
-function userFacing(error: unknown, logger: AstroIntegrationLogger): unknown {
+function userFacing(error: unknown): unknown {
   if (!isClipscopeError(error)) return error;
-  logger.error(error.describe());
-  const stopped = new AstroUserError(`clipscope stopped (${error.kind}): see the message above.`);
+  const stopped = new AstroUserError(`clipscope: ${error.message}`, error.hint);
   stopped.stack = '';
   return stopped;
+}
+
+/** The message and hint of an error for the log (dev mode, after a watched file changed). */
+function describe(error: unknown): string {
+  if (error instanceof Error && error.name === 'AstroUserError') {
+    const hint = (error as Error & { hint?: string }).hint;
+    return hint ? `${error.message}\n  → ${hint}` : error.message;
+  }
+  return String(error);
 }
 
 export default function clipscope(userOptions: ClipscopeOptionsInput = {}, internals: ClipscopeInternals = {}): AstroIntegration {
@@ -74,7 +82,7 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
   const prepare = (): Promise<PreparedSite> => {
     current ??= prepareSite(options, { ...defaultEffects(logger), ...internals.effects }).catch((error: unknown) => {
       current = null; // a later request (after the user fixed the file) tries again
-      throw userFacing(error, logger);
+      throw userFacing(error);
     });
     return current;
   };
@@ -128,12 +136,10 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       timer = setTimeout(() => {
         logger.info(`${abs === dictionary ? 'Dictionary' : abs === table ? 'Posts table' : 'Judgement files'} changed: preparing the report again`);
         current = null;
-        // On a user error (already logged by prepare) the last good report stays on screen.
+        // On an error the last good report stays on screen; the log says what to fix.
         prepare()
           .then(() => invalidate(server))
-          .catch((error: unknown) => {
-            if (!(error instanceof Error && error.name === 'AstroUserError')) logger.error(String(error));
-          });
+          .catch((error: unknown) => logger.error(describe(error)));
       }, 150);
     };
     server.watcher.on('change', onChange);
@@ -166,13 +172,13 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         try {
           options = parseClipscopeOptions(userOptions, { root: fileURLToPath(config.root), env: internals.env });
         } catch (error) {
-          throw userFacing(error, logger);
+          throw userFacing(error);
         }
         updateConfig({ vite: { plugins: [plugin] } });
       },
       'astro:server:setup': () => {
         // Start classifying as the dev server starts; the first page request waits for it.
-        prepare().catch(() => {});
+        prepare().catch((error: unknown) => logger.error(describe(error)));
       },
       'astro:build:start': async () => {
         await prepare();
@@ -182,7 +188,7 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         try {
           await publishAssets(assets, fileURLToPath(dir));
         } catch (error) {
-          throw userFacing(error, logger); // e.g. disk full: the message, not a stack
+          throw userFacing(error); // e.g. disk full: the message, not a stack
         }
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)`);
       },

@@ -2,8 +2,7 @@
 // shared with the CLI) extended with what only the site needs. Defaults build the demo report.
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { ClipscopeError, show } from '../engine/errors.ts';
-import { classifyOptionsSchema, optionsError, type ClassifyOptions } from '../engine/options.ts';
+import { classifyOptionsSchema, optionProblems, optionsError, type ClassifyOptions, type OptionProblem, type OptionsContext } from '../engine/options.ts';
 
 /** Where the options come from, named in every message. */
 export const CONFIG_SOURCE = 'astro.config.mjs';
@@ -52,13 +51,6 @@ const validationSchema = z.strictObject({
   blind: z.boolean().default(false),
 });
 
-/** Keys of the nested option objects, for "unknown option" messages. */
-const NESTED_KEYS: Record<string, string[]> = {
-  validation: Object.keys(validationSchema.shape),
-  thumbnails: Object.keys(thumbnailsSchema.shape),
-  copyOriginals: ['keepMetadata'],
-};
-
 export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
   images: z.string().min(1).default(DEMO_PATHS.images),
   dictionary: z.string().min(1).default(DEMO_PATHS.dictionary),
@@ -96,40 +88,17 @@ export interface ClipscopeOptions extends Omit<ClipscopeParsed, 'standaloneSampl
 }
 
 const ENGINE_KEYS = new Set(Object.keys(classifyOptionsSchema.shape));
-const SITE_KEYS = Object.keys(clipscopeOptionsSchema.shape).filter((k) => !ENGINE_KEYS.has(k));
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const key of path) {
-    if (!v || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
-/** One message per problem, naming the option (with its path, e.g. `thumbnails.quality`) and the value. */
-function siteOptionsError(error: z.ZodError, input: unknown, source: string): ClipscopeError {
-  const issue = error.issues[0];
-  const name = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const where = name ? ` in option ${name}` : '';
-    const known = name ? (NESTED_KEYS[name] ?? []) : [...ENGINE_KEYS, ...SITE_KEYS];
-    return new ClipscopeError('options', `Unknown option ${issue.keys.map((k) => show(name ? `${name}.${k}` : k)).join(', ')}${where} (in ${source})`, `Known options: ${known.join(', ')}.`);
-  }
-  const received = valueAt(input, issue.path);
-  if (received === undefined) return new ClipscopeError('options', `Missing option ${name} (in ${source}): ${issue.message}`);
-  return new ClipscopeError('options', `Invalid value ${show(received)} for option ${name} (in ${source}): ${issue.message}`, 'See the README, "Site options".');
-}
 
 /**
  * Validate the integration's options, apply the CLIPSCOPE_* environment overrides and resolve
- * paths against `root`. Throws a ClipscopeError that names the option and the bad value.
+ * paths against `root`. Throws one ClipscopeError listing every problem, each naming the option, the
+ * value and what the option expects.
  */
 export function parseClipscopeOptions(input: unknown, opts: { root: string; env?: NodeJS.ProcessEnv; source?: string }): ClipscopeOptions {
   const env = opts.env ?? process.env;
   const source = opts.source ?? CONFIG_SOURCE;
   if (input !== undefined && (input === null || typeof input !== 'object' || Array.isArray(input))) {
-    throw new ClipscopeError('options', `Expected an object of options for clipscope() (in ${source}) but received ${show(input)}`);
+    throw optionsError([{ kind: 'invalid', key: '', subject: 'the options of clipscope()', value: input, expected: 'an object of options' }], { source });
   }
   const merged: Record<string, unknown> = { ...(input as object | undefined) };
   const fromEnv: ClipscopeOptions['fromEnv'] = {};
@@ -148,26 +117,27 @@ export function parseClipscopeOptions(input: unknown, opts: { root: string; env?
     merged.validation = { ...(given && typeof given === 'object' ? given : {}), dir: validationDir };
   }
 
+  const context: OptionsContext = { source, origin: (key) => (key in fromEnv ? `environment variable ${fromEnv[key as keyof typeof ENV_OVERRIDES]}` : undefined) };
+  const problems: OptionProblem[] = [];
   // A posts table replaces the image folder. A table from the environment wins over an image folder in
   // the config (one config, many data sets); both from the same place is a contradiction.
   if (merged.table !== undefined && merged.images !== undefined) {
     if (fromEnv.table && !fromEnv.images) delete merged.images;
     else {
-      const where = fromEnv.table ? 'environment variables CLIPSCOPE_TABLE and CLIPSCOPE_IMAGES' : source;
-      throw new ClipscopeError('options', `Options images and table are both given (in ${where})`, 'With a table, the images are the ones its image column lists; set imagesRoot to the folder their relative paths start from.');
+      problems.push({
+        kind: 'other',
+        key: '',
+        text: 'Options images and table are both given',
+        ...(fromEnv.table ? { where: 'environment variables CLIPSCOPE_TABLE and CLIPSCOPE_IMAGES' } : {}),
+        hint: 'With a table, the images are the ones its image column lists; set imagesRoot to the folder their relative paths start from.',
+      });
     }
   }
 
+  // Every problem at once, engine and site options alike, through the engine's one formatter.
   const parsed = clipscopeOptionsSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = String(issue.path[0] ?? '');
-    const envVar = fromEnv[key as keyof typeof ENV_OVERRIDES];
-    const where = envVar ? `environment variable ${envVar}` : source;
-    // Engine options get the engine's wording ("Expected a folder path for option images …"),
-    // site options name their full path; both show the value received.
-    throw issue.code !== 'unrecognized_keys' && ENGINE_KEYS.has(key) ? optionsError(parsed.error, merged, where) : siteOptionsError(parsed.error, merged, where);
-  }
+  if (!parsed.success) problems.push(...optionProblems(clipscopeOptionsSchema, parsed.error, merged, context));
+  if (problems.length > 0 || !parsed.success) throw optionsError(problems, context);
   const o = parsed.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(opts.root, p));
   return {

@@ -101,12 +101,6 @@ export function krippendorffAlphaNominal<T>(units: readonly (readonly (T | null 
   return { alpha, pairableValues: n, units: pairableUnits };
 }
 
-/** Share of `successes` in `n` with its Wilson interval, as percentages for display. */
-export function percentInterval(successes: number, n: number): { estimate: number; low: number; high: number } {
-  const w = wilson(successes, n);
-  return { estimate: w.estimate * 100, low: w.low * 100, high: w.high * 100 };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Stratified samples: the validation set draws up to k images per predicted category, so small
 // categories are over-represented and the sample's share of Right is not the collection's.

@@ -4,7 +4,7 @@
 import { checkImageFolder, type DiscoverResult } from './discover.ts';
 import type { EmbedEffects } from './cached-embeddings.ts';
 import { ClipscopeError } from './errors.ts';
-import { CLI_FLAGS, type ClassifyOptions } from './options.ts';
+import type { ClassifyOptions } from './options.ts';
 import { readTable, requireColumn, resolveTableImages, tableRowRefs, type PostsTable, type TableImages } from './table.ts';
 import type { Grouping, ImageResult, TableInfo, TableRowRef } from '../core/types.ts';
 
@@ -15,20 +15,8 @@ export interface OpenedTable {
 
 /** With `table`: read it, check its columns, and resolve its image paths. Null for a folder run. */
 export async function openTable(options: ClassifyOptions, flag: (name: string, cli: string) => string): Promise<OpenedTable | null> {
-  const tableOnly = (['imagesRoot', 'groupBy', 'dateColumn'] as const).filter((k) => options[k] !== undefined);
-  if (!options.table) {
-    if (!options.images) {
-      throw new ClipscopeError('options', `Missing option ${flag('images', '--images')}: expected a folder of images, or ${flag('table', '--table')} with a posts table`, 'Point --images at a folder, or --table at a CSV/JSON Lines file with an image path column.');
-    }
-    if (tableOnly.length > 0) {
-      const names = tableOnly.map((k) => flag(k, CLI_FLAGS[k]));
-      throw new ClipscopeError('options', `${names.join(', ')} ${names.length === 1 ? 'needs' : 'need'} ${flag('table', '--table')}`, 'Folder runs group by the first folder level automatically; a table column needs a table.');
-    }
-    return null;
-  }
-  if (options.images) {
-    throw new ClipscopeError('options', `Both ${flag('images', '--images')} and ${flag('table', '--table')} were given`, `With a table, the images are the ones its ${options.imageColumn} column lists; give ${flag('imagesRoot', '--images-root')} for the folder their relative paths start from.`);
-  }
+  // Images or a table, not both, and table-only options with a table: checked by parseClassifyOptions.
+  if (!options.table) return null;
   if (options.imagesRoot) await checkImageFolder(options.imagesRoot, flag('imagesRoot', '--images-root'));
   const table = await readTable(options.table);
   requireColumn(table, options.imageColumn, flag('imageColumn', '--image-column'));

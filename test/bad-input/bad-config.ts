@@ -92,7 +92,7 @@ export const BAD_PATHS: BadPathCase[] = [
     },
     message: /No images found in .*nothing/,
   },
-  { name: 'model folder with a missing file', astro: true, setup: brokenModel((m) => unlink(join(m, 'tokenizer.json'))), message: /Model folder .*model is missing tokenizer\.json/ },
+  { name: 'model folder with a missing file', astro: true, setup: brokenModel((m) => unlink(join(m, 'tokenizer.json'))), message: /Model folder .*model is missing tokenizer\.json[\s\S]*npx clipscope model fetch Xenova\/clip-vit-base-patch32/ },
   {
     name: 'model folder with a file that is not ONNX', astro: true,
     setup: brokenModel((m) => writeFile(join(m, 'onnx/vision_model.onnx'), '<html>404 Not Found</html>')),

@@ -291,6 +291,6 @@ describe('classify() with the cache', () => {
     await writeFile(bad, 'Animals:\n  - "a cat"\nPlants:\n  - "a cat"\n');
     await expect(run({ dictionary: bad })).rejects.toMatchObject({ kind: 'dictionary' });
     await expect(run({ images: join(tmp, 'nope') })).rejects.toThrow(`Image folder ${join(tmp, 'nope')} does not exist`);
-    await expect(run({ topK: 0 })).rejects.toThrow('Expected an integer ≥ 1 for option topK (in options) but received 0');
+    await expect(run({ topK: 0 })).rejects.toThrow('Invalid value 0 for option topK (in options): expected an integer ≥ 1');
   });
 });

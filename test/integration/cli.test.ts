@@ -95,7 +95,7 @@ describe('clipscope classify', () => {
   it('rejects a bad flag value with the flag, what it expects and what it got (exit 2)', async () => {
     const r = await clipscope([...base(), '--top-k', '0', '--no-cache']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('clipscope: Expected an integer ≥ 1 for option --top-k but received "0"');
+    expect(r.stderr).toContain('clipscope: Invalid value 0 for --top-k: expected an integer ≥ 1\n');
   });
 });
 
@@ -119,9 +119,10 @@ describe('clipscope embed', () => {
 });
 
 describe('clipscope tokenize', () => {
-  it('prints ids with start and end tokens, the tokens, and whether a phrase was cut', async () => {
-    const long = Array.from({ length: 80 }, () => 'flag').join(' ');
-    const r = await clipscope(['tokenize', '--model', MODEL, 'A photo of a CAT.', long]);
+  const long = Array.from({ length: 80 }, () => 'flag').join(' ');
+
+  it('--json prints ids with start and end tokens, the tokens, and whether a phrase was cut', async () => {
+    const r = await clipscope(['tokenize', '--model', MODEL, '--json', 'A photo of a CAT.', long]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out[0]).toEqual({
@@ -134,5 +135,40 @@ describe('clipscope tokenize', () => {
     expect(out[1]).toMatchObject({ truncated: true, tokenCount: 82 });
     expect(out[1].ids).toHaveLength(77);
     expect(out[1].ids.at(-1)).toBe(49407);
+  });
+
+  it('prints a table: token count, the tokens as words, and what the cut to 77 tokens drops', async () => {
+    const r = await clipscope(['tokenize', '--model', MODEL, 'A photo of a CAT.', 'Collages of screenshots', long]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 5)).toEqual(['tokens  phrase / how CLIP reads it', '     8  A photo of a CAT.', '        a photo of a cat .', '     6  Collages of screenshots', '        colla·ges of screenshots']);
+    expect(r.stdout).toContain('        cut at 77 tokens, drops 5: "flag flag flag flag flag"\n');
+    expect(r.stdout).toMatch(/3 phrases; 1 is cut to 77 tokens/);
+  });
+
+  it('--dictionary checks every phrase of a dictionary at once, under its category', async () => {
+    const dict = join(tmp, 'long-dictionary.yaml');
+    await writeFile(dict, `"Animals":\n  - "a horse"\n  - "${long}"\n"Things":\n  - "coins"\n  - "${long} rocket"\n`);
+    const table = await clipscope(['tokenize', '--model', MODEL, '--dictionary', dict]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^Animals:\n {5}4 {2}a horse\n/m);
+    expect(table.stdout).toMatch(/^Things:\n {5}3 {2}coins\n/m);
+    expect(table.stdout).toContain('drops 6: "flag flag flag flag flag rocket"');
+    expect(table.stdout).toMatch(/4 phrases; 2 are cut to 77 tokens/);
+    const json = JSON.parse((await clipscope(['tokenize', '--model', MODEL, '--dictionary', dict, '--json'])).stdout);
+    expect(json.map((p: { category: string; truncated: boolean }) => [p.category, p.truncated])).toEqual([
+      ['Animals', false],
+      ['Animals', true],
+      ['Things', false],
+      ['Things', true],
+    ]);
+  });
+
+  it('a missing model folder points to `clipscope model fetch`, never to a synthetic model', async () => {
+    const r = await clipscope(['tokenize', '--model', join(tmp, 'no-model'), 'a cat']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Model folder ${join(tmp, 'no-model')} does not exist`);
+    expect(r.stderr).toContain('npx clipscope model fetch Xenova/clip-vit-base-patch32');
+    expect(r.stderr).not.toMatch(/synthetic|random weights/);
   });
 });

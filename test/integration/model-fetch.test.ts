@@ -510,8 +510,12 @@ describe('progress and environment', () => {
       }
       expect(isClipscopeError(error), `${flag} ${value}`).toBe(true);
       expect((error as Error & { kind: string }).kind).toBe('options');
-      expect((error as Error).message).toContain(`for --${flag} but received "${value}"`);
+      expect((error as Error).message).toContain(`Invalid value ${value} for --${flag}: expected `);
     }
+    // Both flags' problems in one message.
+    expect(() => fetchLimits({ timeout: 'soon', retries: '-1' })).toThrow(
+      '2 problems on the command line:\n  Invalid value soon for --timeout: expected a number of seconds above 0 (at most 3600)\n  Invalid value -1 for --retries: expected a whole number from 0 to 100',
+    );
   });
 
   it('reads HF_ENDPOINT and HF_TOKEN', () => {
@@ -531,7 +535,7 @@ describe('progress and environment', () => {
     expect(hub.requests.filter((r) => r.url.includes('name=onnx%2Ftext_model.onnx'))).toHaveLength(2);
     expect(performance.now() - started).toBeLessThan(20_000);
     const bad = await runCli(['model', 'fetch', REPO, '--dest', dest, '--retries', 'lots']);
-    expect(bad.stderr).toContain('Expected a whole number from 0 to 100 for --retries but received "lots"');
+    expect(bad.stderr).toContain('Invalid value lots for --retries: expected a whole number from 0 to 100');
     // Help text with commander's line wrapping undone.
     const help = { stdout: (await runCli(['model', 'fetch', '--help'])).stdout.replace(/\n\s+(?!-)/g, ' ') };
     expect(help.stdout).toMatch(/--timeout <seconds> +give a request up after this many seconds without data, then resume it \(default 60\)/);

@@ -152,11 +152,11 @@ describe('loadModel on synthetic-tiny', () => {
 });
 
 describe('loadModel on broken folders', () => {
-  it('names a folder that does not exist and says how to get a model', async () => {
+  it('names a folder that does not exist and says how to download a real model, never a synthetic one', async () => {
     const e = await loadError(join(tmp, 'nowhere'));
     expect(e.message).toBe(`Model folder ${join(tmp, 'nowhere')} does not exist`);
-    expect(e.hint).toContain('clipscope model fetch Xenova/clip-vit-base-patch32');
-    expect(e.hint).toContain('npm run models:synthetic-b32');
+    expect(e.hint).toContain('npx clipscope model fetch Xenova/clip-vit-base-patch32`');
+    expect(e.hint).not.toMatch(/synthetic|random/);
   });
 
   it('names every missing file', async () => {
@@ -175,6 +175,7 @@ describe('loadModel on broken folders', () => {
     await rm(join(dir, 'onnx/text_model_quantized.onnx'), { force: true });
     const e = await loadError(dir, { threads: 1, variant: 'quantized' });
     expect(e.message).toContain('is missing onnx/vision_model_quantized.onnx, onnx/text_model_quantized.onnx');
+    expect(e.hint).toContain('clipscope model fetch Xenova/clip-vit-base-patch32 --quantized`');
   });
 
   it('names a config that is not JSON', async () => {

@@ -220,6 +220,6 @@ describe('configuration `clipscope classify` refuses (exit 2, the problem named,
   it.each(BAD_OPTIONS.map((c) => [c.name, c] as const))('%s', async (name, c) => {
     const dir = await caseDir(name);
     const out = await refused(dir, [...classifyArgs(dir), c.flag, String(c.value)]);
-    expect(out.stderr).toContain(`Expected ${c.expected} for option ${c.flag} but received "${c.value}"`);
+    expect(out.stderr).toContain(`Invalid value ${c.value} for ${c.flag}: expected ${c.expected}`);
   });
 });

@@ -37,9 +37,10 @@ describe('parseClipscopeOptions', () => {
     expect(o.fromEnv).toEqual({ images: 'CLIPSCOPE_IMAGES', dictionary: 'CLIPSCOPE_DICTIONARY' });
   });
 
-  it('names the option and the bad value (engine options use the engine wording)', () => {
-    expect(messageOf(() => parse({ topK: 0 }))).toBe('Expected an integer ≥ 1 for option topK (in astro.config.mjs) but received 0');
-    expect(messageOf(() => parse({ scoring: 'best' }))).toMatch(/"seed", "sum" or "ensemble" for option scoring .* received "best"/);
+  it('names the option, the bad value and the expected form, engine and site options alike', () => {
+    expect(messageOf(() => parse({ topK: 0 }))).toBe('Invalid value 0 for option topK (in astro.config.mjs): expected an integer ≥ 1');
+    expect(messageOf(() => parse({ scoring: 'best' }))).toBe('Invalid value "best" for option scoring (in astro.config.mjs): expected "seed", "sum" or "ensemble"');
+    expect(messageOf(() => parse({ samplesPerCategory: 0 }))).toBe('Invalid value 0 for option samplesPerCategory (in astro.config.mjs): expected an integer from 1 to 500');
   });
 
   it('copyOriginals: true publishes copies without metadata; keeping it is an explicit choice', () => {
@@ -47,7 +48,8 @@ describe('parseClipscopeOptions', () => {
     expect(parse({ copyOriginals: {} }).copyOriginals).toEqual({ keepMetadata: false });
     expect(parse({ copyOriginals: { keepMetadata: true } }).copyOriginals).toEqual({ keepMetadata: true });
     expect(parse({ copyOriginals: false }).copyOriginals).toBe(false);
-    expect(messageOf(() => parse({ copyOriginals: { keepExif: true } }))).toBe('Unknown option "copyOriginals.keepExif" in option copyOriginals (in astro.config.mjs)');
+    expect(messageOf(() => parse({ copyOriginals: { keepExif: true } }))).toBe('Unknown option "copyOriginals.keepExif" (in astro.config.mjs)');
+    expect(messageOf(() => parse({ copyOriginals: { keepMetdata: true } }))).toBe('Unknown option "copyOriginals.keepMetdata" (in astro.config.mjs): did you mean "keepMetadata"?');
     for (const bad of ['yes', { keepMetadata: 'yes' }]) {
       expect(messageOf(() => parse({ copyOriginals: bad }))).toBe(
         `Invalid value ${JSON.stringify(bad)} for option copyOriginals (in astro.config.mjs): expected true, false or { keepMetadata: true | false }`,
@@ -57,23 +59,52 @@ describe('parseClipscopeOptions', () => {
 
   it('names nested site options by their path', () => {
     expect(messageOf(() => parse({ validation: { blind: 'yes' } }))).toMatch(/^Invalid value "yes" for option validation\.blind/);
-    expect(messageOf(() => parse({ validation: { perCategory: 0 } }))).toMatch(/^Invalid value 0 for option validation\.perCategory \(in astro\.config\.mjs\)/);
-    expect(messageOf(() => parse({ thumbnails: { quality: 101 } }))).toMatch(/^Invalid value 101 for option thumbnails\.quality/);
+    expect(messageOf(() => parse({ validation: { perCategory: 0 } }))).toBe('Invalid value 0 for option validation.perCategory (in astro.config.mjs): expected an integer from 1 to 10000');
+    expect(messageOf(() => parse({ thumbnails: { quality: 101 } }))).toBe('Invalid value 101 for option thumbnails.quality (in astro.config.mjs): expected an integer from 1 to 100');
+    expect(messageOf(() => parse({ thumbnails: { list: true } }))).toBe('Invalid value true for option thumbnails.list (in astro.config.mjs): expected an integer from 32 to 1024 or false');
     expect(messageOf(() => parse({ samplesPerCategory: 'ten' }))).toMatch(/^Invalid value "ten" for option samplesPerCategory/);
-    expect(messageOf(() => parse({ seed: 1.5 }))).toMatch(/^Invalid value 1\.5 for option seed/);
+    expect(messageOf(() => parse({ seed: 1.5 }))).toBe('Invalid value 1.5 for option seed (in astro.config.mjs): expected a non-empty text or an integer');
   });
 
-  it('refuses unknown options and lists the known ones', () => {
+  it('reports every problem of a bad configuration at once, engine, site and nested options and the environment', () => {
+    const config = { batchSize: 0, samplesPerCategory: 0, thumbnails: { quality: 101, size: 3 }, sample: 3, images: 'photos', table: 'posts.csv' };
     let error: ClipscopeError | undefined;
     try {
-      parse({ sample: 3 });
+      parse(config);
     } catch (e) {
       error = e as ClipscopeError;
     }
-    expect(error?.message).toBe('Unknown option "sample" (in astro.config.mjs)');
+    expect(error?.message.split('\n')).toEqual([
+      '6 problems with the options in astro.config.mjs:',
+      '  Options images and table are both given',
+      '  Invalid value 0 for option batchSize: expected an integer ≥ 1',
+      '  Invalid value 0 for option samplesPerCategory: expected an integer from 1 to 500',
+      '  Invalid value 101 for option thumbnails.quality: expected an integer from 1 to 100',
+      '  Unknown option "thumbnails.size"',
+      '  Unknown option "sample": did you mean "samplesPerCategory"?',
+    ]);
+    expect(error?.hint).toMatch(/imagesRoot/);
+    expect(error?.hint).toMatch(/Known options: sample, list, validation, standalone, quality\./);
+  });
+
+  it('names the environment variables that contradict each other, beside the other problems', () => {
+    const both = messageOf(() => parse({ pageSize: 0 }, { CLIPSCOPE_TABLE: 't.csv', CLIPSCOPE_IMAGES: 'i' }));
+    expect(both).toBe(
+      '2 problems with the options in astro.config.mjs:\n  Options images and table are both given (in environment variables CLIPSCOPE_TABLE and CLIPSCOPE_IMAGES)\n  Invalid value 0 for option pageSize: expected an integer from 1 to 1000',
+    );
+  });
+
+  it('refuses unknown options and lists the known ones when nothing is close', () => {
+    let error: ClipscopeError | undefined;
+    try {
+      parse({ colour: 3 });
+    } catch (e) {
+      error = e as ClipscopeError;
+    }
+    expect(error?.message).toBe('Unknown option "colour" (in astro.config.mjs)');
     expect(error?.hint).toMatch(/samplesPerCategory/);
     expect(error?.hint).toMatch(/images/);
-    expect(messageOf(() => parse({ validation: { percategory: 3 } }))).toBe('Unknown option "validation.percategory" in option validation (in astro.config.mjs)');
+    expect(messageOf(() => parse({ validation: { percategory: 3 } }))).toBe('Unknown option "validation.percategory" (in astro.config.mjs): did you mean "perCategory"?');
   });
 
   it('starts the Validate page in shown mode unless validation.blind is set', () => {
@@ -82,7 +113,7 @@ describe('parseClipscopeOptions', () => {
   });
 
   it('refuses a non-object', () => {
-    expect(messageOf(() => parse('images'))).toBe('Expected an object of options for clipscope() (in astro.config.mjs) but received "images"');
+    expect(messageOf(() => parse('images'))).toBe('Invalid value "images" for the options of clipscope() (in astro.config.mjs): expected an object of options');
   });
 
   it('passes only the engine options to classify(), which rejects unknown keys', () => {

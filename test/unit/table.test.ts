@@ -409,7 +409,7 @@ describe('table options', async () => {
     expect(o).toMatchObject({ table: 'posts.csv', imageColumn: 'Image', groupBy: 'party' });
     expect(o.images).toBeUndefined();
     expect(() => parseClassifyOptions({ table: '', dictionary: 'd.yaml', model: 'm' }, COMMAND_LINE)).toThrow(
-      'Expected a table file path (CSV or JSON Lines) for option --table but received ""',
+      'Invalid value "" for --table: expected a table file path (CSV or JSON Lines)',
     );
   });
 

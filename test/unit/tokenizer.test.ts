@@ -93,6 +93,9 @@ describe('createClipTokenizer', () => {
     expect(out.tokens).toHaveLength(77);
     expect(out.truncated).toBe(true);
     expect(out.tokenCount).toBe(202);
+    // 200 words, 75 kept: the last 125 are what the cut drops.
+    expect(out.dropped).toHaveLength(125);
+    expect(out.dropped.slice(0, 2)).toEqual(['yellow</w>', 'red</w>']); // words 76 and 77
   });
 
   it('keeps a phrase of exactly 75 content tokens whole', () => {
@@ -100,6 +103,7 @@ describe('createClipTokenizer', () => {
     expect(out.ids).toHaveLength(77);
     expect(out.truncated).toBe(false);
     expect(out.tokenCount).toBe(77);
+    expect(out.dropped).toEqual([]);
     const over = tok.encode(Array.from({ length: 76 }, () => 'red').join(' '));
     expect(over.truncated).toBe(true);
     expect(over.tokenCount).toBe(78);

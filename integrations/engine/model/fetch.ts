@@ -15,7 +15,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { z } from 'zod';
 import { formatBytes } from '../../core/format.ts';
-import { ClipscopeError, invalidValue, show } from '../errors.ts';
+import { ClipscopeError, show } from '../errors.ts';
+import { COMMAND_LINE, parseWith } from '../options.ts';
 import { DEFAULT_HF_ENDPOINT, listTree, resolveCommit, selectFiles, type HubContext } from './hub.ts';
 import { downloadFile, fileSize, type DownloadProgress, type TransferContext } from './transfer.ts';
 import type { ModelVariant } from './layout.ts';
@@ -39,19 +40,17 @@ const fetchLimitsSchema = z.object({
   retries: numeric.pipe(z.int().min(0).max(100)).default(DEFAULT_FETCH_RETRIES),
 });
 
-const LIMIT_EXPECTED: Record<string, string> = {
-  timeout: 'a number of seconds above 0 (at most 3600)',
-  retries: 'a whole number from 0 to 100',
+/** The flags and expected forms, for messages (the commander flags are in cli/model.ts). */
+const LIMIT_OPTIONS = {
+  timeout: { flag: '--timeout', expected: 'a number of seconds above 0 (at most 3600)' },
+  retries: { flag: '--retries', expected: 'a whole number from 0 to 100' },
 };
 
 /** Validated `timeout` (seconds) and `retries`; a bad value is an options error naming the flag. */
 export function fetchLimits(input: { timeout?: unknown; retries?: unknown }): { idleTimeoutMs: number; attempts: number } {
-  const parsed = fetchLimitsSchema.safeParse(input);
-  if (!parsed.success) {
-    const key = String(parsed.error.issues[0].path[0]);
-    throw invalidValue('options', `--${key}`, LIMIT_EXPECTED[key], (input as Record<string, unknown>)[key], 'See clipscope model fetch --help.');
-  }
-  return { idleTimeoutMs: Math.round(parsed.data.timeout * 1000), attempts: parsed.data.retries + 1 };
+  // Both flags' problems at once, in the wording of every option problem.
+  const limits = parseWith(fetchLimitsSchema, input, { source: COMMAND_LINE, options: LIMIT_OPTIONS });
+  return { idleTimeoutMs: Math.round(limits.timeout * 1000), attempts: limits.retries + 1 };
 }
 
 export interface FetchModelOptions {

@@ -42,8 +42,13 @@ export const DEFAULT_LOGIT_SCALE = 100;
 /** Phrases per text-tower call. */
 const TEXT_BATCH = 32;
 
-const GET_A_MODEL =
-  'Get a model with `clipscope model fetch Xenova/clip-vit-base-patch32`, or generate a synthetic one with `npm run models:synthetic-b32`.';
+/** What to do about a missing or broken model folder: download a real model. Never a generated
+ * one — those have random (or colour-only) weights and classify nothing. */
+export function getAModelHint(variant: ModelVariant = 'fp32'): string {
+  const quantized = variant === 'quantized' ? ' --quantized' : '';
+  return `Download a CLIP model with \`npx clipscope model fetch Xenova/clip-vit-base-patch32${quantized}\` (it goes to models/clip-vit-base-patch32) and give that folder as --model (option model in astro.config.mjs).`;
+}
+const GET_A_MODEL = getAModelHint();
 
 const VISION_IO = { inputs: ['pixel_values'], outputs: ['image_embeds'] };
 const TEXT_IO = { inputs: ['input_ids'], outputs: ['text_embeds'] };
@@ -62,17 +67,18 @@ async function readJson(dir: string, file: string): Promise<unknown> {
 }
 
 /** Stop with one message listing every missing file, so a user fixes the folder in one go. */
-async function checkFolder(dir: string, required: string[]): Promise<void> {
+export async function checkModelFolder(dir: string, required: readonly string[], variant: ModelVariant = 'fp32'): Promise<void> {
+  const hint = getAModelHint(variant);
   const st = await stat(dir).catch(() => null);
-  if (!st) throw modelError(`Model folder ${dir} does not exist`);
-  if (!st.isDirectory()) throw modelError(`Model folder ${dir} is not a folder`);
+  if (!st) throw modelError(`Model folder ${dir} does not exist`, hint);
+  if (!st.isDirectory()) throw modelError(`Model folder ${dir} is not a folder`, hint);
   const missing: string[] = [];
   for (const file of required) {
     const s = await stat(join(dir, file)).catch(() => null);
     if (!s?.isFile()) missing.push(file);
   }
   if (missing.length > 0) {
-    throw modelError(`Model folder ${dir} is missing ${missing.join(', ')} (a CLIP model in the Hugging Face ONNX layout has ${required.join(', ')})`);
+    throw modelError(`Model folder ${dir} is missing ${missing.join(', ')} (a CLIP model in the Hugging Face ONNX layout has ${required.join(', ')})`, hint);
   }
 }
 
@@ -239,7 +245,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   const root = resolve(dir);
   const onnx = onnxFiles(variant);
   const required = modelFolderFiles(variant).required;
-  await checkFolder(dir, required);
+  await checkModelFolder(dir, required, variant);
 
   const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);

@@ -17,7 +17,13 @@ export interface ClipTokenizer {
   /** Id to pad input_ids with after the end token (CLIP exports use the end token itself). */
   padId: number;
   /** Ids with start and end tokens, unpadded, cut to contextLength (the last id stays the end token). */
-  encode(text: string): TokenizedText;
+  encode(text: string): ClipEncoding;
+}
+
+/** A phrase as CLIP reads it, and the content tokens a cut to the context length dropped (none when
+ * the phrase fits). */
+export interface ClipEncoding extends TokenizedText {
+  dropped: string[];
 }
 
 export const DEFAULT_CONTEXT_LENGTH = 77;
@@ -91,7 +97,7 @@ export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unk
     bosId,
     eosId,
     padId,
-    encode(text: string): TokenizedText {
+    encode(text: string): ClipEncoding {
       // Content tokens only: the start and end tokens are added here rather than by the file's
       // post-processor, because older CLIP exports have a post-processor that adds none.
       const { ids: contentIds, tokens: contentTokens } = tokenizer.encode(text, { add_special_tokens: false });
@@ -105,6 +111,7 @@ export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unk
         tokens: [bosToken, ...contentTokens.slice(0, keep), eosToken],
         tokenCount,
         truncated,
+        dropped: contentTokens.slice(keep),
       };
     },
   };
