@@ -47,6 +47,7 @@ export interface EmbeddingFlags {
   pixelLimit?: string;
   followSymlinks?: boolean;
   failOnSkip?: boolean;
+  shard?: string;
 }
 
 export function addEmbeddingOptions(command: Command): Command {
@@ -58,7 +59,8 @@ export function addEmbeddingOptions(command: Command): Command {
     .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
     .option('--pixel-limit <n>', `skip images with more pixels than this (default ${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels)`)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
-    .option('--fail-on-skip', 'exit with code 1 when any image was skipped');
+    .option('--fail-on-skip', 'exit with code 1 when any image was skipped')
+    .option('--shard <K/N>', 'only part K of N (K from 0 to N−1), chosen by content hash: for job arrays; merge the caches with `clipscope cache merge`');
 }
 
 /** Those flags under the names of the options schema (--no-cache is cache: null). */
@@ -71,6 +73,7 @@ export function embeddingOptions(flags: EmbeddingFlags): Record<string, unknown>
     pixelLimit: flags.pixelLimit,
     followSymlinks: flags.followSymlinks,
     failOnSkip: flags.failOnSkip,
+    shard: flags.shard,
   };
 }
 

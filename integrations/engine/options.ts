@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ClipscopeError, invalidValue, show } from './errors.ts';
+import { shardOptionSchema } from './shard.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -73,6 +74,8 @@ export const classifyOptionsSchema = z.strictObject({
   pixelLimit: count().default(DEFAULT_PIXEL_LIMIT),
   /** Follow symbolic links that lead out of the image folder (links inside it are always read). */
   followSymlinks: z.boolean().default(false),
+  /** Only the K-th of N parts of the images, chosen by content hash ("K/N", see shard.ts). */
+  shard: shardOptionSchema.default(null),
 });
 
 export type ClassifyOptions = z.output<typeof classifyOptionsSchema>;
@@ -125,6 +128,7 @@ export const CLI_FLAGS: Record<string, string> = {
   failOnSkip: '--fail-on-skip',
   pixelLimit: '--pixel-limit',
   followSymlinks: '--follow-symlinks',
+  shard: '--shard',
 };
 
 export const COMMAND_LINE = 'the command line';
@@ -167,6 +171,7 @@ export const embedOptionsSchema = classifyOptionsSchema
     failOnSkip: true,
     pixelLimit: true,
     followSymlinks: true,
+    shard: true,
   })
   .extend({ images: z.string().min(1) });
 export type EmbedOptions = z.output<typeof embedOptionsSchema>;

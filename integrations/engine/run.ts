@@ -24,6 +24,7 @@ import {
 } from './options.ts';
 import { measureProgress, type Progress } from './progress.ts';
 import { openStore, type EmbeddingStore } from './store.ts';
+import { selectShard, type Shard } from './shard.ts';
 import type { Grouping, HashedImage, ImageResult, ModelInfo, RunResult, SkippedFile, TableInfo, TableRowRef } from '../core/types.ts';
 import { folderGroups } from './groups.ts';
 import { addedColumns, checkNoClash, readTable, requireColumn, resolveTableImages, tableRowRefs, type PostsTable, type TableImages } from './table.ts';
@@ -84,7 +85,7 @@ export interface EmbeddedImageSet {
   fromCache: number;
 }
 
-type ImageOptions = Pick<EmbedOptions, 'batchSize' | 'pixelLimit' | 'followSymlinks'> & { images?: string };
+type ImageOptions = Pick<EmbedOptions, 'batchSize' | 'pixelLimit' | 'followSymlinks'> & { images?: string; shard?: Shard | null };
 
 /** Discover (or take `found`, e.g. the files a posts table lists), hash, dedupe, look up the cache and
  * embed what is missing (committing each batch). */
@@ -109,7 +110,9 @@ export async function embedImageFolder(
   }
   const hashed = await hashImages(unknown, { concurrency: 8 });
   store.putFileHashes(hashed.images.map((h) => ({ path: h.absPath, size: h.size, mtimeMs: h.mtimeMs, sha256: h.sha256 })));
-  const all = [...known, ...hashed.images].sort((a, b) => comparePaths(a.path, b.path));
+  // With --shard, only this part's images (by content hash) and skips (by path) go on.
+  const part = selectShard(options.shard ?? null, [...known, ...hashed.images].sort((a, b) => comparePaths(a.path, b.path)), [...discovered.skipped, ...hashed.skipped], effects.log);
+  const all = part.images;
 
   // One representative per content: identical files are embedded once.
   const bySha = new Map<string, HashedImage[]>();
@@ -143,7 +146,7 @@ export async function embedImageFolder(
   // A content that failed to decode is skipped under every path that holds it.
   const shaOfPath = new Map(missing.map((m) => [m.path, m.sha256]));
   const failed = new Map(result.skipped.map((s) => [shaOfPath.get(s.path)!, s.reason]));
-  const skipped: SkippedFile[] = [...discovered.skipped, ...hashed.skipped];
+  const skipped: SkippedFile[] = part.skipped;
   for (const [sha, reason] of failed) for (const image of bySha.get(sha)!) skipped.push({ path: image.path, reason });
   return {
     images: all.filter((image) => embeddings.has(image.sha256)),

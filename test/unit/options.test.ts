@@ -47,6 +47,7 @@ describe('parseClassifyOptions', () => {
       failOnSkip: false,
       pixelLimit: 100_000_000,
       followSymlinks: false,
+      shard: null,
     });
   });
 
