@@ -140,6 +140,8 @@ export interface RunMetadata {
   thresholds: { minProbability: number | null; minMargin: number | null };
   /** ISO 8601 time the run started. */
   startedAt: string;
+  /** Set when the run classified only part K (index) of N (count) of the images (--shard K/N). */
+  shard?: { index: number; count: number };
 }
 
 /** How a row of a posts table fared (see --table). */

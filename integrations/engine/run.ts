@@ -270,6 +270,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
         column: options.column,
         thresholds: { minProbability: options.minProbability, minMargin: options.minMargin },
         startedAt,
+        ...(options.shard ? { shard: options.shard } : {}),
       },
       dictionary,
       images, // sorted by path: set.images is
