@@ -48,11 +48,13 @@ export interface EmbeddingFlags {
   followSymlinks?: boolean;
   failOnSkip?: boolean;
   shard?: string;
+  device?: string;
 }
 
 export function addEmbeddingOptions(command: Command): Command {
   return command
-    .option('--batch-size <n>', `images per model call (default ${DEFAULT_BATCH_SIZE})`)
+    .option('--device <device>', 'auto | cpu | cuda | dml | coreml | webgpu: where onnxruntime runs the model (default auto: the best available, else the CPU)')
+    .option('--batch-size <n>', `images per model call (default per device: ${DEFAULT_BATCH_SIZE} on the CPU)`)
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
     .option('--no-cache', 'do not read or write the embedding cache')
@@ -74,6 +76,7 @@ export function embeddingOptions(flags: EmbeddingFlags): Record<string, unknown>
     followSymlinks: flags.followSymlinks,
     failOnSkip: flags.failOnSkip,
     shard: flags.shard,
+    device: flags.device,
   };
 }
 

@@ -142,6 +142,8 @@ export interface RunMetadata {
   startedAt: string;
   /** Set when the run classified only part K (index) of N (count) of the images (--shard K/N). */
   shard?: { index: number; count: number };
+  /** The onnxruntime execution provider: as requested (--device), as used, and why it fell back. */
+  device?: { requested: string; used: string; fallback: string | null };
 }
 
 /** How a row of a posts table fared (see --table). */

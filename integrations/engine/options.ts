@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ClipscopeError, invalidValue, show } from './errors.ts';
 import { shardOptionSchema } from './shard.ts';
+import { DEVICES, DEVICE_BATCH_SIZE } from './model/device.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -13,7 +14,7 @@ import { shardOptionSchema } from './shard.ts';
  * (17.9 vs 16.1 images/s, when decoding still ran beside inference), and again after embed.ts moved
  * decoding between runs (best of 2 rounds: 19.25 vs 16.71 images/s); 32 was no faster and raised
  * peak RSS to ~1.4 GB. The batch tensor is 9.6 MB at 16 (docs/performance.md, Levers). */
-export const DEFAULT_BATCH_SIZE = 16;
+export const DEFAULT_BATCH_SIZE = DEVICE_BATCH_SIZE.cpu;
 
 /** The default cache folder, relative to the working directory. */
 export const DEFAULT_CACHE_DIR = '.clipscope';
@@ -55,7 +56,8 @@ export const classifyOptionsSchema = z.strictObject({
   topK: count().default(1),
   /** Column name (prefix) in the CSV, as in the seed notebook. */
   column: z.string().min(1).default('Classification'),
-  batchSize: count().default(DEFAULT_BATCH_SIZE),
+  /** Absent: the device's batch size (model/device.ts DEVICE_BATCH_SIZE; DEFAULT_BATCH_SIZE on the CPU). */
+  batchSize: count().optional(),
   /** onnxruntime's intra-op threads. */
   threads: count().default(() => availableParallelism()),
   /** Below this top probability (percent), an image goes to the Uncertain category. */
@@ -76,6 +78,8 @@ export const classifyOptionsSchema = z.strictObject({
   followSymlinks: z.boolean().default(false),
   /** Only the K-th of N parts of the images, chosen by content hash ("K/N", see shard.ts). */
   shard: shardOptionSchema.default(null),
+  /** onnxruntime execution provider (model/device.ts): auto picks the best available. */
+  device: z.enum(DEVICES).default('auto'),
 });
 
 export type ClassifyOptions = z.output<typeof classifyOptionsSchema>;
@@ -104,6 +108,7 @@ const EXPECTED: Record<string, string> = {
   failOnSkip: 'true or false',
   pixelLimit: 'an integer ≥ 1',
   followSymlinks: 'true or false',
+  device: DEVICES.map((d) => `"${d}"`).join(', ').replace(/, ([^,]*)$/, ' or $1'),
 };
 
 /** The command-line flag of each option, used when the options came from the command line. */
@@ -129,6 +134,7 @@ export const CLI_FLAGS: Record<string, string> = {
   pixelLimit: '--pixel-limit',
   followSymlinks: '--follow-symlinks',
   shard: '--shard',
+  device: '--device',
 };
 
 export const COMMAND_LINE = 'the command line';
@@ -172,6 +178,7 @@ export const embedOptionsSchema = classifyOptionsSchema
     pixelLimit: true,
     followSymlinks: true,
     shard: true,
+    device: true,
   })
   .extend({ images: z.string().min(1) });
 export type EmbedOptions = z.output<typeof embedOptionsSchema>;

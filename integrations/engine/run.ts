@@ -134,7 +134,7 @@ export async function embedImageFolder(
   const report = (done: number) => effects.progress?.(measureProgress(done, missing.length, (performance.now() - started) / 1000));
   if (missing.length > 0) report(0);
   const result = await embedImages(model, missing, {
-    batchSize: options.batchSize,
+    batchSize: options.batchSize ?? model.device.batchSize(),
     pixelLimit: options.pixelLimit,
     // Commit each batch as soon as it exists: a run killed later keeps it.
     onBatch: (items) => store.putImageEmbeddings(modelKey, items.map((i) => ({ sha256: i.image.sha256, embedding: i.embedding }))),
@@ -177,11 +177,11 @@ export async function embedPhrases(model: ClipModel, store: EmbeddingStore, mode
 
 /** Open the model and the store, run `body`, and close both whatever happens. */
 async function withModelAndStore<T>(
-  options: Pick<EmbedOptions, 'model' | 'modelVariant' | 'threads' | 'cache'>,
+  options: Pick<EmbedOptions, 'model' | 'modelVariant' | 'threads' | 'cache' | 'device'>,
   effects: RunEffects,
   body: (model: ClipModel, store: EmbeddingStore, modelKey: string) => Promise<T>,
 ): Promise<T> {
-  const model = await loadModel(options.model, { threads: options.threads, variant: options.modelVariant, lazy: true });
+  const model = await loadModel(options.model, { threads: options.threads, variant: options.modelVariant, lazy: true, device: options.device, log: effects.log });
   try {
     const store = openStore({ dir: options.cache === null ? null : resolve(options.cache), log: effects.log });
     try {
@@ -271,6 +271,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
         thresholds: { minProbability: options.minProbability, minMargin: options.minMargin },
         startedAt,
         ...(options.shard ? { shard: options.shard } : {}),
+        device: { requested: options.device, used: model.device.current(), fallback: model.device.fallback() },
       },
       dictionary,
       images, // sorted by path: set.images is

@@ -39,7 +39,6 @@ describe('parseClassifyOptions', () => {
       scoring: 'seed',
       topK: 1,
       column: 'Classification',
-      batchSize: DEFAULT_BATCH_SIZE,
       threads: availableParallelism(),
       minProbability: null,
       minMargin: null,
@@ -48,6 +47,7 @@ describe('parseClassifyOptions', () => {
       pixelLimit: 100_000_000,
       followSymlinks: false,
       shard: null,
+      device: 'auto',
     });
   });
 
