@@ -12,7 +12,9 @@ const help = (command: string) => execFileSync(process.execPath, [BIN, command, 
 describe('help states the defaults', () => {
   it.each(['classify', 'embed'])('%s --help', (command) => {
     const text = help(command);
-    expect(text).toMatch(new RegExp(`--batch-size <n> +images per model call \\(default ${DEFAULT_BATCH_SIZE}\\)`));
+    expect(text).toMatch(new RegExp(`--batch-size <n> +images per model call \\(default per device: ${DEFAULT_BATCH_SIZE} on the CPU\\)`));
+    expect(text).toMatch(/--device <device> +auto \| cpu \| cuda \| dml \| coreml \| webgpu: .*\(default auto: the best available, else the CPU\)/);
+    expect(text).toMatch(/--shard <K\/N> +only part K of N \(K from 0 to N−1\)/);
     expect(text).toMatch(new RegExp(`--pixel-limit <n> +skip images with more pixels than this \\(default ${DEFAULT_PIXEL_LIMIT},`));
     expect(text).toMatch(/--cache <dir> +embedding cache folder \(default \.clipscope, or CLIPSCOPE_CACHE_DIR\)/);
     expect(text).toMatch(/--variant <variant> +fp32 \| quantized ONNX files \(default fp32\)/);
