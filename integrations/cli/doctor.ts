@@ -11,12 +11,12 @@ import { sharpVersions } from '../engine/decode.ts';
 import { AUTO_ORDER, DEVICES, planDevice, providerStatus, type Availability, type Provider } from '../engine/model/device.ts';
 import { modelFolderFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { onnxAvailability } from '../engine/model/onnx.ts';
-import { defaultCacheDir, openStore, sqliteModule, STORE_FILE } from '../engine/store.ts';
+import { defaultCacheDir, openStore, STORE_FILE } from '../engine/store.ts';
 import { CLIPSCOPE_VERSION } from '../engine/version.ts';
 
 export interface DoctorReport {
   clipscope: string;
-  node: { version: string; platform: string; arch: string; sqlite: boolean };
+  node: { version: string; platform: string; arch: string };
   machine: { cpus: number; cpuModel: string | null; memory: number; defaultThreads: number };
   onnxruntime: {
     version: string;
@@ -82,7 +82,7 @@ export function collectDoctorReport(flags: DoctorFlags, cwd = process.cwd(), env
   const cpus = os.cpus();
   return {
     clipscope: CLIPSCOPE_VERSION,
-    node: { version: process.version, platform: process.platform, arch: process.arch, sqlite: sqliteModule() !== null },
+    node: { version: process.version, platform: process.platform, arch: process.arch },
     machine: { cpus: os.availableParallelism(), cpuModel: cpus[0]?.model?.trim() || null, memory: os.totalmem(), defaultThreads: os.availableParallelism() },
     onnxruntime: { version: availability.version, providers: providerRows(availability), auto: planDevice('auto', availability).candidates[0] },
     sharp: sharpVersions(),
@@ -108,7 +108,7 @@ function providerNote(p: DoctorReport['onnxruntime']['providers'][number]): stri
 export function formatDoctorReport(r: DoctorReport): string {
   const lines = [
     `clipscope    ${r.clipscope}`,
-    `Node.js      ${r.node.version} (${r.node.platform}/${r.node.arch})${r.node.sqlite ? '' : ' — no node:sqlite: runs uncached'}`,
+    `Node.js      ${r.node.version} (${r.node.platform}/${r.node.arch})`,
     `machine      ${r.machine.cpus} cores${r.machine.cpuModel ? ` (${r.machine.cpuModel})` : ''}, ${formatBytes(r.machine.memory)} memory; default --threads ${r.machine.defaultThreads}`,
     `onnxruntime  onnxruntime-node ${r.onnxruntime.version}; --device auto uses ${r.onnxruntime.auto}`,
     ...r.onnxruntime.providers.map((p) => `  ${p.available ? '✓' : '✗'} ${p.name.padEnd(8)} ${p.available ? providerNote(p) : p.reason}`),

@@ -9,12 +9,14 @@ import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { RunResult } from '../core/types.ts';
-import { withValidatedColumns, type JudgementFile, type JudgementProblem } from './judgement-files.ts';
+import type { ExtraColumns } from '../engine/results.ts';
+import { validatedColumnsOf, type JudgementFile, type JudgementProblem } from './judgement-files.ts';
 import { buildReport, thumbnailRequests, type ReportData, type ReportOptions } from './report/report.ts';
 import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.ts';
 import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
 import { publishOriginals, type MakeOriginal } from './originals.ts';
 import { renderStandalone } from './standalone.ts';
+import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
 export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
@@ -38,8 +40,8 @@ export interface PrepareEffects {
   /** A publishable copy of an original (option copyOriginals). */
   makeOriginal: MakeOriginal;
   readJudgementFiles(dir: string): Promise<{ files: JudgementFile[]; problems: JudgementProblem[] }>;
-  toCsv(result: RunResult, opts: { column?: string; topK?: number }): string;
-  toJson(result: RunResult): string;
+  toCsv(result: RunResult, opts: { column?: string; topK?: number; extra?: ExtraColumns }): string;
+  toJson(result: RunResult, opts?: { extra?: ExtraColumns }): string;
 }
 
 export function reportOptionsOf(o: ClipscopeOptions): ReportOptions {
@@ -122,10 +124,17 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
     effects.log(`Originals: ${originals.made} made, ${originals.reused} reused from the cache${o.copyOriginals.keepMetadata ? ' (metadata kept)' : ' (metadata removed)'}`);
   }
 
-  // Judgements from the validation folder merged in as `validated` columns (issue 6).
-  const downloads = withValidatedColumns(result, report.judgements.files, { csv: effects.toCsv(result, { column: o.column, topK: o.topK }), json: effects.toJson(result) });
-  assets.set(report.files.csv, { data: downloads.csv, type: 'text/csv; charset=utf-8' });
-  assets.set(report.files.json, { data: downloads.json, type: 'application/json; charset=utf-8' });
+  // Judgements from the validation folder written as `validated` columns of the downloads, from the
+  // report's validation statistics (computed once, in buildReport).
+  const extra = validatedColumnsOf(result, report.judgements.files, report.validation) ?? undefined;
+  assets.set(report.files.csv, { data: effects.toCsv(result, { column: o.column, topK: o.topK, extra }), type: 'text/csv; charset=utf-8' });
+  assets.set(report.files.json, { data: effects.toJson(result, { extra }), type: 'application/json; charset=utf-8' });
+  if (report.validation) {
+    const figures = validationFigures(result, report.validation, { perCategory: o.validation.perCategory });
+    assets.set(VALIDATION_FILES.json, { data: validationJson(figures), type: 'application/json; charset=utf-8' });
+    assets.set(VALIDATION_FILES.csv, { data: validationCsv(figures), type: 'text/csv; charset=utf-8' });
+    assets.set(VALIDATION_FILES.methods, { data: methodsMarkdown(figures), type: 'text/markdown; charset=utf-8' });
+  }
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );

@@ -177,6 +177,121 @@ function parseJsonSafely(textValue: string): unknown {
   });
 }
 
+/**
+ * Where JSON text first breaks the grammar (RFC 8259): the offset of the offending character, or
+ * the text's length when it ends too early; -1 when the text is valid JSON. Iterative (no recursion
+ * depth to exhaust). Used for messages instead of JSON.parse's own, which quotes the text: a
+ * message about a file must never publish the file's content.
+ */
+export function jsonSyntaxErrorOffset(s: string): number {
+  const stack: ('{' | '[')[] = [];
+  let i = 0;
+  const ws = () => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
+  };
+  /** Reads a string at i (which is '"'); returns false at the first bad character (i points at it). */
+  const string = (): boolean => {
+    i++;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c === 0x5c) {
+        const e = s[i + 1];
+        if (e === undefined) {
+          i = s.length;
+          return false;
+        }
+        if (e === 'u') {
+          for (let k = 2; k < 6; k++) {
+            if (i + k >= s.length || !/[0-9a-fA-F]/.test(s[i + k])) {
+              i += k;
+              return false;
+            }
+          }
+          i += 6;
+        } else if ('"\\/bfnrt'.includes(e)) i += 2;
+        else return false;
+      } else i++;
+    }
+    return false;
+  };
+  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  let state: 'value' | 'key' | 'after' = 'value';
+  for (;;) {
+    ws();
+    if (state === 'value') {
+      const c = s[i];
+      if (c === '{' || c === '[') {
+        stack.push(c);
+        i++;
+        ws();
+        if (s[i] === (c === '{' ? '}' : ']')) {
+          stack.pop();
+          i++;
+          state = 'after';
+        } else state = c === '{' ? 'key' : 'value';
+      } else if (c === '"') {
+        if (!string()) return i;
+        state = 'after';
+      } else if (c === 't' || c === 'f' || c === 'n') {
+        const word = c === 't' ? 'true' : c === 'f' ? 'false' : 'null';
+        for (let k = 0; k < word.length; k++) if (s[i + k] !== word[k]) return i;
+        i += word.length;
+        state = 'after';
+      } else {
+        NUMBER.lastIndex = i;
+        const m = NUMBER.exec(s);
+        if (!m) return i;
+        // "01", "1.", "1e": the number ends early and what follows is reported as the error.
+        i += m[0].length;
+        state = 'after';
+      }
+    } else if (state === 'key') {
+      if (s[i] !== '"') return i;
+      if (!string()) return i;
+      ws();
+      if (s[i] !== ':') return i;
+      i++;
+      state = 'value';
+    } else {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i === s.length ? -1 : i;
+      if (s[i] === ',') {
+        i++;
+        state = top === '{' ? 'key' : 'value';
+      } else if (s[i] === (top === '{' ? '}' : ']')) {
+        stack.pop();
+        i++;
+      } else return i;
+    }
+  }
+}
+
+/** "line 2, column 5" of an offset (1-based; lines end at \n). */
+function lineColumn(text: string, offset: number): string {
+  let line = 1;
+  let start = 0;
+  for (let k = 0; k < offset && k < text.length; k++) {
+    if (text[k] === '\n') {
+      line++;
+      start = k + 1;
+    }
+  }
+  return `line ${line}, column ${offset - start + 1}`;
+}
+
+/** Why text is not JSON, by position only (never a snippet of the text). */
+function jsonProblem(text: string): string {
+  const at = jsonSyntaxErrorOffset(text);
+  if (at === -1) return 'The file is not valid JSON.';
+  if (at >= text.length) return `The file is not valid JSON: it ends too early (${lineColumn(text, text.length)}).`;
+  return `The file is not valid JSON: syntax error at ${lineColumn(text, at)}.`;
+}
+
 /** "items[3].verdict" from a zod issue path. */
 function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), '');
@@ -207,7 +322,8 @@ export function parseJudgementText(textValue: string, opts: { maxBytes?: number 
     data = parseJsonSafely(textValue);
   } catch (error) {
     if (error instanceof ForbiddenKeyError) return { ok: false, reason: `The file was refused: ${error.message}.` };
-    return { ok: false, reason: `The file is not valid JSON (${error instanceof Error ? error.message : String(error)}).` };
+    // JSON.parse's message quotes the text ("Unexpected token 'r', "root:x:0:0"…"): position only.
+    return { ok: false, reason: jsonProblem(textValue) };
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, reason: `This is not a clipscope judgement file: expected a JSON object with "schema": "${JUDGEMENTS_SCHEMA}".` };
@@ -215,7 +331,8 @@ export function parseJudgementText(textValue: string, opts: { maxBytes?: number 
   const schema = (data as { schema?: unknown }).schema;
   if (schema === JUDGEMENTS_SCHEMA_V1) data = upgradeV1(data as Record<string, unknown>);
   else if (schema !== JUDGEMENTS_SCHEMA) {
-    const found = typeof schema === 'string' ? `its schema is "${schema.slice(0, 80)}"` : 'it has no "schema" field';
+    // Named only when it looks like a schema id: a message never quotes arbitrary content of a file.
+    const found = typeof schema !== 'string' ? 'it has no "schema" field' : /^[\w.-]{1,80}\/v\d{1,4}$/.test(schema) ? `its schema is "${schema}"` : 'its "schema" is not a clipscope schema';
     return { ok: false, reason: `This is not a clipscope judgement file: ${found}, expected "${JUDGEMENTS_SCHEMA}".` };
   }
   const parsed = judgementFileSchema.safeParse(data);

@@ -39,7 +39,7 @@ describe('clipscope doctor', () => {
     const r = await clipscope(['doctor', '--json', '--cache', 'cache']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.node).toMatchObject({ version: process.version, platform: process.platform, arch: process.arch, sqlite: true });
+    expect(report.node).toMatchObject({ version: process.version, platform: process.platform, arch: process.arch });
     expect(report.onnxruntime.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(report.onnxruntime.providers).toContainEqual({ name: 'cpu', bundled: true, available: true, reason: null });
     expect(['cpu', 'cuda', 'dml', 'coreml']).toContain(report.onnxruntime.auto);
@@ -59,7 +59,7 @@ describe('clipscope doctor', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^clipscope {4}\d+\.\d+\.\d+$/m);
     expect(r.stdout).toContain(`Node.js      ${process.version} (${process.platform}/${process.arch})`);
-    expect(r.stdout).toMatch(/^onnxruntime  onnxruntime-node \d+\.\d+\.\d+; --device auto uses \w+$/m);
+    expect(r.stdout).toMatch(/^onnxruntime {2}onnxruntime-node \d+\.\d+\.\d+; --device auto uses \w+$/m);
     expect(r.stdout).toMatch(/^ {2}✓ cpu {6}ships with onnxruntime-node$/m);
     expect(r.stdout).toContain(`cache        ${join(tmp, '.clipscope/embeddings.sqlite')} (not created yet)`);
     expect(r.stdout).toContain(`  ${join(tmp, 'models/half')}: incomplete, missing preprocessor_config.json`);

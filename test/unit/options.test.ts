@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import {
   COMMAND_LINE,
-  DEFAULT_BATCH_SIZE,
   DEFAULT_CACHE_DIR,
   classifyOptionsSchema,
   parseClassifyOptions,
@@ -111,7 +110,8 @@ describe('parseClassifyOptions', () => {
 describe('parseEmbedOptions', () => {
   it('needs no dictionary and refuses classification options', () => {
     const o = parseEmbedOptions({ images: 'i', model: 'm', cache: null }, COMMAND_LINE);
-    expect(o).toMatchObject({ images: 'i', model: 'm', batchSize: DEFAULT_BATCH_SIZE, cache: null });
+    expect(o).toMatchObject({ images: 'i', model: 'm', cache: null, device: 'auto' });
+    expect(o.batchSize).toBeUndefined(); // the device's batch size, DEFAULT_BATCH_SIZE on the CPU (model/device.ts)
     expect(errorOf(() => parseEmbedOptions({ images: 'i', model: 'm', topK: 2 }, 'test')).message).toBe('Unknown option "topK" (in test)');
   });
 });

@@ -14,6 +14,7 @@ import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { ClipscopeError } from '../../integrations/engine/errors.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 import { REPO_ROOT } from '../e2e/helpers.ts';
+import { JUDGEMENTS_SCHEMA } from '../../integrations/core/judgements.ts';
 import { cameraJpeg } from '../fixtures/camera-jpeg.ts';
 
 // File names cannot hold "/", so markup in names is tags without closing slashes.
@@ -83,6 +84,36 @@ describe('prepareSite', () => {
     expect(second.report.thumbs).toEqual(report.thumbs);
     const cached = await readdir(join(dir, 'cache', 'thumbs'));
     expect(cached.every((f) => f.endsWith('.webp'))).toBe(true);
+  });
+
+  it('computes the validation statistics once and publishes them beside the results', async () => {
+    // The judgement folder must exist; its reading is replaced below.
+    const options = parseClipscopeOptions({ images, cache: join(dir, 'cache'), thumbnails: { list: false }, validation: { dir: images } }, { root: dir, env: {} });
+    const run = makeRunResult({ imagesDir: images, seed: 'prepare' });
+    const [a, b] = run.images;
+    const judgement = (img: typeof a, verdict: 'right' | 'wrong') => ({ sha256: img.sha256, path: img.path, predicted: img.category, label: img.label, probability: img.probability, verdict, judgedAt: '2025-03-01T10:00:00.000Z' });
+    const file = {
+      schema: JUDGEMENTS_SCHEMA as typeof JUDGEMENTS_SCHEMA,
+      run: { model: run.run.model.name, modelChecksum: run.run.model.checksum, dictionaryHash: run.run.dictionary.hash },
+      coder: 'Ada',
+      role: 'coder' as const,
+      mode: 'shown' as const,
+      exportedAt: '2025-03-01T12:00:00.000Z',
+      items: [judgement(a, 'right'), judgement(b, 'wrong')],
+      source: 'ada.json',
+    };
+    const { report, assets } = await prepareSite(options, effects([], { readJudgementFiles: async () => ({ files: [file], problems: [] }) }));
+    expect(report.validation?.accuracy).toMatchObject({ successes: 1, n: 2 });
+    const json = JSON.parse(String((assets.get('downloads/validation.json') as { data: string }).data));
+    expect(json.schema).toBe('clipscope.validation/v1');
+    expect(json.accuracy.sample).toMatchObject({ estimate: 0.5, n: 2 });
+    expect(String((assets.get('downloads/validation.csv') as { data: string }).data)).toMatch(/^figure,subject,estimate,low,high,n,mode\n/);
+    expect(String((assets.get('downloads/validation-methods.md') as { data: string }).data)).toContain('## Validation of the automated classification');
+    expect(String((assets.get('downloads/results.csv') as { data: string }).data)).toContain('validated,validated_category');
+    // Without judgement files: no validation statistics and no validation downloads.
+    const none = await prepareSite(options, effects([]));
+    expect(none.report.validation).toBeNull();
+    expect([...none.assets.keys()].filter((p) => p.includes('validation'))).toEqual([]);
   });
 
   it('copies originals of the images shown large only when configured, under hash names', async () => {

@@ -23,7 +23,7 @@ export interface GroupCellPage {
   /** Indices (into report.result.images) of the cell's distinct images, by path. */
   members: number[];
   /** Posts per image in this cell (an image posted twice by the group counts 2). */
-  posts: Record<string, number>;
+  posts: Map<string, number>;
 }
 
 export interface GroupReport {
@@ -33,8 +33,8 @@ export interface GroupReport {
   table: TableInfo | null;
   groups: GroupEntry[];
   shares: GroupShares | null;
-  /** Category name → page slug (the category pages' slugs). */
-  categorySlugs: Record<string, string>;
+  /** Category name → page slug (the category pages' slugs). A Map: a name is data, even "__proto__". */
+  categorySlugs: Map<string, string>;
   time: TimeSeries | null;
   units: Unit[];
 }
@@ -65,7 +65,7 @@ export function groupReport(report: ReportData): GroupReport {
     table: result.table ?? null,
     groups,
     shares,
-    categorySlugs: Object.fromEntries(report.categories.map((c) => [c.name, c.slug])),
+    categorySlugs: new Map(report.categories.map((c) => [c.name, c.slug])),
     time: timeSeries(units, categoryNames),
     units,
   };
@@ -87,11 +87,11 @@ export function groupCells(report: ReportData): GroupCellPage[] {
   const cells: GroupCellPage[] = [];
   g.shares.groups.forEach((row, gi) => {
     for (const cell of row.cells) {
-      const posts: Record<string, number> = {};
-      for (const u of g.units) if (u.group === row.name && u.category === cell.category) posts[u.image] = (posts[u.image] ?? 0) + 1;
+      const posts = new Map<string, number>();
+      for (const u of g.units) if (u.group === row.name && u.category === cell.category) posts.set(u.image, (posts.get(u.image) ?? 0) + 1);
       cells.push({
         group: g.groups[gi],
-        category: { name: cell.category, slug: g.categorySlugs[cell.category] ?? groupSlug(cell.category, new Set()) },
+        category: { name: cell.category, slug: g.categorySlugs.get(cell.category) ?? groupSlug(cell.category, new Set()) },
         count: cell.count,
         members: cellImages(g.units, row.name, cell.category).map((p) => indexOf.get(p)!),
         posts,

@@ -10,6 +10,7 @@ import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
 import { sampleCategory } from '../../core/sampling.ts';
 import { drawValidationSet } from './validation-set.ts';
+import { validationReport, type ValidationReport } from '../../core/validation-report.ts';
 
 /** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). */
 export type ThumbRole = 'sample' | 'list' | 'validation' | 'standalone';
@@ -83,8 +84,10 @@ export interface ReportData {
   /** Site-relative paths of copied originals by sha256 (only with `copyOriginals`). */
   originals: Record<string, string>;
   files: SiteFiles;
-  /** Judgement files read from the validation folder (issue 6 computes statistics from them). */
+  /** Judgement files read from the validation folder. */
   judgements: { files: JudgementFile[]; problems: JudgementProblem[] };
+  /** The validation statistics of those files, computed once here (null without files). */
+  validation: ValidationReport | null;
 }
 
 /** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
@@ -198,6 +201,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
       standalone: `downloads/${standaloneFileName(result.run.startedAt)}`,
     },
     judgements: judgements ?? { files: [], problems: [] },
+    validation: judgements && judgements.files.length > 0 ? validationReport(result, judgements.files) : null,
   };
 }
 
