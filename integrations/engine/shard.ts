@@ -10,6 +10,7 @@
 // them. Pure: no I/O.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { ClipscopeError } from './errors.ts';
 
 export interface Shard {
   /** K: which part, from 0 to count − 1. */
@@ -115,4 +116,15 @@ export function selectShard<I extends { sha256: string }, S extends { path: stri
       `(parts are chosen by content hash; the other ${images.length - mine.length} belong to other parts)`,
   );
   return { images: mine, skipped: skipped.filter((s) => inShardByPath(s.path, shard)) };
+}
+
+/** A posts-table run classifies every row's image: a part of it would write a table whose rows of
+ * the other parts look unreadable. Refused; the table's images are embedded in parts instead. */
+export function checkShardWithTable(options: { shard?: Shard | null; table?: string }, flag: (name: string, cli: string) => string): void {
+  if (!options.shard || !options.table) return;
+  throw new ClipscopeError(
+    'options',
+    `${flag('shard', '--shard')} cannot be used with ${flag('table', '--table')}: the written table would show the rows of the other parts as unreadable`,
+    'Embed the parts with `clipscope embed --images <the folder the table\'s images are in> --shard K/N --cache DIR`, merge the caches (`clipscope cache merge`), then classify the table once with the merged cache.',
+  );
 }

@@ -136,6 +136,14 @@ describe('sharded embedding, cache merge and classify', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('refuses classify --shard with --table (exit 2), saying how to shard a table run', async () => {
+    await writeFile(join(tmp, 'posts.csv'), 'Image\nhorse.png\n');
+    const r = await clipscope(['classify', '--table', 'posts.csv', '--images-root', images, '--dictionary', dictionary, '--model', MODEL, '--shard', '0/2', '--no-cache']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('clipscope: --shard cannot be used with --table');
+    expect(r.stderr).toContain('clipscope embed --images');
+  });
+
   it('refuses a source that is not a cache, or the destination itself (exit 2)', async () => {
     const missing = await clipscope(['cache', 'merge', '--cache', 'merged', 'no-such-folder']);
     expect(missing.code).toBe(2);
