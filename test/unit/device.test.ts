@@ -87,7 +87,7 @@ describe('createDeviceSelection', () => {
     const logs: string[] = [];
     createDeviceSelection(planDevice('auto', machine('linux', 'x64')), (m) => logs.push(m));
     expect(logs).toEqual([
-      "device: cpu, chosen by --device auto (not tried: cuda: the CUDA (NVIDIA GPU) provider's libraries are not installed (npm installs skip their download) — `npm run gpu:install` installs CUDA)",
+      'device: cpu, chosen by --device auto (cuda is not installed: `npm run gpu:install`)',
     ]);
   });
 

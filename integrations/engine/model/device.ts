@@ -132,11 +132,10 @@ export function createDeviceSelection(plan: DevicePlan, log: (message: string) =
   let fellBack: string | null = null;
   const describe = (p: Provider) => (p === 'cpu' ? 'cpu' : `${p} (${PROVIDER_LABEL[p]})`);
   if (plan.requested === 'auto') {
-    const notes = plan.skipped.map((s) => `${s.provider}: ${s.reason}`);
-    log(
-      `device: ${describe(plan.candidates[0])}, chosen by --device auto` +
-        (notes.length > 0 ? ` (not tried: ${notes.join('; ')}${plan.skipped.some((s) => s.provider === 'cuda') ? ` — \`${GPU_INSTALL_COMMAND}\` installs CUDA` : ''})` : ''),
-    );
+    // Only providers offered here but not installed are named (CUDA on Linux x64), briefly: this
+    // line appears in every run; `clipscope doctor` has the details.
+    const notes = plan.skipped.map((s) => (s.provider === 'cuda' ? `cuda is not installed: \`${GPU_INSTALL_COMMAND}\`` : `${s.provider} is not installed`));
+    log(`device: ${describe(plan.candidates[0])}, chosen by --device auto${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
   } else if (plan.requested !== 'cpu') {
     log(`device: ${describe(plan.requested)}`);
   }
