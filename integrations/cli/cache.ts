@@ -1,4 +1,4 @@
-// `clipscope cache stats|prune|clear`: look after the embedding cache. Glue over the store
+// `clipscope cache stats|prune|clear|merge`: look after the embedding cache. Glue over the store
 // (integrations/engine/store.ts); every subcommand honours --cache DIR and CLIPSCOPE_CACHE_DIR and
 // prints a human summary, or with --json one JSON object on stdout for scripts.
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import { onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { modelKeyOf } from '../engine/run.ts';
 import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
 import { formatBytes } from '../core/format.ts';
+import { registerMerge } from './cache-merge.ts';
 
 interface CommonFlags {
   cache?: string;
@@ -97,6 +98,8 @@ export function register(program: Command): void {
       store.close();
     }
   });
+
+  registerMerge(cache);
 }
 
 /** The database file of the cache the flags and environment name; a file where the cache folder

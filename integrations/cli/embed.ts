@@ -10,30 +10,32 @@ import { addRunOptions, checkOutputPaths, failIfSkipped, printSkipped, runOption
 export function register(program: Command): void {
   const command = program
     .command('embed')
-    .description('Write the L2-normalised image embeddings of a folder as JSON: { model, dim, items: [{ path, sha256, embedding }] }.')
-    .usage(runUsage('embed', '--out <file>'))
-    .option('--out <file>', 'output JSON file (required)');
+    .description('Embed the images of a folder into the cache, and write the L2-normalised embeddings as JSON with --out: { model, dim, items: [{ path, sha256, embedding }] }.')
+    .usage(runUsage('embed', '[--out <file>]'))
+    .option('--out <file>', 'output JSON file (without it, the embeddings only go into the cache)');
   addRunOptions(command, 'embed')
     .addHelpText(
       'after',
       `
 Examples:
   $ clipscope embed --images photos --model models/clip-vit-base-patch32 --out embeddings.json
-  $ clipscope embed --images photos --model models/clip-vit-base-patch32 --variant quantized --out embeddings.json`,
+  $ clipscope embed --images photos --model models/clip-vit-base-patch32 --variant quantized --out embeddings.json
+  $ clipscope embed --images photos --model models/clip-vit-base-patch32 --shard 0/4 --cache cache-0`,
     )
     .action(async (flags: { out?: string } & Record<string, unknown>) => {
-      // Every problem of the flags at once, a missing --out included, before any file is looked at.
-      const noOut = flags.out ? [] : [{ kind: 'missing' as const, key: '', subject: '--out', expected: 'a file path for the JSON' }];
-      const input = parseWith(embedOptionsSchema, runOptionsFrom(flags, 'embed'), { source: COMMAND_LINE }, noOut);
-      const out = flags.out!;
+      // Every problem of the flags at once, before any file is looked at; without --out the
+      // embeddings only go into the cache (a shard of a job array), so a cache is then needed.
+      const nothing = !flags.out && flags.cache === false ? [{ kind: 'other' as const, key: '', text: 'Nothing to write: neither --out nor a cache (--no-cache was given)', hint: 'Give --out FILE.json for the embeddings, or drop --no-cache to fill the cache (e.g. with --cache DIR for a shard).' }] : [];
+      const input = parseWith(embedOptionsSchema, runOptionsFrom(flags, 'embed'), { source: COMMAND_LINE }, nothing);
+      const out = flags.out;
       await checkOutputPaths({ '--out': out });
       const result = await withProgress((effects) => embedFolder(input, { ...effects, source: COMMAND_LINE }));
-      await writeFileAtomic(out, JSON.stringify(result) + '\n');
+      if (out) await writeFileAtomic(out, JSON.stringify(result) + '\n');
       printSkipped(result.skipped, out);
       const s = result.stats;
       process.stderr.write(
         `Embedded ${s.images} images in ${formatDuration(s.seconds)}: ${s.embedded} embedded, ${s.fromCache} from the cache, ${s.skipped} skipped.\n` +
-          `Embeddings: ${out}\n`,
+          (out ? `Embeddings: ${out}\n` : ''),
       );
       failIfSkipped(s.skipped, input.failOnSkip);
     });

@@ -140,6 +140,10 @@ export interface RunMetadata {
   thresholds: { minProbability: number | null; minMargin: number | null };
   /** ISO 8601 time the run started. */
   startedAt: string;
+  /** Set when the run classified only part K (index) of N (count) of the images (--shard K/N). */
+  shard?: { index: number; count: number };
+  /** The onnxruntime execution provider: as requested (--device), as used, and why it fell back. */
+  device?: { requested: string; used: string; fallback: string | null };
 }
 
 /** How a row of a posts table fared (see --table). */

@@ -13,6 +13,7 @@ import { loadModel, type ClipModel } from './model/load.ts';
 import type { EmbedOptions } from './options.ts';
 import { measureProgress, type Progress } from './progress.ts';
 import { openStore, type EmbeddingStore } from './store.ts';
+import { selectShard, type Shard } from './shard.ts';
 import type { HashedImage, ModelInfo, SkippedFile } from '../core/types.ts';
 
 /** What embedding reports while it works (log lines, progress, per-batch phase times). */
@@ -55,7 +56,7 @@ export interface EmbeddedImageSet {
   fromCache: number;
 }
 
-type ImageOptions = Pick<EmbedOptions, 'batchSize' | 'pixelLimit' | 'followSymlinks'> & { images?: string };
+type ImageOptions = Pick<EmbedOptions, 'batchSize' | 'pixelLimit' | 'followSymlinks'> & { images?: string; shard?: Shard | null };
 
 /** Discover (or take `found`, e.g. the files a posts table lists), hash, dedupe, look up the cache and
  * embed what is missing (committing each batch). */
@@ -80,7 +81,9 @@ export async function embedImageFolder(
   }
   const hashed = await hashImages(unknown, { concurrency: 8 });
   store.putFileHashes(hashed.images.map((h) => ({ path: h.absPath, size: h.size, mtimeMs: h.mtimeMs, sha256: h.sha256 })));
-  const all = [...known, ...hashed.images].sort((a, b) => comparePaths(a.path, b.path));
+  // With --shard, only this part's images (by content hash) and skips (by path) go on.
+  const part = selectShard(options.shard ?? null, [...known, ...hashed.images].sort((a, b) => comparePaths(a.path, b.path)), [...discovered.skipped, ...hashed.skipped], effects.log);
+  const all = part.images;
 
   // One representative per content: identical files are embedded once.
   const bySha = new Map<string, HashedImage[]>();
@@ -102,7 +105,7 @@ export async function embedImageFolder(
   const report = (done: number) => effects.progress?.(measureProgress(done, missing.length, (performance.now() - started) / 1000));
   if (missing.length > 0) report(0);
   const result = await embedImages(model, missing, {
-    batchSize: options.batchSize,
+    batchSize: options.batchSize ?? model.device.batchSize(),
     pixelLimit: options.pixelLimit,
     // Commit each batch as soon as it exists: a run killed later keeps it.
     onBatch: (items) => store.putImageEmbeddings(modelKey, items.map((i) => ({ sha256: i.image.sha256, embedding: i.embedding }))),
@@ -114,7 +117,7 @@ export async function embedImageFolder(
   // A content that failed to decode is skipped under every path that holds it.
   const shaOfPath = new Map(missing.map((m) => [m.path, m.sha256]));
   const failed = new Map(result.skipped.map((s) => [shaOfPath.get(s.path)!, s.reason]));
-  const skipped: SkippedFile[] = [...discovered.skipped, ...hashed.skipped];
+  const skipped: SkippedFile[] = part.skipped;
   for (const [sha, reason] of failed) for (const image of bySha.get(sha)!) skipped.push({ path: image.path, reason });
   return {
     images: all.filter((image) => embeddings.has(image.sha256)),
@@ -147,11 +150,11 @@ export async function embedPhrases(model: ClipModel, store: EmbeddingStore, mode
 
 /** Open the model and the store, run `body`, and close both whatever happens. */
 export async function withModelAndStore<T>(
-  options: Pick<EmbedOptions, 'model' | 'modelVariant' | 'threads' | 'cache'>,
+  options: Pick<EmbedOptions, 'model' | 'modelVariant' | 'threads' | 'cache' | 'device'>,
   effects: Pick<EmbedEffects, 'log'>,
   body: (model: ClipModel, store: EmbeddingStore, modelKey: string) => Promise<T>,
 ): Promise<T> {
-  const model = await loadModel(options.model, { threads: options.threads, variant: options.modelVariant, lazy: true });
+  const model = await loadModel(options.model, { threads: options.threads, variant: options.modelVariant, lazy: true, device: options.device, log: effects.log });
   try {
     const store = openStore({ dir: options.cache === null ? null : resolve(options.cache), log: effects.log });
     try {

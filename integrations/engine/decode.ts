@@ -479,3 +479,9 @@ export async function publishableCopy(
     return { data: await (space ? image.toColourspace(space) : image).png({ adaptiveFiltering: true }).toBuffer(), format: 'png' };
   });
 }
+
+/** sharp's and libvips' versions (clipscope doctor). */
+export function sharpVersions(): { sharp: string; libvips: string } {
+  const v = sharp.versions as Record<string, string | undefined>;
+  return { sharp: v.sharp ?? 'unknown', libvips: v.vips ?? 'unknown' };
+}

@@ -27,6 +27,8 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ClipscopeError, didYouMean, show } from './errors.ts';
+import { shardOptionSchema } from './shard.ts';
+import { DEVICES, DEVICE_BATCH_SIZE } from './model/device.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -35,7 +37,7 @@ import { ClipscopeError, didYouMean, show } from './errors.ts';
  * (17.9 vs 16.1 images/s, when decoding still ran beside inference), and again after embed.ts moved
  * decoding between runs (best of 2 rounds: 19.25 vs 16.71 images/s); 32 was no faster and raised
  * peak RSS to ~1.4 GB. The batch tensor is 9.6 MB at 16 (docs/performance.md, Levers). */
-export const DEFAULT_BATCH_SIZE = 16;
+export const DEFAULT_BATCH_SIZE = DEVICE_BATCH_SIZE.cpu;
 
 /** The default cache folder, relative to the working directory. */
 export const DEFAULT_CACHE_DIR = '.clipscope';
@@ -158,10 +160,11 @@ export const RUN_OPTIONS = {
     expected: 'a non-empty column name',
     commands: CLASSIFY,
   }),
+  /** Absent: the device's batch size (model/device.ts DEVICE_BATCH_SIZE; DEFAULT_BATCH_SIZE on the CPU). */
   batchSize: option({
-    schema: count().default(DEFAULT_BATCH_SIZE),
+    schema: count().optional(),
     flag: '--batch-size <n>',
-    help: 'images per model call',
+    help: `images per model call (default per device: ${DEFAULT_BATCH_SIZE} on the CPU)`,
     commands: BOTH,
   }),
   /** onnxruntime's intra-op threads. */
@@ -222,6 +225,20 @@ export const RUN_OPTIONS = {
     schema: z.boolean().default(false),
     flag: '--fail-on-skip',
     help: 'exit with code 1 when any image was skipped',
+    commands: BOTH,
+  }),
+  /** Only the K-th of N parts of the images, chosen by content hash ("K/N", see shard.ts). */
+  shard: option({
+    schema: shardOptionSchema.default(null),
+    flag: '--shard <K/N>',
+    help: 'only part K of N (K from 0 to N−1), chosen by content hash: for job arrays; merge the caches with `clipscope cache merge`',
+    commands: BOTH,
+  }),
+  /** onnxruntime execution provider (model/device.ts): auto picks the best available. */
+  device: option({
+    schema: z.enum(DEVICES).default('auto'),
+    flag: '--device <device>',
+    help: 'where onnxruntime runs the model (auto: the best available, else the CPU)',
     commands: BOTH,
   }),
 };
@@ -444,7 +461,8 @@ export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unkn
     const described = issue.path.length === 1 ? table[key]?.expected : undefined;
     const at = schemaAt(schema, issue.path);
     // A schema with its own error message ({ error: 'expected …' }) words it best.
-    const own = at && hasOwnError(at) ? issue.message.replace(/^expected /, '') : undefined;
+    // So does a refinement's own message (code "custom", e.g. the shard's "K from 0 to 2 in K/3").
+    const own = issue.code === 'custom' || (at && hasOwnError(at)) ? issue.message.replace(/^expected /i, '') : undefined;
     const expected = described ?? own ?? (at ? describeSchema(at) : issue.message);
     const value = valueAt(input, issue.path);
     problems.push(value === undefined ? { kind: 'missing', key, subject: nameOf(issue.path), expected } : { kind: 'invalid', key, subject: nameOf(issue.path), value, expected });

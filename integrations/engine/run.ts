@@ -14,6 +14,7 @@ import type { Grouping, ImageResult, RunResult } from '../core/types.ts';
 import { folderGroups } from './groups.ts';
 import { addedColumns, checkNoClash, type PostsTable } from './table.ts';
 import { openTable, tableFound, tableGroups } from './table-run.ts';
+import { checkShardWithTable } from './shard.ts';
 import { loadDictionary, flattenPhrases } from './dictionary.ts';
 import { scoreImages } from './score.ts';
 import { CLIPSCOPE_VERSION } from './version.ts';
@@ -42,6 +43,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
   const t0 = performance.now();
   const flag = (name: string, cli: string) => (source === COMMAND_LINE ? cli : `option ${name}`);
 
+  checkShardWithTable(options, flag);
   const posts = await openTable(options, flag);
   if (!posts) await checkImageFolder(options.images!, flag('images', '--images'));
   const dictionary = await loadDictionary(options.dictionary);
@@ -114,6 +116,8 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
         column: options.column,
         thresholds: { minProbability: options.minProbability, minMargin: options.minMargin },
         startedAt,
+        ...(options.shard ? { shard: options.shard } : {}),
+        device: { requested: options.device, used: model.device.current(), fallback: model.device.fallback() },
       },
       dictionary,
       images, // sorted by path: set.images is

@@ -104,7 +104,34 @@ export interface EmbeddingStore {
   stats(): CacheStats;
   prune(opts: { keepSha256?: Set<string>; keepModelKeys?: Set<string> }): PruneResult;
   clear(): void;
+  /** Copies every usable entry of another store (opened read-only) into this one, in ONE
+   * transaction: a crash or an error leaves this store as it was before the call. Entries already
+   * here are kept (an embedding depends only on the model and the bytes); damaged ones in `source`
+   * are not copied. Throws a ClipscopeError when this store cannot be written. */
+  mergeFrom(source: EmbeddingStore): MergeResult;
   close(): void;
+}
+
+/** What one source brought into a store, per model. */
+export interface MergeResult {
+  models: {
+    modelKey: string;
+    name: string | null;
+    dim: number;
+    images: MergeCounts;
+    texts: MergeCounts;
+  }[];
+  /** path → sha256 memos copied or refreshed (newer ones win). */
+  fileHashes: number;
+}
+
+export interface MergeCounts {
+  /** New here. */
+  added: number;
+  /** Already here (kept). */
+  present: number;
+  /** Not copied: wrong length, not finite or not of unit length in the source. */
+  damaged: number;
 }
 
 export interface OpenStoreOptions {
@@ -406,6 +433,12 @@ function lockedError(file: string, busyTimeoutMs: number, cause: unknown): Clips
   );
 }
 
+/** The rows of a statement one at a time where this Node can (StatementSync.iterate, Node 22.13+),
+ * else all at once. */
+function eachRow(statement: StatementSync, ...params: (number | string)[]): Iterable<unknown> {
+  return typeof statement.iterate === 'function' ? statement.iterate(...params) : statement.all(...params);
+}
+
 function transaction<T>(db: DatabaseSync, fn: () => T): T {
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -486,6 +519,9 @@ class NoopStore implements EmbeddingStore {
     return { images: 0, texts: 0, models: 0, fileHashes: 0, bytesBefore: 0, bytesAfter: 0 };
   }
   clear(): void {}
+  mergeFrom(): MergeResult {
+    return { models: [], fileHashes: 0 };
+  }
   close(): void {}
 }
 
@@ -745,6 +781,77 @@ class SqliteStore implements EmbeddingStore {
       }),
     );
     this.#compact();
+  }
+
+  mergeFrom(source: EmbeddingStore): MergeResult {
+    if (!(source instanceof SqliteStore)) return { models: [], fileHashes: 0 };
+    if (!this.writable) {
+      throw new ClipscopeError('cache', `The embedding cache ${this.location} is read-only here: nothing can be merged into it.`, 'Run the command as a user who may write the cache folder and file, or merge into another --cache folder.');
+    }
+    const src = source.#db;
+    try {
+      return transaction(this.#db, () => {
+        const result: MergeResult = { models: [], fileHashes: 0 };
+        const models = src.prepare('SELECT id, model_key, name, checksum, dim, last_used_ms FROM models ORDER BY model_key').all() as {
+          id: number;
+          model_key: string;
+          name: string | null;
+          checksum: string | null;
+          dim: number;
+          last_used_ms: number | null;
+        }[];
+        for (const m of models) {
+          const existing = this.#model(m.model_key);
+          if (existing && existing.dim !== m.dim) {
+            throw new ClipscopeError(
+              'cache',
+              `Cannot merge ${source.location} into ${this.location}: model key ${m.model_key.slice(0, 12)} has embeddings of length ${m.dim} there and ${existing.dim} here`,
+              'One of the two caches is damaged; run `clipscope cache prune --model DIR` on it, or re-embed that shard.',
+            );
+          }
+          this.#sql(
+            'INSERT INTO models (model_key, name, checksum, dim, last_used_ms) VALUES (?, ?, ?, ?, ?) ' +
+              'ON CONFLICT (model_key) DO UPDATE SET name = coalesce(models.name, excluded.name), checksum = coalesce(models.checksum, excluded.checksum), ' +
+              'last_used_ms = max(coalesce(models.last_used_ms, 0), coalesce(excluded.last_used_ms, 0))',
+          ).run(m.model_key, m.name, m.checksum, m.dim, m.last_used_ms);
+          const target = this.#model(m.model_key)!;
+          const copy = (table: 'image_embeddings' | 'text_embeddings', column: 'sha256' | 'text'): MergeCounts => {
+            const counts: MergeCounts = { added: 0, present: 0, damaged: 0 };
+            const insert = this.#sql(`INSERT INTO ${table} (model_id, ${column}, embedding) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
+            const rows = src.prepare(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? ORDER BY ${column}`);
+            for (const row of eachRow(rows, m.id) as Iterable<{ k: string; v: Uint8Array }>) {
+              const embedding = blobToEmbedding(row.v, m.dim);
+              if (!embedding || !isUnitEmbedding(embedding)) counts.damaged++;
+              else if (Number(insert.run(target.id, row.k, row.v).changes) > 0) counts.added++;
+              else counts.present++;
+            }
+            return counts;
+          };
+          const images = copy('image_embeddings', 'sha256');
+          const texts = copy('text_embeddings', 'text');
+          result.models.push({ modelKey: m.model_key, name: m.name, dim: m.dim, images, texts });
+        }
+        const memo = this.#sql(
+          'INSERT INTO file_hashes (path, size, mtime_ms, sha256, recorded_ms) VALUES (?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256, recorded_ms = excluded.recorded_ms ' +
+            'WHERE excluded.recorded_ms > file_hashes.recorded_ms',
+        );
+        const hashes = src.prepare('SELECT path, size, mtime_ms, sha256, recorded_ms FROM file_hashes ORDER BY path');
+        for (const h of eachRow(hashes) as Iterable<{ path: string; size: number; mtime_ms: number; sha256: string; recorded_ms: number }>) {
+          result.fileHashes += Number(memo.run(h.path, h.size, h.mtime_ms, h.sha256, h.recorded_ms).changes);
+        }
+        return result;
+      });
+    } catch (e) {
+      if (isBusy(e)) throw lockedError(this.location, this.#busyTimeoutMs, e);
+      if (e instanceof ClipscopeError) throw e;
+      throw new ClipscopeError(
+        'cache',
+        `Merging ${source.location} into ${this.location} failed (${describe(e)}); nothing of it was merged (the merge of each source is one transaction).`,
+        'Check the free disk space and that both caches are readable, then run the merge again: sources merged before are kept, merging them again changes nothing.',
+        { cause: e },
+      );
+    }
   }
 
   /** Gives freed pages back to the file system. Skipped (the space is reused later) when another

@@ -40,14 +40,15 @@ describe('clipscope exit codes', () => {
     );
   });
 
-  it('embed reports a missing --out with its other problems', () => {
-    const r = run('embed', '--images', 'x', '--batch-size', '0');
+  it('embed reports "nothing to write" (no --out, no cache) with its other problems', () => {
+    const r = run('embed', '--images', 'x', '--batch-size', '0', '--no-cache');
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
       'clipscope: 3 problems on the command line:\n' +
         '  Missing --model: expected a model folder path\n' +
         '  Invalid value 0 for --batch-size: expected an integer ≥ 1\n' +
-        '  Missing --out: expected a file path for the JSON\n',
+        '  Nothing to write: neither --out nor a cache (--no-cache was given)\n' +
+        '  → Give --out FILE.json for the embeddings, or drop --no-cache to fill the cache (e.g. with --cache DIR for a shard).\n',
     );
   });
 

@@ -13,7 +13,9 @@ const help = (...command: string[]) => execFileSync(process.execPath, [BIN, ...c
 describe('help states the defaults, marks required options and shows examples', () => {
   it.each(['classify', 'embed'] as const)('%s --help', (command) => {
     const text = help(command);
-    expect(text).toMatch(new RegExp(`--batch-size <n> +images per model call \\(default ${DEFAULT_BATCH_SIZE}\\)`));
+    expect(text).toMatch(new RegExp(`--batch-size <n> +images per model call \\(default per device: ${DEFAULT_BATCH_SIZE} on the CPU\\)`));
+    expect(text).toMatch(/--device <device> +where onnxruntime runs the model \(auto: the best available, else the CPU\): auto \| cpu \| cuda \| dml \| coreml \| webgpu \(default auto\)/);
+    expect(text).toMatch(/--shard <K\/N> +only part K of N \(K from 0 to N−1\)/);
     expect(text).toMatch(new RegExp(`--pixel-limit <n> +skip images with more pixels than this \\(default ${DEFAULT_PIXEL_LIMIT},`));
     expect(text).toMatch(/--cache <dir> +embedding cache folder \(default \.clipscope, or CLIPSCOPE_CACHE_DIR\)/);
     expect(text).toMatch(/--variant <variant> +which ONNX files of the model folder run: fp32 \| quantized \(default fp32\)/);
@@ -38,10 +40,11 @@ describe('help states the defaults, marks required options and shows examples', 
     expect(text).not.toContain('--out <file> (required)');
   });
 
-  it('embed --help marks its required image folder and output', () => {
+  it('embed --help marks its required image folder, and an optional output (a shard only fills the cache)', () => {
     const text = help('embed');
     expect(text).toMatch(/--images <dir> +folder of images \(searched recursively\) \(required\)/);
-    expect(text).toMatch(/--out <file> +output JSON file \(required\)/);
+    expect(text).toMatch(/--out <file> +output JSON file \(without it, the embeddings only go into the cache\)/);
+    expect(text).toMatch(/\$ clipscope embed .*--shard 0\/4 --cache cache-0/);
   });
 
   it('tokenize --help shows examples', () => {

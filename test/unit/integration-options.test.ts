@@ -118,8 +118,8 @@ describe('parseClipscopeOptions', () => {
 
   it('passes only the engine options to classify(), which rejects unknown keys', () => {
     const e = engineOptions(parse({ samplesPerCategory: 3, topK: 2 }));
-    // Every engine option but the unset optional ones (a posts table and its columns).
-    const unset = ['table', 'imagesRoot', 'groupBy', 'dateColumn'];
+    // Every engine option but the unset optional ones (batchSize: the device's default; a posts table and its columns).
+    const unset = ['table', 'imagesRoot', 'groupBy', 'dateColumn', 'batchSize'];
     expect(Object.keys(e).sort()).toEqual(Object.keys(classifyOptionsSchema.shape).filter((k) => !unset.includes(k)).sort());
     expect(() => classifyOptionsSchema.parse(e)).not.toThrow();
     expect(e.topK).toBe(2);

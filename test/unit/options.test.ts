@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import {
   COMMAND_LINE,
-  DEFAULT_BATCH_SIZE,
   DEFAULT_CACHE_DIR,
   RUN_OPTIONS,
   classifyOptionsSchema,
@@ -43,7 +42,6 @@ describe('parseClassifyOptions', () => {
       scoring: 'seed',
       topK: 1,
       column: 'Classification',
-      batchSize: DEFAULT_BATCH_SIZE,
       threads: availableParallelism(),
       minProbability: null,
       minMargin: null,
@@ -51,6 +49,8 @@ describe('parseClassifyOptions', () => {
       failOnSkip: false,
       pixelLimit: 100_000_000,
       followSymlinks: false,
+      shard: null,
+      device: 'auto',
     });
   });
 
@@ -132,7 +132,7 @@ describe('parseClassifyOptions', () => {
     expect(errorOf(() => parseClassifyOptions({ ...required, topk: 2 }, 'test')).message).toBe('Unknown option "topk" (in test): did you mean "topK"?');
     const far = errorOf(() => parseClassifyOptions({ ...required, colour: 'red' }, 'test')) as Error & { hint?: string };
     expect(far.message).toBe('Unknown option "colour" (in test)');
-    expect(far.hint).toMatch(/^Known options: images, table, .*followSymlinks, failOnSkip\.$/);
+    expect(far.hint).toMatch(/^Known options: images, table, .*followSymlinks, failOnSkip, shard, device\.$/);
   });
 
   it('can be extended by another schema (the Astro integration) and keeps its messages', () => {
@@ -178,7 +178,8 @@ describe('describeSchema', () => {
 describe('parseEmbedOptions', () => {
   it('needs no dictionary and refuses classification options', () => {
     const o = parseEmbedOptions({ images: 'i', model: 'm', cache: null }, COMMAND_LINE);
-    expect(o).toMatchObject({ images: 'i', model: 'm', batchSize: DEFAULT_BATCH_SIZE, cache: null });
+    expect(o).toMatchObject({ images: 'i', model: 'm', cache: null, device: 'auto' });
+    expect(o.batchSize).toBeUndefined(); // the device's batch size, DEFAULT_BATCH_SIZE on the CPU (model/device.ts)
     expect(errorOf(() => parseEmbedOptions({ images: 'i', model: 'm', topK: 2 }, 'test')).message).toBe('Unknown option "topK" (in test)');
     expect(errorOf(() => parseEmbedOptions({ model: 'm' }, COMMAND_LINE)).message).toBe('Missing --images: expected a folder path');
   });

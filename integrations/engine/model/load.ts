@@ -12,7 +12,8 @@ import { ClipscopeError } from '../errors.ts';
 import { sha256File } from '../hash.ts';
 import { preprocessConfigFrom } from '../preprocess.ts';
 import type { ModelInfo, TokenizedText } from '../../core/types.ts';
-import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
+import { createSession, onnxAvailability, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
+import { createDeviceSelection, planDevice, type Device, type DeviceSelection } from './device.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
 import { modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
 
@@ -27,6 +28,8 @@ export interface ClipModel {
   /** Embed tokenized phrases; returns tokenized.length × dim L2-normalised embeddings. */
   embedTexts(tokenized: TokenizedText[]): Promise<Float32Array>;
   close(): Promise<void>;
+  /** The execution provider the sessions open on (device.ts). */
+  device: DeviceSelection;
 }
 
 export interface LoadModelOptions {
@@ -34,6 +37,15 @@ export interface LoadModelOptions {
   variant?: ModelVariant;
   /** Open the ONNX sessions on first use (see loadModel). Default false. */
   lazy?: boolean;
+  /** --device: 'cpu' when absent. */
+  device?: Device;
+  /** Where the device choice and a fallback are reported (default: nowhere). */
+  log?: (message: string) => void;
+}
+
+/** The device selection of a run: what onnxruntime offers here, planned for the requested device. */
+export function selectDevice(requested: Device, log: (message: string) => void): DeviceSelection {
+  return createDeviceSelection(planDevice(requested, onnxAvailability()), log);
 }
 
 /** The logit scale when config.json does not state a trained one: OpenAI CLIP's trained value. */
@@ -187,7 +199,7 @@ interface Tower {
   close(): Promise<void>;
 }
 
-function lazyTower(file: string, threads: number, check: (session: OnnxSession) => Promise<void>): Tower {
+function lazyTower(file: string, threads: number, device: DeviceSelection, check: (session: OnnxSession) => Promise<void>): Tower {
   let pending: Promise<OnnxSession> | null = null;
   return {
     file,
@@ -196,7 +208,7 @@ function lazyTower(file: string, threads: number, check: (session: OnnxSession) 
     },
     open() {
       pending ??= (async () => {
-        const session = await createSession(file, { threads });
+        const session = await createSession(file, { threads, device });
         try {
           await check(session);
         } catch (e) {
@@ -289,6 +301,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     return (await runFloat(session, feeds, ['text_embeds'])).text_embeds.data;
   }
 
+  const device = selectDevice(options.device ?? 'cpu', options.log ?? (() => {}));
   // Lazy sessions need the width before they open: config.json's projection_dim, checked on open.
   const lazy = Boolean(options.lazy) && stated !== null;
   // A tower's embedding width: declared by its graph, or seen on one dummy run when symbolic.
@@ -299,7 +312,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       'All files of a model folder must come from the same CLIP model; fetch or generate the folder again.',
     );
 
-  const vision = lazyTower(visionFile, options.threads, async (session) => {
+  const vision = lazyTower(visionFile, options.threads, device, async (session) => {
     checkIo(session, VISION_IO, join(dir, onnx.vision));
     const shape = info(session, 'pixel_values').shape;
     const [h, w] = [shape[2], shape[3]];
@@ -312,7 +325,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     widths.vision = declaredDim(session, 'image_embeds') ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
     if (lazy && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
   });
-  const text = lazyTower(textFile, options.threads, async (session) => {
+  const text = lazyTower(textFile, options.threads, device, async (session) => {
     checkIo(session, TEXT_IO, join(dir, onnx.text));
     widths.text = declaredDim(session, 'text_embeds') ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
     if (lazy && widths.text !== stated) throw mismatch(onnx.text, widths.text);
@@ -383,5 +396,6 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       return out;
     },
     close,
+    device,
   };
 }

@@ -1,9 +1,12 @@
 // The only module that imports onnxruntime-node. It opens sessions with the options that matter on
 // CPU, describes their declared inputs and outputs as plain data, runs them on plain typed arrays
 // and turns onnxruntime's errors into ClipscopeErrors that name the model file.
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ClipscopeError } from '../errors.ts';
+import type { Availability, DeviceSelection, Provider } from './device.ts';
 
 /** A declared input or output: its name, element type ("float32", "int64", …) and shape, where a
  * symbolic dimension such as "batch_size" stays a string. */
@@ -25,6 +28,50 @@ export interface OnnxSession {
 export interface SessionOptions {
   /** onnxruntime's intra-op threads (the threads one matrix multiplication is split across). */
   threads: number;
+  /** The execution provider choice (device.ts); the CPU when absent. */
+  device?: DeviceSelection;
+}
+
+/** onnxruntime-node's package folder. */
+function packageDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+}
+
+/** The folder of the native binding, where onnxruntime-node's install script puts the provider
+ * libraries it downloads. */
+export function bindingDir(platform: string = process.platform, arch: string = process.arch): string {
+  return join(packageDir(), 'bin', 'napi-v6', platform, arch);
+}
+
+/** onnxruntime-node's version (from its package.json). */
+export function onnxruntimeVersion(): string {
+  return (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+/** The library file of a provider onnxruntime-node does not bundle, per platform. */
+export function providerLibrary(name: string, platform: string = process.platform): string {
+  return platform === 'win32' ? `onnxruntime_providers_${name}.dll` : `libonnxruntime_providers_${name}.so`;
+}
+
+/** What the binding offers here: its providers (listSupportedBackends) and which of the downloaded
+ * ones are installed (their library, and the shared provider bridge, in the binding's folder). */
+export function onnxAvailability(): Availability {
+  const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] }).listSupportedBackends;
+  const backends = typeof list === 'function' ? list() : [{ name: 'cpu', bundled: true }];
+  const dir = bindingDir();
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    version: onnxruntimeVersion(),
+    backends: backends.map((b) => ({ name: b.name, bundled: b.bundled })),
+    installed: (name) => existsSync(join(dir, providerLibrary(name))) && existsSync(join(dir, providerLibrary('shared'))),
+  };
+}
+
+/** The execution providers a session is created with: the accelerator first, the CPU for the
+ * operators it does not implement. */
+export function executionProviders(provider: Provider): string[] {
+  return provider === 'cpu' ? ['cpu'] : [provider, 'cpu'];
 }
 
 /** A tensor to feed: float32, int64 or int32 data with its dimensions. */
@@ -46,22 +93,39 @@ function describe(meta: ort.InferenceSession.ValueMetadata): ValueInfo {
 
 export async function createSession(file: string, options: SessionOptions): Promise<OnnxSession> {
   let session: ort.InferenceSession;
+  // On an accelerator that fails to start, the selection falls back (auto) or throws (explicit).
+  for (let provider = options.device?.current() ?? 'cpu'; provider !== 'cpu'; provider = options.device!.current()) {
+    try {
+      session = await openSession(file, options.threads, provider);
+      return describeSession(file, session);
+    } catch (e) {
+      options.device!.failed(provider, e instanceof Error ? e.message.split('\n')[0] : String(e));
+    }
+  }
   try {
-    session = await ort.InferenceSession.create(file, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      // One graph, run node after node; the parallelism is inside the operators (intra-op).
-      executionMode: 'sequential',
-      intraOpNumThreads: options.threads,
-      interOpNumThreads: 1,
-      // The arena and memory patterns reuse buffers between batches of the same shape.
-      enableCpuMemArena: true,
-      enableMemPattern: true,
-    });
+    session = await openSession(file, options.threads, 'cpu');
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     throw new ClipscopeError('model', `Could not load ${basename(file)} (${file}) as an ONNX model: ${reason}`, HINT_NOT_ONNX, { cause: e });
   }
+  return describeSession(file, session);
+}
+
+function openSession(file: string, threads: number, provider: Provider): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(file, {
+    executionProviders: executionProviders(provider),
+    graphOptimizationLevel: 'all',
+    // One graph, run node after node; the parallelism is inside the operators (intra-op).
+    executionMode: 'sequential',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    // The arena and memory patterns reuse buffers between batches of the same shape.
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  });
+}
+
+function describeSession(file: string, session: ort.InferenceSession): OnnxSession {
   return {
     file,
     inputs: session.inputMetadata.map(describe),
