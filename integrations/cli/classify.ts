@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('--json <file>', 'everything, with run metadata (JSON)')
     .option('--top-k <n>', 'how many choices per image (default 1)')
     .option('--column <name>', 'column name (prefix) in the CSV (default Classification)')
-    .option('--scoring <mode>', 'seed | sum | ensemble (default seed)')
+    .option('--scoring <mode>', 'seed | sum | ensemble | sigmoid (default seed; sigmoid: SigLIP multi-label)')
     .option('--min-probability <p>', 'below this top probability (percent) an image is Uncertain')
     .option('--min-margin <m>', 'below this margin (percentage points) an image is Uncertain');
   addEmbeddingOptions(command)

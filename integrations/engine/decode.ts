@@ -203,6 +203,8 @@ export function clipGeometry(
   height: number,
   cfg: PreprocessConfig,
 ): { resizeWidth: number; resizeHeight: number; left: number; top: number } {
+  // SigLIP: the whole image to exactly cropWidth × cropHeight (HF's resize to size { height, width }).
+  if (cfg.exactResize) return { resizeWidth: cfg.cropWidth, resizeHeight: cfg.cropHeight, top: 0, left: 0 };
   let resizeWidth = width;
   let resizeHeight = height;
   if (cfg.doResize) {

@@ -50,7 +50,8 @@ export const classifyOptionsSchema = z.strictObject({
   model: z.string().min(1),
   /** Which ONNX files of the model folder run: onnx/*_model.onnx or onnx/*_model_quantized.onnx. */
   modelVariant: z.enum(['fp32', 'quantized']).default('fp32'),
-  scoring: z.enum(['seed', 'sum', 'ensemble']).default('seed'),
+  /** sigmoid: SigLIP's multi-label reading (minProbability then defaults to 50, see score.ts). */
+  scoring: z.enum(['seed', 'sum', 'ensemble', 'sigmoid']).default('seed'),
   topK: count().default(1),
   /** Column name (prefix) in the CSV, as in the seed notebook. */
   column: z.string().min(1).default('Classification'),
@@ -90,7 +91,7 @@ const EXPECTED: Record<string, string> = {
   dictionary: 'a dictionary file path (YAML or JSON)',
   model: 'a model folder path',
   modelVariant: '"fp32" or "quantized"',
-  scoring: '"seed", "sum" or "ensemble"',
+  scoring: '"seed", "sum", "ensemble" or "sigmoid"',
   topK: 'an integer ≥ 1',
   column: 'a non-empty column name',
   batchSize: 'an integer ≥ 1',

@@ -28,7 +28,7 @@ import type { Grouping, HashedImage, ImageResult, ModelInfo, RunResult, SkippedF
 import { folderGroups } from './groups.ts';
 import { addedColumns, checkNoClash, readTable, requireColumn, resolveTableImages, tableRowRefs, type PostsTable, type TableImages } from './table.ts';
 import { loadDictionary, flattenPhrases } from './dictionary.ts';
-import { scoreImages } from './score.ts';
+import { scoreImages, SIGMOID_MIN_PROBABILITY } from './score.ts';
 import { CLIPSCOPE_VERSION } from './version.ts';
 
 export interface RunEffects {
@@ -241,6 +241,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
       categories: dictionary.categories.map((c) => c.name),
       mode: options.scoring,
       logitScale: model.info.logitScale,
+      logitBias: model.info.logitBias,
       topK: options.topK,
       minProbability: options.minProbability,
       minMargin: options.minMargin,
@@ -258,14 +259,17 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
           name: model.info.name,
           checksum: model.info.checksum,
           projectionDim: model.info.projectionDim,
+          family: model.info.family,
           logitScale: model.info.logitScale,
+          logitBias: model.info.logitBias,
+          logitSource: model.info.logitSource,
           variant: model.info.variant,
         },
         dictionary: { source: dictionary.source, hash: dictionary.hash, categories: dictionary.categories.length, phrases: phraseCount },
         scoring: options.scoring,
         topK: options.topK,
         column: options.column,
-        thresholds: { minProbability: options.minProbability, minMargin: options.minMargin },
+        thresholds: { minProbability: options.minProbability ?? (options.scoring === 'sigmoid' ? SIGMOID_MIN_PROBABILITY : null), minMargin: options.minMargin },
         startedAt,
       },
       dictionary,

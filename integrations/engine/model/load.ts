@@ -15,6 +15,7 @@ import type { ModelInfo, TokenizedText } from '../../core/types.ts';
 import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
 import { modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
+import { FAMILY_IO, modelFamily, siglipLogitParams, type LogitParams } from './family.ts';
 
 export type { ClipTokenizer };
 
@@ -45,8 +46,6 @@ const TEXT_BATCH = 32;
 const GET_A_MODEL =
   'Get a model with `clipscope model fetch Xenova/clip-vit-base-patch32`, or generate a synthetic one with `npm run models:synthetic-b32`.';
 
-const VISION_IO = { inputs: ['pixel_values'], outputs: ['image_embeds'] };
-const TEXT_IO = { inputs: ['input_ids'], outputs: ['text_embeds'] };
 
 function modelError(message: string, hint = GET_A_MODEL): ClipscopeError {
   return new ClipscopeError('model', message, hint);
@@ -76,7 +75,7 @@ async function checkFolder(dir: string, required: string[]): Promise<void> {
   }
 }
 
-/** The trained logit scale: config.json's top-level `logit_scale` when a folder states one (the
+/** CLIP's trained logit scale: config.json's top-level `logit_scale` when a folder states one (the
  * multiplier itself), else 100. Never `logit_scale_init_value`, the value before training. */
 export function logitScaleFrom(config: Record<string, unknown>, source: string): number {
   const value = config.logit_scale;
@@ -216,10 +215,22 @@ function lazyTower(file: string, threads: number, check: (session: OnnxSession) 
   };
 }
 
-/** The projection width config.json states, or null when it states none. */
-function configDim(config: Record<string, unknown>): number | null {
-  const d = config.projection_dim;
-  return typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : null;
+/** The projection width config.json states, or null when it states none. SigLIP's towers give
+ * vision_config.hidden_size and text_config.projection_size (default: its hidden_size). */
+function configDim(config: Record<string, unknown>, family: 'clip' | 'siglip'): number | null {
+  const int = (d: unknown) => (typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : null);
+  if (family === 'clip') return int(config.projection_dim);
+  const sub = (k: string) => (config[k] && typeof config[k] === 'object' ? (config[k] as Record<string, unknown>) : {});
+  const vision = int(sub('vision_config').hidden_size);
+  const text = int(sub('text_config').projection_size) ?? int(sub('text_config').hidden_size);
+  return vision !== null && vision === text ? vision : null;
+}
+
+/** The trained logit scale and bias of a folder, and where they came from. */
+async function logitParams(root: string, dir: string, family: 'clip' | 'siglip', config: Record<string, unknown>): Promise<LogitParams> {
+  if (family === 'siglip') return siglipLogitParams(root);
+  const stated = config.logit_scale !== undefined && config.logit_scale !== null;
+  return { scale: logitScaleFrom(config, join(dir, 'config.json')), bias: 0, source: stated ? 'config.json' : 'default (OpenAI CLIP: 100)' };
 }
 
 /**
@@ -237,10 +248,14 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
 
   const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
+  const family = modelFamily(config, join(dir, 'config.json'));
+  const io = FAMILY_IO[family];
+  const VISION_IO = { inputs: ['pixel_values'], outputs: [io.image] };
+  const TEXT_IO = { inputs: ['input_ids'], outputs: [io.text] };
   const preprocess = preprocessConfigFrom(await readJson(root, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
-  const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir);
-  const logitScale = logitScaleFrom(config, join(dir, 'config.json'));
-  const stated = configDim(config);
+  const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir, family);
+  const logit = await logitParams(root, dir, family, config);
+  const stated = configDim(config, family);
 
   const [cropH, cropW] = [preprocess.cropHeight, preprocess.cropWidth];
   const perImage = 3 * cropH * cropW;
@@ -250,17 +265,19 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   async function rawImages(session: OnnxSession, pixels: Float32Array, count: number): Promise<Float32Array> {
     if (pixels.length < count * perImage) throw new RangeError(`embedImages: ${pixels.length} values for ${count} images of ${perImage}`);
     const feeds: Record<string, Feed> = { pixel_values: { type: 'float32', data: pixels.subarray(0, count * perImage), dims: [count, 3, cropH, cropW] } };
-    return (await runFloat(session, feeds, ['image_embeds'])).image_embeds.data;
+    return (await runFloat(session, feeds, [io.image]))[io.image].data;
   }
 
   async function rawTexts(session: OnnxSession, batch: TokenizedText[]): Promise<Float32Array> {
-    // Pad to the longest sequence (or the length the graph fixes) with the pad id: the embedding is
-    // read at the end-of-text token and attention is causal, so what follows it changes nothing.
+    // CLIP: pad to the longest sequence (or the length the graph fixes) with the pad id: the
+    // embedding is read at the end-of-text token and attention is causal, so what follows it
+    // changes nothing. SigLIP: always to the tokenizer's length (64), as its tower reads the last
+    // position.
     const textIds = info(session, 'input_ids');
     const maskInfo = session.inputs.find((i) => i.name === 'attention_mask');
     const fixedSeq = typeof textIds.shape[1] === 'number' ? textIds.shape[1] : null;
     const longest = Math.max(...batch.map((t) => t.ids.length));
-    const len = fixedSeq ?? longest;
+    const len = tokenizer.padTo ?? fixedSeq ?? longest;
     if (longest > len) throw modelError(`${join(dir, onnx.text)} takes ${len} tokens but a phrase has ${longest}`);
     const ids: number[] = [];
     const mask: number[] = [];
@@ -274,7 +291,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     // Feed only the inputs the graph declares: attention_mask exists in some exports only.
     const feeds: Record<string, Feed> = { input_ids: intFeed(textIds.type, ids, dims) };
     if (maskInfo) feeds.attention_mask = intFeed(maskInfo.type, mask, dims);
-    return (await runFloat(session, feeds, ['text_embeds'])).text_embeds.data;
+    return (await runFloat(session, feeds, [io.text]))[io.text].data;
   }
 
   // Lazy sessions need the width before they open: config.json's projection_dim, checked on open.
@@ -293,16 +310,16 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     const [h, w] = [shape[2], shape[3]];
     if ((typeof h === 'number' && h !== cropH) || (typeof w === 'number' && w !== cropW)) {
       throw modelError(
-        `${join(dir, onnx.vision)} expects ${h}×${w} pixel_values but preprocessor_config.json crops to ${cropH}×${cropW}`,
+        `${join(dir, onnx.vision)} expects ${h}×${w} pixel_values but preprocessor_config.json ${preprocess.exactResize ? 'resizes' : 'crops'} to ${cropH}×${cropW}`,
         'The model folder mixes files of different models; fetch or generate it again.',
       );
     }
-    widths.vision = declaredDim(session, 'image_embeds') ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
+    widths.vision = declaredDim(session, io.image) ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
     if (lazy && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
   });
   const text = lazyTower(textFile, options.threads, async (session) => {
     checkIo(session, TEXT_IO, join(dir, onnx.text));
-    widths.text = declaredDim(session, 'text_embeds') ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
+    widths.text = declaredDim(session, io.text) ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
     if (lazy && widths.text !== stated) throw mismatch(onnx.text, widths.text);
   });
   const close = async () => {
@@ -348,7 +365,10 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       name: basename(root),
       checksum,
       projectionDim: dim,
-      logitScale,
+      logitScale: logit.scale,
+      logitBias: logit.bias,
+      logitSource: logit.source,
+      family,
       contextLength: tokenizer.contextLength,
       preprocess,
       variant,
