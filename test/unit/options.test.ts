@@ -71,7 +71,7 @@ describe('parseClassifyOptions', () => {
     [{ topK: 0 }, 'Expected an integer ≥ 1 for option topK (in astro.config.mjs) but received 0'],
     [{ topK: 1.5 }, 'Expected an integer ≥ 1 for option topK (in astro.config.mjs) but received 1.5'],
     [{ batchSize: 'many' }, 'Expected an integer ≥ 1 for option batchSize (in astro.config.mjs) but received "many"'],
-    [{ scoring: 'max' }, 'Expected "seed", "sum" or "ensemble" for option scoring (in astro.config.mjs) but received "max"'],
+    [{ scoring: 'max' }, 'Expected "seed", "sum", "ensemble" or "sigmoid" for option scoring (in astro.config.mjs) but received "max"'],
     [{ minProbability: 101 }, 'Expected a percentage from 0 to 100 for option minProbability (in astro.config.mjs) but received 101'],
     [{ minMargin: -1 }, 'Expected a percentage from 0 to 100 for option minMargin (in astro.config.mjs) but received -1'],
     [{ cache: 3 }, 'Expected a folder path, or null for no cache for option cache (in astro.config.mjs) but received 3'],
