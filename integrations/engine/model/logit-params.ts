@@ -30,26 +30,46 @@ const SMALL_TENSOR = 1024;
 /** A graph node larger than this is skipped (nodes are names and attributes; 1 MB is generous). */
 const LARGE_NODE = 1 << 20;
 
+/** Bytes [begin, end) of a file that may be local or remote (HTTP range requests). */
+export interface ByteSource {
+  size: number;
+  read(begin: number, end: number): Promise<Uint8Array>;
+  /** Bytes fetched per read at least (a window: many small fields cost one read). */
+  window: number;
+}
+
+/** A local file as a ByteSource (close the handle when done). */
+function fileSource(fh: FileHandle, size: number): ByteSource {
+  return {
+    size,
+    window: 64 * 1024,
+    async read(begin, end) {
+      const buf = Buffer.alloc(end - begin);
+      const { bytesRead } = await fh.read(buf, 0, end - begin, begin);
+      return buf.subarray(0, bytesRead);
+    },
+  };
+}
+
 /** Positional reads through a small window, for walking a protobuf without loading it. */
 class FileReader {
-  private buf = Buffer.alloc(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private start = 0;
   pos = 0;
-  private readonly fh: FileHandle;
+  private readonly source: ByteSource;
   readonly size: number;
-  constructor(fh: FileHandle, size: number) {
-    this.fh = fh;
-    this.size = size;
+  constructor(source: ByteSource) {
+    this.source = source;
+    this.size = source.size;
   }
 
   private async fill(n: number): Promise<void> {
     if (this.pos >= this.start && this.pos + n <= this.start + this.buf.length) return;
-    const length = Math.min(Math.max(n, 64 * 1024), this.size - this.pos);
+    const length = Math.min(Math.max(n, this.source.window), this.size - this.pos);
     if (length < n) throw new RangeError('unexpected end of file');
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await this.fh.read(buf, 0, length, this.pos);
-    if (bytesRead < n) throw new RangeError('unexpected end of file');
-    this.buf = buf.subarray(0, bytesRead);
+    const buf = await this.source.read(this.pos, this.pos + length);
+    if (buf.length < n) throw new RangeError('unexpected end of file');
+    this.buf = buf;
     this.start = this.pos;
   }
 
@@ -118,43 +138,38 @@ function halfToFloat(h: number): number {
 }
 
 /** The small initialisers (by name) and the nodes of an ONNX model's main graph. */
-async function readGraphSkeleton(file: string): Promise<{ scalars: Map<string, number>; nodes: Node[] }> {
-  const fh = await open(file, 'r');
-  try {
-    const r = new FileReader(fh, (await fh.stat()).size);
-    const scalars = new Map<string, number>();
-    const nodes: Node[] = [];
-    // ModelProto: field 7 is the graph.
-    while (r.pos < r.size) {
-      const tag = await r.varint();
-      const [field, wire] = [Math.floor(tag / 8), tag & 7];
-      if (field !== 7 || wire !== 2) {
-        await skipField(r, wire);
-        continue;
-      }
-      const graphLength = await r.varint();
-      const end = r.pos + graphLength;
-      // GraphProto: field 1 node, field 5 initializer.
-      while (r.pos < end) {
-        const t = await r.varint();
-        const [f, w] = [Math.floor(t / 8), t & 7];
-        if (w === 2 && (f === 1 || f === 5)) {
-          const len = await r.varint();
-          if (f === 5 && len <= SMALL_TENSOR) {
-            const tensor = onnx.TensorProto.decode(await r.bytes(len));
-            const value = scalarOf(tensor);
-            if (value !== null && tensor.name) scalars.set(tensor.name, value);
-          } else if (f === 1 && len <= LARGE_NODE) {
-            nodes.push(onnx.NodeProto.decode(await r.bytes(len)));
-          } else r.skip(len);
-        } else await skipField(r, w);
-      }
-      r.pos = end;
+async function readGraphSkeleton(source: ByteSource): Promise<{ scalars: Map<string, number>; nodes: Node[] }> {
+  const r = new FileReader(source);
+  const scalars = new Map<string, number>();
+  const nodes: Node[] = [];
+  // ModelProto: field 7 is the graph.
+  while (r.pos < r.size) {
+    const tag = await r.varint();
+    const [field, wire] = [Math.floor(tag / 8), tag & 7];
+    if (field !== 7 || wire !== 2) {
+      await skipField(r, wire);
+      continue;
     }
-    return { scalars, nodes };
-  } finally {
-    await fh.close();
+    const graphLength = await r.varint();
+    const end = r.pos + graphLength;
+    // GraphProto: field 1 node, field 5 initializer.
+    while (r.pos < end) {
+      const t = await r.varint();
+      const [f, w] = [Math.floor(t / 8), t & 7];
+      if (w === 2 && (f === 1 || f === 5)) {
+        const len = await r.varint();
+        if (f === 5 && len <= SMALL_TENSOR) {
+          const tensor = onnx.TensorProto.decode(await r.bytes(len));
+          const value = scalarOf(tensor);
+          if (value !== null && tensor.name) scalars.set(tensor.name, value);
+        } else if (f === 1 && len <= LARGE_NODE) {
+          nodes.push(onnx.NodeProto.decode(await r.bytes(len)));
+        } else r.skip(len);
+      } else await skipField(r, w);
+    }
+    r.pos = end;
   }
+  return { scalars, nodes };
 }
 
 /** Ops that pass a value through unchanged (as far as a scalar is concerned). */
@@ -165,7 +180,17 @@ const PASS_THROUGH = new Set(['Identity', 'Transpose', 'Cast', 'Reshape', 'Unsqu
  * when the file holds neither pattern nor names. Throws only for unreadable files.
  */
 export async function logitParamsFromOnnx(file: string): Promise<{ scale: number; bias: number } | null> {
-  const { scalars, nodes } = await readGraphSkeleton(file);
+  const fh = await open(file, 'r');
+  try {
+    return await logitParamsFromOnnxSource(fileSource(fh, (await fh.stat()).size));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** logitParamsFromOnnx on any ByteSource (e.g. HTTP range requests at fetch time). */
+export async function logitParamsFromOnnxSource(source: ByteSource): Promise<{ scale: number; bias: number } | null> {
+  const { scalars, nodes } = await readGraphSkeleton(source);
   // Constant nodes are scalars too.
   for (const n of nodes) {
     if (n.opType !== 'Constant') continue;
