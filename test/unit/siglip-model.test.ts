@@ -101,3 +101,15 @@ describe('CSV of a sigmoid run', () => {
     expect(toCsvRows({ ...result, run: { ...result.run, scoring: 'seed' } } as RunResult).header).not.toContain('Categories');
   });
 });
+
+describe('the German political dictionary', () => {
+  it('has the English one’s categories, in order, with a German phrase for each English phrase', async () => {
+    const { loadDictionary } = await import('../../integrations/engine/dictionary.ts');
+    const en = await loadDictionary('content/political-dictionary.yaml');
+    const de = await loadDictionary('content/political-dictionary.de.yaml');
+    expect(de.categories.map((c) => [c.name, c.phrases.length])).toEqual(en.categories.map((c) => [c.name, c.phrases.length]));
+    const enPhrases = new Set(en.categories.flatMap((c) => c.phrases.map((p) => p.text)));
+    for (const phrase of de.categories.flatMap((c) => c.phrases.map((p) => p.text))) expect(enPhrases.has(phrase), phrase).toBe(false);
+    expect(de.categories.flatMap((c) => c.phrases.map((p) => p.text)).some((p) => /[äöüß]/.test(p))).toBe(true);
+  });
+});
