@@ -24,6 +24,9 @@ Models:
   siglip2-tiny   SiglipModel as the fixed-resolution SigLIP 2 checkpoints are (model_type "siglip"),
                  with SigLIP 2's Gemma-style byte-fallback BPE tokenizer (Siglip2Tokenizer:
                  lower case, "<eos>" appended, padded with "<pad>" to 64), BICUBIC resize (3).
+  clip-tiny      the control: CLIPModel (model_type "clip") with a CLIPTokenizer over a small
+                 byte-level BPE, CLIPImageProcessor (shortest edge 32, centre crop 32, BICUBIC),
+                 towers exported as Xenova's: pixel_values -> image_embeds, input_ids -> text_embeds.
 """
 import json
 import math
@@ -350,6 +353,115 @@ def make_model(name, make_tokenizer, resample, logit_scale, logit_bias, keep, im
     return ref
 
 
+def clip_tokenizer():
+    """A CLIP-style byte-level BPE (CLIP's normaliser, pre-tokeniser and "</w>" suffix) trained on
+    the corpus, loaded by transformers' CLIPTokenizer (the reference)."""
+    from transformers import CLIPTokenizer
+
+    base = CLIPTokenizer()  # CLIP's pipeline, with a three-token vocabulary
+    tok = Tokenizer.from_str(base.backend_tokenizer.to_str())
+    trainer = BpeTrainer(vocab_size=700, special_tokens=["<|startoftext|>", "<|endoftext|>"], show_progress=False,
+                         end_of_word_suffix="</w>", initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(CORPUS * 4, trainer)
+    data = json.loads(tok.to_str())
+    vocab, merges = data["model"]["vocab"], data["model"]["merges"]
+    return CLIPTokenizer(vocab=vocab, merges=[tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in merges],
+                         model_max_length=77)
+
+
+def make_clip(image_names):
+    from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel
+
+    name = "clip-tiny"
+    folder = os.path.join(OUT, name)
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+    os.makedirs(os.path.join(folder, "onnx"))
+    tok = clip_tokenizer()
+    config = CLIPConfig(
+        text_config=dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, max_position_embeddings=77, bos_token_id=tok.bos_token_id,
+                         eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id),
+        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                           image_size=32, patch_size=8),
+        projection_dim=32,
+    )
+    torch.manual_seed(SEED)
+    model = CLIPModel(config).eval()
+    with torch.no_grad():
+        model.logit_scale.fill_(math.log(100.0))  # OpenAI CLIP's trained value, clipscope's default
+    model.save_pretrained(folder)
+    os.remove(os.path.join(folder, "model.safetensors"))
+    processor = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}, resample=3)
+    processor.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    for extra in ("vocab.json", "merges.txt"):
+        if os.path.exists(os.path.join(folder, extra)):
+            os.remove(os.path.join(folder, extra))
+
+    class Vision(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.m = model
+
+        def forward(self, pixel_values):
+            out = self.m.vision_model(pixel_values=pixel_values)
+            return self.m.visual_projection(out.pooler_output), out.last_hidden_state
+
+    class Text(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.m = model
+
+        def forward(self, input_ids):
+            out = self.m.text_model(input_ids=input_ids)
+            return self.m.text_projection(out.pooler_output), out.last_hidden_state
+
+    common = dict(dynamo=False, opset_version=14, do_constant_folding=True)
+    torch.onnx.export(Vision(), (torch.zeros((2, 3, 32, 32)),), os.path.join(folder, "onnx", "vision_model.onnx"),
+                      input_names=["pixel_values"], output_names=["image_embeds", "last_hidden_state"],
+                      dynamic_axes={"pixel_values": {0: "batch_size"}, "image_embeds": {0: "batch_size"},
+                                    "last_hidden_state": {0: "batch_size"}}, **common)
+    ids_example = torch.tensor([[tok.bos_token_id, 5, 6, tok.eos_token_id]] * 2, dtype=torch.int64)
+    torch.onnx.export(Text(), (ids_example,), os.path.join(folder, "onnx", "text_model.onnx"),
+                      input_names=["input_ids"], output_names=["text_embeds", "last_hidden_state"],
+                      dynamic_axes={"input_ids": {0: "batch_size", 1: "sequence_length"}, "text_embeds": {0: "batch_size"},
+                                    "last_hidden_state": {0: "batch_size", 1: "sequence_length"}}, **common)
+
+    enc = tok(PHRASES, padding="max_length", max_length=77, truncation=True)
+    ids = torch.tensor(enc["input_ids"], dtype=torch.int64)
+    images = [Image.open(os.path.join(IMAGES, n)) for n in image_names]
+    pixel_values = processor(images=images, return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        out = model(input_ids=ids, pixel_values=pixel_values)
+    # Padded to 77 with the pad token (CLIP's is the end token). The tiny vocabulary lacks some
+    # "x</w>" pieces, so a few characters become CLIP's unknown token, which is also the end token:
+    # transformers and the exported graph both pool at its first occurrence.
+    ref = {
+        "generator": "scripts/reference/make_hf_fixtures.py",
+        "transformers": __import__("transformers").__version__,
+        "torch": torch.__version__,
+        "model": name,
+        "logit_scale": float(model.logit_scale.exp()),
+        "logit_bias": 0.0,
+        "max_length": 77,
+        "phrases": PHRASES,
+        "categories": CATEGORIES,
+        "input_ids": enc["input_ids"],
+        "images": image_names,
+        "pixel_values_mean": round_list(pixel_values.mean(dim=(1, 2, 3)).numpy()),
+        "image_embeds": [round_list(r) for r in out.image_embeds.numpy()],
+        "text_embeds": [round_list(r) for r in out.text_embeds.numpy()],
+        "logits_per_image": [round_list(r, 6) for r in out.logits_per_image.numpy()],
+        "softmax": [round_list(r) for r in torch.softmax(out.logits_per_image, dim=1).numpy()],
+        "sigmoid": [round_list(r) for r in torch.sigmoid(out.logits_per_image).numpy()],
+    }
+    with open(os.path.join(folder, "reference.json"), "w") as f:
+        json.dump(ref, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    print(name, "files:", sorted(os.listdir(folder)))
+
+
 def main():
     torch.set_num_threads(1)
     image_names = write_images()
@@ -361,6 +473,7 @@ def main():
         sig = np.array(ref["sigmoid"])
         print(name, "sigmoid range", sig.min().round(3), sig.max().round(3), "files:",
               sorted(os.listdir(os.path.join(OUT, name))))
+    make_clip(image_names)
 
 
 if __name__ == "__main__":

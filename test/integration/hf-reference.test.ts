@@ -1,6 +1,7 @@
-// clipscope against Hugging Face's own code: tiny random SigLIP models built, run and exported by
-// transformers (scripts/reference/make_hf_fixtures.py), whose outputs are committed in
-// test/fixtures/models/<model>/reference.json. No Python runs here.
+// clipscope against Hugging Face's own code: tiny random SigLIP models — and a CLIP model as the
+// control — built, run and exported by transformers (scripts/reference/make_hf_fixtures.py), whose
+// outputs are committed in test/fixtures/models/<model>/reference.json. No Python runs here. The
+// folders are copied to a temporary folder first (loading writes a checksum sidecar).
 //
 // Preprocessing differs in implementation (clipscope resizes with libvips, HF with PIL), so the test
 // images are ones where the resize is well-defined: the model's exact size (32×32, no resize) and
@@ -13,7 +14,8 @@
 //   (siglip2-tiny) runs libvips, whose cubic differs slightly from PIL's: measured cosine 0.999985
 //   and 0.52 points of sigmoid probability on rings-96.png (concentric rings downscaled 3×, the
 //   worst case; random tiny towers amplify pixel differences more than trained ones).
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
@@ -51,19 +53,23 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 const tolerance = (image: string) =>
   image.endsWith('-32.png') ? { cosine: 0.99999, logit: 0.01, points: 0.05 } : { cosine: 0.9999, logit: 0.1, points: 1 };
 
+const SIGLIP_PREPROCESS = { exactResize: true, cropHeight: 32, cropWidth: 32, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 const cases = [
-  { name: 'siglip-tiny', source: 'onnx/model.onnx', resample: 2 },
-  { name: 'siglip2-tiny', source: 'model.safetensors', resample: 3 },
+  { name: 'siglip-tiny', hf: 'SiglipModel', family: 'siglip', source: 'onnx/model.onnx', context: 64, preprocess: { ...SIGLIP_PREPROCESS, resample: 2 } },
+  { name: 'siglip2-tiny', hf: 'SiglipModel', family: 'siglip', source: 'model.safetensors', context: 64, preprocess: { ...SIGLIP_PREPROCESS, resample: 3 } },
+  { name: 'clip-tiny', hf: 'CLIPModel', family: 'clip', source: 'default (OpenAI CLIP: 100)', context: 77, preprocess: { shortestEdge: 32, cropHeight: 32, cropWidth: 32, resample: 3 } },
 ] as const;
 
-describe.each(cases)('$name against transformers (SiglipModel)', ({ name, source, resample }) => {
-  const dir = join(ROOT, name);
+describe.each(cases)('$name against transformers ($hf)', ({ name, family, source, context, preprocess }) => {
+  let dir: string;
   let ref: Reference;
   let model: ClipModel;
   let imageEmbeds: Float32Array;
   let textEmbeds: Float32Array;
 
   beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), `clipscope-${name}-`));
+    await cp(join(ROOT, name), dir, { recursive: true });
     ref = JSON.parse(await readFile(join(dir, 'reference.json'), 'utf8'));
     model = await loadModel(dir, { threads: 1 });
     const cfg = model.info.preprocess;
@@ -74,18 +80,21 @@ describe.each(cases)('$name against transformers (SiglipModel)', ({ name, source
     imageEmbeds = await model.embedImages(pixels, ref.images.length);
     textEmbeds = await model.embedTexts(ref.phrases.map((p) => model.tokenizer.encode(p)));
   });
-  afterAll(() => model?.close());
+  afterAll(async () => {
+    await model?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
-  it('is detected as SigLIP from config.json, with the logit scale and bias read from the weights', () => {
-    expect(model.info.family).toBe('siglip');
+  it('is detected from config.json, with the logit scale and bias from the weights (SigLIP) or the default (CLIP)', () => {
+    expect(model.info.family).toBe(family);
     expect(model.info.logitSource).toBe(source);
     expect(model.info.logitScale).toBeCloseTo(ref.logit_scale, 4);
     expect(model.info.logitBias).toBeCloseTo(ref.logit_bias, 5);
-    expect(model.info.contextLength).toBe(64);
-    expect(model.info.preprocess).toMatchObject({ exactResize: true, cropHeight: 32, cropWidth: 32, resample, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+    expect(model.info.contextLength).toBe(context);
+    expect(model.info.preprocess).toMatchObject(preprocess);
   });
 
-  it("gives Hugging Face's token ids, padded to exactly 64 (no start token, end token kept when cut)", () => {
+  it.runIf(family === 'siglip')("gives Hugging Face's token ids, padded to exactly 64 (no start token, end token kept when cut)", () => {
     const tok = model.tokenizer;
     expect(tok.bosId).toBeNull();
     expect(tok.padTo).toBe(64);
@@ -97,6 +106,16 @@ describe.each(cases)('$name against transformers (SiglipModel)', ({ name, source
     const long = tok.encode(ref.phrases[ref.phrases.length - 1]);
     expect(long.truncated).toBe(true);
     expect(long.ids.at(-1)).toBe(tok.eosId);
+  });
+
+  it.runIf(family === 'clip')("gives Hugging Face's token ids (CLIP: start token; padded to the longest phrase, as causal attention allows)", () => {
+    const tok = model.tokenizer;
+    expect(tok.padTo).toBeNull();
+    const padded = ref.phrases.map((p) => {
+      const ids = tok.encode(p).ids;
+      return [...ids, ...new Array(77 - ids.length).fill(tok.padId)];
+    });
+    expect(padded).toEqual(ref.input_ids);
   });
 
   it("gives Hugging Face's text embeddings (cosine ≥ 0.9999)", () => {
