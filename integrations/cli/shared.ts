@@ -55,7 +55,7 @@ export function addEmbeddingOptions(command: Command): Command {
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .option('--cache <dir>', 'embedding cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR)')
     .option('--no-cache', 'do not read or write the embedding cache')
-    .option('--variant <variant>', 'fp32 | quantized ONNX files (default fp32)')
+    .option('--variant <variant>', 'fp32 | quantized | fp16 | int8 | uint8 | q4 | q4f16 | bnb4: which onnx/*_model[_<variant>].onnx files run (default fp32)')
     .option('--pixel-limit <n>', `skip images with more pixels than this (default ${DEFAULT_PIXEL_LIMIT}, ${DEFAULT_PIXEL_LIMIT / 1e6} megapixels)`)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the image folder')
     .option('--fail-on-skip', 'exit with code 1 when any image was skipped');

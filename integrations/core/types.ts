@@ -99,8 +99,9 @@ export interface ModelInfo {
   family: ModelFamily;
   contextLength: number;
   preprocess: PreprocessConfig;
-  /** Which ONNX variant runs: "fp32" or "quantized". */
-  variant: 'fp32' | 'quantized';
+  /** Which ONNX variant runs: "fp32", "quantized", "fp16", "int8", "uint8", "q4", "q4f16" or "bnb4"
+   * (the file-name suffixes of the onnx-community layout; engine/model/layout.ts lists them). */
+  variant: string;
 }
 
 export interface RankedChoice {

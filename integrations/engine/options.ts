@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ClipscopeError, invalidValue, show } from './errors.ts';
+import { MODEL_VARIANTS } from './model/layout.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -49,7 +50,7 @@ export const classifyOptionsSchema = z.strictObject({
   /** Model folder in the Hugging Face ONNX layout. */
   model: z.string().min(1),
   /** Which ONNX files of the model folder run: onnx/*_model.onnx or onnx/*_model_quantized.onnx. */
-  modelVariant: z.enum(['fp32', 'quantized']).default('fp32'),
+  modelVariant: z.enum(MODEL_VARIANTS).default('fp32'),
   /** sigmoid: SigLIP's multi-label reading (minProbability then defaults to 50, see score.ts). */
   scoring: z.enum(['seed', 'sum', 'ensemble', 'sigmoid']).default('seed'),
   topK: count().default(1),
@@ -90,7 +91,7 @@ const EXPECTED: Record<string, string> = {
   dateColumn: 'a column name of the table',
   dictionary: 'a dictionary file path (YAML or JSON)',
   model: 'a model folder path',
-  modelVariant: '"fp32" or "quantized"',
+  modelVariant: MODEL_VARIANTS.map((v) => `"${v}"`).join(', '),
   scoring: '"seed", "sum", "ensemble" or "sigmoid"',
   topK: 'an integer ≥ 1',
   column: 'a non-empty column name',

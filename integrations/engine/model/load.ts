@@ -14,7 +14,7 @@ import { preprocessConfigFrom } from '../preprocess.ts';
 import type { ModelInfo, TokenizedText } from '../../core/types.ts';
 import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
-import { modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
+import { folderVariants, modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
 import { FAMILY_IO, modelFamily, siglipLogitParams, type LogitParams } from './family.ts';
 
 export type { ClipTokenizer };
@@ -61,7 +61,7 @@ async function readJson(dir: string, file: string): Promise<unknown> {
 }
 
 /** Stop with one message listing every missing file, so a user fixes the folder in one go. */
-async function checkFolder(dir: string, required: string[]): Promise<void> {
+async function checkFolder(dir: string, required: string[], variant: ModelVariant): Promise<void> {
   const st = await stat(dir).catch(() => null);
   if (!st) throw modelError(`Model folder ${dir} does not exist`);
   if (!st.isDirectory()) throw modelError(`Model folder ${dir} is not a folder`);
@@ -71,6 +71,15 @@ async function checkFolder(dir: string, required: string[]): Promise<void> {
     if (!s || !s.isFile()) missing.push(file);
   }
   if (missing.length > 0) {
+    // Graphs of another variant: name them, so --variant can be fixed at once.
+    const graphs: string[] = Object.values(onnxFiles(variant));
+    const others = missing.every((f) => graphs.includes(f)) ? (await folderVariants(dir)).filter((v) => v !== variant) : [];
+    if (others.length > 0) {
+      throw modelError(
+        `Model folder ${dir} is missing ${missing.join(', ')}; it has the graphs of variant ${others.map((v) => `"${v}"`).join(', ')}, not of "${variant}"`,
+        `Run with --variant ${others[0]}${others.length > 1 ? ` (or ${others.slice(1).join(', ')})` : ''}, or fetch the ${variant} files (\`clipscope model fetch <repo-id>\`).`,
+      );
+    }
     throw modelError(`Model folder ${dir} is missing ${missing.join(', ')} (a CLIP model in the Hugging Face ONNX layout has ${required.join(', ')})`);
   }
 }
@@ -244,7 +253,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   const root = resolve(dir);
   const onnx = onnxFiles(variant);
   const required = modelFolderFiles(variant).required;
-  await checkFolder(dir, required);
+  await checkFolder(dir, required, variant);
 
   const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
