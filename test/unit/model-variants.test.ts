@@ -83,3 +83,26 @@ describe('model variants', () => {
     }
   });
 });
+
+describe('SigLIP exports of the whole model as a tower', () => {
+  it('read image_embeds / text_embeds and feed the other branch a blank input', async () => {
+    const dir = await copyFixture();
+    // onnx/model.onnx takes input_ids and pixel_values and gives text_embeds and image_embeds.
+    for (const tower of ['vision', 'text']) await cp(join(dir, 'onnx/model.onnx'), join(dir, `onnx/${tower}_model_uint8.onnx`));
+    const ref = JSON.parse(await readFile(join(dir, 'reference.json'), 'utf8')) as { image_embeds: number[][]; text_embeds: number[][]; phrases: string[] };
+    const plain = await loadModel(dir, { threads: 1 });
+    const fused = await loadModel(dir, { threads: 1, variant: 'uint8' });
+    try {
+      const pixels = Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.cos(i / 5));
+      const dot = (x: ArrayLike<number>, y: ArrayLike<number>) => Array.from(x).reduce((s, v, i) => s + v * y[i], 0);
+      expect(dot(await plain.embedImages(pixels, 1), await fused.embedImages(pixels, 1))).toBeGreaterThan(0.99999);
+      const texts = ref.phrases.slice(0, 2).map((p) => fused.tokenizer.encode(p));
+      const t = await fused.embedTexts(texts);
+      const n = Math.hypot(...ref.text_embeds[0]);
+      expect(dot(t.subarray(0, 32), ref.text_embeds[0].map((v) => v / n))).toBeGreaterThan(0.9999);
+    } finally {
+      await plain.close();
+      await fused.close();
+    }
+  });
+});

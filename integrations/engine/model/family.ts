@@ -19,10 +19,12 @@ import { logitParamsFromOnnx, logitParamsFromSafetensorsFile, type LogitParams }
 
 export type { ModelFamily, LogitParams };
 
-/** The towers' input and output names per family. */
-export const FAMILY_IO: Readonly<Record<ModelFamily, { image: string; text: string }>> = Object.freeze({
-  clip: { image: 'image_embeds', text: 'text_embeds' },
-  siglip: { image: 'pooler_output', text: 'pooler_output' },
+/** The towers' output names per family, in order of preference (the first a graph has is read).
+ * SigLIP's tower exports give pooler_output; exports of the whole model as a tower give
+ * image_embeds / text_embeds (the same vectors, normalised). */
+export const FAMILY_IO: Readonly<Record<ModelFamily, { image: readonly string[]; text: readonly string[] }>> = Object.freeze({
+  clip: { image: ['image_embeds'], text: ['text_embeds'] },
+  siglip: { image: ['pooler_output', 'image_embeds'], text: ['pooler_output', 'text_embeds'] },
 });
 
 /** A model folder's family, from config.json's model_type. */

@@ -95,17 +95,20 @@ export function logitScaleFrom(config: Record<string, unknown>, source: string):
   return value;
 }
 
-function checkIo(session: OnnxSession, expected: { inputs: string[]; outputs: string[] }, name: string): void {
+/** Check a tower's input and output; returns the output to read (the first of `expected.outputs`
+ * the graph has). */
+function checkIo(session: OnnxSession, expected: { inputs: string[]; outputs: readonly string[] }, name: string): string {
   const inputs = session.inputs.map((i) => i.name);
   const outputs = session.outputs.map((o) => o.name);
   const missingIn = expected.inputs.filter((n) => !inputs.includes(n));
-  const missingOut = expected.outputs.filter((n) => !outputs.includes(n));
-  if (missingIn.length > 0 || missingOut.length > 0) {
+  const output = expected.outputs.find((n) => outputs.includes(n));
+  if (missingIn.length > 0 || output === undefined) {
     throw modelError(
-      `${name} does not look like a CLIP tower: expected inputs ${expected.inputs.join(', ')} and outputs ${expected.outputs.join(', ')}, found inputs ${inputs.join(', ') || '(none)'} and outputs ${outputs.join(', ') || '(none)'}`,
+      `${name} does not look like a CLIP tower: expected inputs ${expected.inputs.join(', ')} and outputs ${expected.outputs.join(' or ')}, found inputs ${inputs.join(', ') || '(none)'} and outputs ${outputs.join(', ') || '(none)'}`,
       'Use a CLIP model exported the way transformers.js expects (e.g. `clipscope model fetch Xenova/clip-vit-base-patch32`).',
     );
   }
+  return output;
 }
 
 function info(session: OnnxSession, name: string): ValueInfo {
@@ -259,8 +262,11 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
   const family = modelFamily(config, join(dir, 'config.json'));
   const io = FAMILY_IO[family];
-  const VISION_IO = { inputs: ['pixel_values'], outputs: [io.image] };
-  const TEXT_IO = { inputs: ['input_ids'], outputs: [io.text] };
+  const VISION_IO = { inputs: ['pixel_values'], outputs: io.image };
+  const TEXT_IO = { inputs: ['input_ids'], outputs: io.text };
+  // The output each tower is read at, found when its session opens.
+  let imageOut = io.image[0];
+  let textOut = io.text[0];
   const preprocess = preprocessConfigFrom(await readJson(root, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
   const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir, family);
   const logit = await logitParams(root, dir, family, config);
@@ -274,7 +280,12 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   async function rawImages(session: OnnxSession, pixels: Float32Array, count: number): Promise<Float32Array> {
     if (pixels.length < count * perImage) throw new RangeError(`embedImages: ${pixels.length} values for ${count} images of ${perImage}`);
     const feeds: Record<string, Feed> = { pixel_values: { type: 'float32', data: pixels.subarray(0, count * perImage), dims: [count, 3, cropH, cropW] } };
-    return (await runFloat(session, feeds, [io.image]))[io.image].data;
+    // A whole-model graph used as the vision tower also takes text: one end token, unused.
+    const ids = session.inputs.find((i) => i.name === 'input_ids');
+    if (ids) feeds.input_ids = intFeed(ids.type, [tokenizer.eosId], [1, 1]);
+    const mask = session.inputs.find((i) => i.name === 'attention_mask');
+    if (mask) feeds.attention_mask = intFeed(mask.type, [1], [1, 1]);
+    return (await runFloat(session, feeds, [imageOut]))[imageOut].data;
   }
 
   async function rawTexts(session: OnnxSession, batch: TokenizedText[]): Promise<Float32Array> {
@@ -300,7 +311,9 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     // Feed only the inputs the graph declares: attention_mask exists in some exports only.
     const feeds: Record<string, Feed> = { input_ids: intFeed(textIds.type, ids, dims) };
     if (maskInfo) feeds.attention_mask = intFeed(maskInfo.type, mask, dims);
-    return (await runFloat(session, feeds, [io.text]))[io.text].data;
+    // A whole-model graph used as the text tower also takes an image: one blank image, unused.
+    if (session.inputs.some((i) => i.name === 'pixel_values')) feeds.pixel_values = { type: 'float32', data: new Float32Array(perImage), dims: [1, 3, cropH, cropW] };
+    return (await runFloat(session, feeds, [textOut]))[textOut].data;
   }
 
   // Lazy sessions need the width before they open: config.json's projection_dim, checked on open.
@@ -314,7 +327,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     );
 
   const vision = lazyTower(visionFile, options.threads, async (session) => {
-    checkIo(session, VISION_IO, join(dir, onnx.vision));
+    imageOut = checkIo(session, VISION_IO, join(dir, onnx.vision));
     const shape = info(session, 'pixel_values').shape;
     const [h, w] = [shape[2], shape[3]];
     if ((typeof h === 'number' && h !== cropH) || (typeof w === 'number' && w !== cropW)) {
@@ -323,12 +336,12 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
         'The model folder mixes files of different models; fetch or generate it again.',
       );
     }
-    widths.vision = declaredDim(session, io.image) ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
+    widths.vision = declaredDim(session, imageOut) ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
     if (lazy && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
   });
   const text = lazyTower(textFile, options.threads, async (session) => {
-    checkIo(session, TEXT_IO, join(dir, onnx.text));
-    widths.text = declaredDim(session, io.text) ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
+    textOut = checkIo(session, TEXT_IO, join(dir, onnx.text));
+    widths.text = declaredDim(session, textOut) ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
     if (lazy && widths.text !== stated) throw mismatch(onnx.text, widths.text);
   });
   const close = async () => {
