@@ -15,13 +15,13 @@ describe('help states the defaults', () => {
     expect(text).toMatch(new RegExp(`--batch-size <n> +images per model call \\(default ${DEFAULT_BATCH_SIZE}\\)`));
     expect(text).toMatch(new RegExp(`--pixel-limit <n> +skip images with more pixels than this \\(default ${DEFAULT_PIXEL_LIMIT},`));
     expect(text).toMatch(/--cache <dir> +embedding cache folder \(default \.clipscope, or CLIPSCOPE_CACHE_DIR\)/);
-    expect(text).toMatch(/--variant <variant> +fp32 \| quantized ONNX files \(default fp32\)/);
+    expect(text).toMatch(/--variant <variant> +fp32 \| quantized \| fp16 \| int8 \| uint8 \| q4 \| q4f16 \| bnb4: .*\(default fp32\)/);
   });
 
   it('classify --help', () => {
     const text = help('classify');
     expect(text).toMatch(/--top-k <n> +how many choices per image \(default 1\)/);
     expect(text).toMatch(/--column <name> +column name \(prefix\) in the CSV \(default Classification\)/);
-    expect(text).toMatch(/--scoring <mode> +seed \| sum \| ensemble \(default seed\)/);
+    expect(text).toMatch(/--scoring <mode> +seed \| sum \| ensemble \| sigmoid \(default seed;/);
   });
 });
