@@ -35,6 +35,10 @@ import shutil
 import sys
 import tempfile
 
+# One thread for the tokenizers' trainers, whose ties otherwise break differently from run to run.
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
 import numpy as np
 import torch
 from PIL import Image
@@ -313,6 +317,13 @@ def make_model(name, make_tokenizer, resample, logit_scale, logit_bias, keep, im
         pixel_values = processor(images=images, return_tensors="pt")["pixel_values"]
         with torch.no_grad():
             out = model(input_ids=ids, pixel_values=pixel_values)
+            # The same phrases padded on the left (tokenizer_config.json padding_side "left", the
+            # class default of transformers 5's Siglip2Tokenizer), for the loader's padLeft.
+            reference_tok.padding_side = "left"
+            left = reference_tok(PHRASES, padding="max_length", max_length=MAX_LENGTH, truncation=True)["input_ids"]
+            reference_tok.padding_side = "right"
+            left_embeds = model.get_text_features(input_ids=torch.tensor(left, dtype=torch.int64))
+            left_embeds = getattr(left_embeds, "pooler_output", left_embeds)
         img = out.image_embeds.numpy()
         txt = out.text_embeds.numpy()
         lpi = out.logits_per_image.numpy()
@@ -343,6 +354,8 @@ def make_model(name, make_tokenizer, resample, logit_scale, logit_bias, keep, im
         "pixel_values_mean": round_list(pixel_values.mean(dim=(1, 2, 3)).numpy()),
         "image_embeds": [round_list(r) for r in img],
         "text_embeds": [round_list(r) for r in txt],
+        "input_ids_padded_left": left,
+        "text_embeds_padded_left": [round_list(r) for r in left_embeds.numpy()],
         "logits_per_image": [round_list(r, 6) for r in lpi],
         "softmax": [round_list(r) for r in soft],
         "sigmoid": [round_list(r) for r in sig],
@@ -354,19 +367,48 @@ def make_model(name, make_tokenizer, resample, logit_scale, logit_bias, keep, im
 
 
 def clip_tokenizer():
-    """A CLIP-style byte-level BPE (CLIP's normaliser, pre-tokeniser and "</w>" suffix) trained on
-    the corpus, loaded by transformers' CLIPTokenizer (the reference)."""
+    """A CLIP-style byte-level BPE loaded by transformers' CLIPTokenizer (the reference): CLIP's
+    normaliser and pre-tokeniser, every byte with and without "</w>" (as in CLIP's vocabulary, so no
+    character is unknown), and 300 merges learnt from the corpus by a plain deterministic BPE (most
+    frequent pair, ties to the smaller pair; the tokenizers trainer breaks ties differently per run)."""
+    from collections import Counter
     from transformers import CLIPTokenizer
 
-    base = CLIPTokenizer()  # CLIP's pipeline, with a three-token vocabulary
-    tok = Tokenizer.from_str(base.backend_tokenizer.to_str())
-    trainer = BpeTrainer(vocab_size=700, special_tokens=["<|startoftext|>", "<|endoftext|>"], show_progress=False,
-                         end_of_word_suffix="</w>", initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(CORPUS * 4, trainer)
-    data = json.loads(tok.to_str())
-    vocab, merges = data["model"]["vocab"], data["model"]["merges"]
-    return CLIPTokenizer(vocab=vocab, merges=[tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in merges],
-                         model_max_length=77)
+    backend = CLIPTokenizer().backend_tokenizer  # CLIP's pipeline, three-token vocabulary
+    words = Counter()
+    for line in CORPUS:
+        for piece, _ in backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(line)):
+            words[tuple(piece[:-1]) + (piece[-1] + "</w>",)] += 1
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    alphabet.sort()
+    vocab_list = ["<|startoftext|>", "<|endoftext|>"] + alphabet + [c + "</w>" for c in alphabet]
+    merges = []
+    for _ in range(300):
+        pairs = Counter()
+        for word, n in words.items():
+            for pair in zip(word, word[1:]):
+                pairs[pair] += n
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        merges.append(best)
+        vocab_list.append(best[0] + best[1])
+        merged = Counter()
+        for word, n in words.items():
+            out, i = [], 0
+            while i < len(word):
+                if i + 1 < len(word) and (word[i], word[i + 1]) == best:
+                    out.append(word[i] + word[i + 1])
+                    i += 2
+                else:
+                    out.append(word[i])
+                    i += 1
+            merged[tuple(out)] += n
+        words = merged
+    vocab = {}
+    for token in vocab_list:
+        vocab.setdefault(token, len(vocab))
+    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
 
 
 def make_clip(image_names):
@@ -434,9 +476,7 @@ def make_clip(image_names):
     pixel_values = processor(images=images, return_tensors="pt")["pixel_values"]
     with torch.no_grad():
         out = model(input_ids=ids, pixel_values=pixel_values)
-    # Padded to 77 with the pad token (CLIP's is the end token). The tiny vocabulary lacks some
-    # "x</w>" pieces, so a few characters become CLIP's unknown token, which is also the end token:
-    # transformers and the exported graph both pool at its first occurrence.
+    # Padded to 77 with the pad token (CLIP's is the end token).
     ref = {
         "generator": "scripts/reference/make_hf_fixtures.py",
         "transformers": __import__("transformers").__version__,

@@ -14,7 +14,7 @@
 //   (siglip2-tiny) runs libvips, whose cubic differs slightly from PIL's: measured cosine 0.999985
 //   and 0.52 points of sigmoid probability on rings-96.png (concentric rings downscaled 3×, the
 //   worst case; random tiny towers amplify pixel differences more than trained ones).
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +160,37 @@ describe.each(cases)('$name against transformers ($hf)', ({ name, family, source
       }
       const above = categories.filter((c) => sigmoid[i].categories[c] >= 50);
       expect(new Set(sigmoid[i].labels)).toEqual(new Set(above));
+    }
+  });
+});
+
+describe("SigLIP with tokenizer_config.json padding_side \"left\" (transformers 5's Siglip2Tokenizer default)", () => {
+  it.each(['siglip-tiny', 'siglip2-tiny'])("%s: pads before the phrase and gives Hugging Face's embeddings of left-padded ids", async (name) => {
+    const dir = await mkdtemp(join(tmpdir(), `clipscope-${name}-left-`));
+    try {
+      await cp(join(ROOT, name), dir, { recursive: true });
+      const config = JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8'));
+      await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, padding_side: 'left' }));
+      const ref = JSON.parse(await readFile(join(dir, 'reference.json'), 'utf8')) as Reference & { input_ids_padded_left: number[][]; text_embeds_padded_left: number[][] };
+      const model = await loadModel(dir, { threads: 1 });
+      try {
+        const tok = model.tokenizer;
+        expect(tok.padLeft).toBe(true);
+        const ids = ref.phrases.map((p) => {
+          const t = tok.encode(p).ids;
+          return [...new Array(64 - t.length).fill(tok.padId), ...t];
+        });
+        expect(ids).toEqual(ref.input_ids_padded_left);
+        const dim = model.info.projectionDim;
+        const embeds = await model.embedTexts(ref.phrases.map((p) => tok.encode(p)));
+        for (const [i, e] of ref.text_embeds_padded_left.entries()) expect(cosine(embeds.subarray(i * dim, (i + 1) * dim), e)).toBeGreaterThanOrEqual(0.9999);
+        // …and they are not the right-padded ones (the padding side matters to SigLIP).
+        expect(Math.min(...ref.text_embeds.map((e, i) => cosine(embeds.subarray(i * dim, (i + 1) * dim), e)))).toBeLessThan(0.999);
+      } finally {
+        await model.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -302,9 +302,12 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     const ids: number[] = [];
     const mask: number[] = [];
     for (const t of batch) {
+      const lead = tokenizer.padLeft ? len - t.ids.length : 0; // padding before the phrase
       for (let i = 0; i < len; i++) {
-        ids.push(i < t.ids.length ? t.ids[i] : tokenizer.padId);
-        mask.push(i < t.ids.length ? 1 : 0);
+        const at = i - lead;
+        const real = at >= 0 && at < t.ids.length;
+        ids.push(real ? t.ids[at] : tokenizer.padId);
+        mask.push(real ? 1 : 0);
       }
     }
     const dims = [batch.length, len];

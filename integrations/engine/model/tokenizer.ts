@@ -22,6 +22,9 @@ export interface ClipTokenizer {
    * a phrase padded to another length gets another embedding), or null when padding to the longest
    * phrase of a batch is equivalent (CLIP reads the end-of-text token under causal attention). */
   padTo: number | null;
+  /** Pad before the phrase instead of after it (tokenizer_config.json padding_side "left", or
+   * tokenizer.json's padding direction "Left"). False for every CLIP and SigLIP release. */
+  padLeft: boolean;
   /** Ids with start and end tokens, unpadded, cut to contextLength (the last id stays the end token). */
   encode(text: string): TokenizedText;
 }
@@ -52,6 +55,22 @@ function contextLengthOf(config: JsonObject, fallback = DEFAULT_CONTEXT_LENGTH):
   const n = config.model_max_length;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 3 && n <= MAX_CONTEXT_LENGTH) return n;
   return fallback;
+}
+
+/** Where padding goes: tokenizer_config.json padding_side, else tokenizer.json padding.direction,
+ * else right (SigLIP and SigLIP 2 as released: their text tower reads the last position). */
+function paddingSide(tokenizerJson: JsonObject, tokenizerConfig: JsonObject): 'left' | 'right' {
+  const side = tokenizerConfig.padding_side;
+  if (side === 'left' || side === 'right') return side;
+  const padding = tokenizerJson.padding;
+  return isObject(padding) && padding.direction === 'Left' ? 'left' : 'right';
+}
+
+/** tokenizer.json's truncation length ("truncation": { "max_length": 64 }), or null. */
+function truncationLength(tokenizerJson: JsonObject): number | null {
+  const truncation = tokenizerJson.truncation;
+  const n = isObject(truncation) ? truncation.max_length : undefined;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 2 && n <= MAX_CONTEXT_LENGTH ? n : null;
 }
 
 /** tokenizer.json's fixed padding length ("padding": { "strategy": { "Fixed": 64 } }), or null. */
@@ -110,6 +129,7 @@ export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unk
     eosId,
     padId,
     padTo: null,
+    padLeft: false,
     encode(text: string): TokenizedText {
       // Content tokens only: the start and end tokens are added here rather than by the file's
       // post-processor, because older CLIP exports have a post-processor that adds none.
@@ -142,7 +162,7 @@ function siglipTokenizer(tokenizer: Tokenizer, tokenizerJson: JsonObject, tokeni
   const eosId = idOf('eos_token', '</s>');
   if (eosId === undefined) throw badFile(jsonFile, `has no id for the end token (eos_token of ${configFile}, default </s>).`);
   const padId = idOf('pad_token', '</s>') ?? eosId;
-  const contextLength = fixedPadding(tokenizerJson) ?? contextLengthOf(tokenizerConfig, SIGLIP_CONTEXT_LENGTH);
+  const contextLength = fixedPadding(tokenizerJson) ?? truncationLength(tokenizerJson) ?? contextLengthOf(tokenizerConfig, SIGLIP_CONTEXT_LENGTH);
   const eosToken = tokenizer.id_to_token(eosId) ?? '</s>';
   return {
     contextLength,
@@ -150,6 +170,7 @@ function siglipTokenizer(tokenizer: Tokenizer, tokenizerJson: JsonObject, tokeni
     eosId,
     padId,
     padTo: contextLength,
+    padLeft: paddingSide(tokenizerJson, tokenizerConfig) === 'left',
     encode(text: string): TokenizedText {
       const { ids: contentIds, tokens: contentTokens } = tokenizer.encode(text, { add_special_tokens: false });
       const room = contextLength - 1;
