@@ -12,7 +12,7 @@
 // - downscaled images: cosine ≥ 0.9999, logits within 0.1, probabilities within 1 point. BILINEAR
 //   (siglip-tiny) runs Pillow's arithmetic (decode.ts) and meets the tight tolerances; BICUBIC
 //   (siglip2-tiny) runs libvips, whose cubic differs slightly from PIL's: measured cosine 0.999985
-//   and 0.52 points of sigmoid probability on rings-96.png (concentric rings downscaled 3×, the
+//   and 0.67 points of one phrase's sigmoid probability on rings-96.png (concentric rings downscaled 3×, the
 //   worst case; random tiny towers amplify pixel differences more than trained ones).
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
