@@ -8,7 +8,7 @@ import { discoverImages } from '../engine/discover.ts';
 import { ClipscopeError } from '../engine/errors.ts';
 import { hashImages } from '../engine/hash.ts';
 import { loadModel } from '../engine/model/load.ts';
-import { onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
+import { MODEL_VARIANTS, onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { modelKeyOf } from '../engine/run.ts';
 import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
 import { formatBytes } from '../core/format.ts';
@@ -148,7 +148,7 @@ export async function imageHashes(store: EmbeddingStore, roots: readonly string[
 export async function modelKeys(folders: readonly string[]): Promise<{ folder: string; variant: ModelVariant; key: string }[]> {
   const keys = [];
   for (const folder of folders) {
-    const variants = (['fp32', 'quantized'] as const).filter((v) => Object.values(onnxFiles(v)).every((f) => fs.existsSync(path.join(folder, f))));
+    const variants = MODEL_VARIANTS.filter((v) => Object.values(onnxFiles(v)).every((f) => fs.existsSync(path.join(folder, f))));
     // No variant complete: let loadModel say what is missing.
     for (const variant of variants.length > 0 ? variants : (['fp32'] as const)) {
       const model = await loadModel(folder, { threads: 1, variant, lazy: true });

@@ -3,6 +3,7 @@
 // on stdout.
 import type { Command } from 'commander';
 import { formatBytes } from '../core/format.ts';
+import { KNOWN_MODELS, knownModelsTable } from '../engine/model/known-models.ts';
 import { DEFAULT_FETCH_RETRIES, DEFAULT_FETCH_TIMEOUT_SECONDS, fetchModel, hubFromEnv, type DownloadProgress } from '../engine/model/fetch.ts';
 
 interface FetchFlags {
@@ -55,6 +56,13 @@ export function progressPrinter(out: { write(s: string): unknown; isTTY?: boolea
 
 export function register(program: Command): void {
   const model = program.command('model').description('Manage model folders.');
+  model
+    .command('list')
+    .description('List Hub repositories known to work with clipscope: family, languages, image size, licence.')
+    .option('--json', 'print the list as JSON')
+    .action((flags: { json?: boolean }) => {
+      process.stdout.write(flags.json ? `${JSON.stringify(KNOWN_MODELS, null, 2)}\n` : `${knownModelsTable()}\nFetch one with: clipscope model fetch <repository>\n`);
+    });
   model
     .command('fetch')
     .description('Download a CLIP model in the Hugging Face ONNX layout (e.g. Xenova/clip-vit-base-patch32) into <dest>/<name>/.')

@@ -3,7 +3,10 @@
 //
 // discover → hash → decode/preprocess → embed → score → aggregate (results) → report (site)
 
-export type ScoringMode = 'seed' | 'sum' | 'ensemble';
+export type ScoringMode = 'seed' | 'sum' | 'ensemble' | 'sigmoid';
+
+/** How a model family's towers, tokenizer and logits work: OpenAI-style CLIP, or SigLIP / SigLIP 2. */
+export type ModelFamily = 'clip' | 'siglip';
 
 /** The category name given to images the model is unsure about (see --min-probability, --min-margin). */
 export const UNCERTAIN = 'Uncertain';
@@ -64,9 +67,12 @@ export interface TokenizedText {
 export interface PreprocessConfig {
   /** Shorter side after resize (size.shortest_edge). */
   shortestEdge: number;
-  /** Centre crop height and width. */
+  /** Centre crop height and width; with exactResize, the size the whole image is resized to. */
   cropHeight: number;
   cropWidth: number;
+  /** SigLIP's resize: the whole image to cropWidth × cropHeight (size { height, width }), aspect
+   * ratio not kept, no crop. Absent or false: CLIP's shorter side → shortestEdge, centre crop. */
+  exactResize?: boolean;
   mean: [number, number, number];
   std: [number, number, number];
   /** PIL resample code (3 = bicubic). */
@@ -84,12 +90,18 @@ export interface ModelInfo {
   /** sha256 over the model's ONNX files and configs: part of every cache key. */
   checksum: string;
   projectionDim: number;
-  /** Trained logit scale (100 for OpenAI CLIP) used as logits = scale × cosine. */
+  /** Trained logit scale (100 for OpenAI CLIP) used as logits = scale × cosine (+ logitBias). */
   logitScale: number;
+  /** Trained logit bias (SigLIP; 0 for CLIP). */
+  logitBias: number;
+  /** Where logitScale and logitBias came from, e.g. "config.json", "default (OpenAI CLIP)", "onnx/model.onnx". */
+  logitSource: string;
+  family: ModelFamily;
   contextLength: number;
   preprocess: PreprocessConfig;
-  /** Which ONNX variant runs: "fp32" or "quantized". */
-  variant: 'fp32' | 'quantized';
+  /** Which ONNX variant runs: "fp32", "quantized", "fp16", "int8", "uint8", "q4", "q4f16" or "bnb4"
+   * (the file-name suffixes of the onnx-community layout; engine/model/layout.ts lists them). */
+  variant: string;
 }
 
 export interface RankedChoice {
@@ -118,6 +130,9 @@ export interface ImageResult {
   top: RankedChoice[];
   /** Every category's probability in percent (seed and sum: sum of its phrases; ensemble: softmax over categories). */
   categories: Record<string, number>;
+  /** --scoring sigmoid: every category at or above the probability threshold, best first (an
+   * image can belong to several, or to none). */
+  labels?: string[];
   /** Optional extra columns (e.g. a group key from a posts table or a folder). */
   group?: string;
 }
@@ -132,7 +147,17 @@ export interface RunStats {
 
 export interface RunMetadata {
   clipscopeVersion: string;
-  model: { name: string; checksum: string; projectionDim: number; logitScale: number; variant: string };
+  model: {
+    name: string;
+    checksum: string;
+    projectionDim: number;
+    logitScale: number;
+    variant: string;
+    /** Absent in results written before SigLIP support (then: CLIP, bias 0). */
+    family?: ModelFamily;
+    logitBias?: number;
+    logitSource?: string;
+  };
   dictionary: { source: string; hash: string; categories: number; phrases: number };
   scoring: ScoringMode;
   topK: number;

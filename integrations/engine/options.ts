@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { ClipscopeError, didYouMean, show } from './errors.ts';
 import { shardOptionSchema } from './shard.ts';
 import { DEVICES, DEVICE_BATCH_SIZE } from './model/device.ts';
+import { MODEL_VARIANTS } from './model/layout.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -135,13 +136,14 @@ export const RUN_OPTIONS = {
   }),
   /** Which ONNX files of the model folder run: onnx/*_model.onnx or onnx/*_model_quantized.onnx. */
   modelVariant: option({
-    schema: z.enum(['fp32', 'quantized']).default('fp32'),
+    schema: z.enum(MODEL_VARIANTS).default('fp32'),
     flag: '--variant <variant>',
-    help: 'which ONNX files of the model folder run',
+    help: 'which ONNX files of the model folder run (onnx/*_model[_<variant>].onnx)',
     commands: BOTH,
   }),
+  /** sigmoid: SigLIP's multi-label reading (minProbability then defaults to 50, see score.ts). */
   scoring: option({
-    schema: z.enum(['seed', 'sum', 'ensemble']).default('seed'),
+    schema: z.enum(['seed', 'sum', 'ensemble', 'sigmoid']).default('seed'),
     flag: '--scoring <mode>',
     help: 'how the category of an image is chosen',
     commands: CLASSIFY,

@@ -33,9 +33,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Parse a preprocessor_config.json (already JSON-parsed) into a PreprocessConfig. Missing fields take
  * CLIPImageProcessor's defaults (which are OpenAI CLIP's). `source` names the file in messages.
  *
- * Accepted shapes: size = { shortest_edge } or a number (older exports); crop_size = { height, width }
- * or a number. Refused: size = { height, width } (a non-aspect-preserving resize, not CLIP's) and
- * do_center_crop: false (the vision tower needs a fixed crop).
+ * Accepted shapes: size = { shortest_edge } or a number (older exports), with crop_size = { height,
+ * width } or a number; size = { height, width } (SigLIP's SiglipImageProcessor: the whole image
+ * resized to that size, aspect ratio not kept, no crop; do_center_crop absent or false). Refused:
+ * do_center_crop: false with a shortest_edge resize (the vision tower needs a fixed size).
  */
 export function preprocessConfigFrom(json: unknown, source: string): PreprocessConfig {
   const bad = (field: string, expected: string, value: unknown, hint?: string) =>
@@ -68,20 +69,18 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
     return [v[0], v[1], v[2]];
   };
 
-  // size: { shortest_edge } | number
+  // size: { shortest_edge } | number (CLIP) or { height, width } (SigLIP: the whole image to that
+  // size, aspect ratio not kept).
   let shortestEdge = CLIP_PREPROCESS.shortestEdge;
+  let exact: { height: number; width: number } | null = null;
   const size = json.size;
   if (typeof size === 'number') shortestEdge = positiveInt('size', size);
   else if (isRecord(size)) {
     if (size.shortest_edge !== undefined) shortestEdge = positiveInt('size.shortest_edge', size.shortest_edge);
-    else
-      throw bad(
-        'size',
-        '{ "shortest_edge": N } or a number',
-        size,
-        'clipscope implements CLIP\'s aspect-preserving resize (shorter side → shortest_edge); a fixed { "height", "width" } resize is not supported.',
-      );
-  } else if (size !== undefined && size !== null) throw bad('size', '{ "shortest_edge": N } or a number', size);
+    else if (size.height !== undefined || size.width !== undefined)
+      exact = { height: positiveInt('size.height', size.height), width: positiveInt('size.width', size.width) };
+    else throw bad('size', '{ "shortest_edge": N }, { "height": N, "width": N } or a number', size);
+  } else if (size !== undefined && size !== null) throw bad('size', '{ "shortest_edge": N }, { "height": N, "width": N } or a number', size);
 
   // crop_size: { height, width } | number
   let cropHeight = CLIP_PREPROCESS.cropHeight;
@@ -111,19 +110,30 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
     rescaleFactor = f;
   }
 
-  const doCenterCrop = bool('do_center_crop', true);
-  if (!doCenterCrop)
-    throw bad('do_center_crop', 'true', false, 'The vision model needs a fixed-size input; clipscope always centre-crops.');
+  const doResize = bool('do_resize', true);
+  const doCenterCrop = bool('do_center_crop', exact === null);
+  if (exact !== null) {
+    // SigLIP: resize to size, then (only if asked) a centre crop, which clipscope supports only when
+    // it keeps the whole resized image.
+    if (!doResize) throw bad('do_resize', 'true', false, 'With size { height, width } the vision model needs every image resized to that size.');
+    const cropDiffers = json.crop_size !== undefined && json.crop_size !== null && (cropHeight !== exact.height || cropWidth !== exact.width);
+    if (doCenterCrop && cropDiffers)
+      throw bad('crop_size', `${exact.height}×${exact.width} (the size images are resized to)`, json.crop_size, 'clipscope supports SigLIP\'s resize to size { height, width } without a further crop.');
+    cropHeight = exact.height;
+    cropWidth = exact.width;
+  } else if (!doCenterCrop)
+    throw bad('do_center_crop', 'true', false, 'The vision model needs a fixed-size input; with size { "shortest_edge": N } clipscope always centre-crops.');
 
   return {
-    shortestEdge,
+    shortestEdge: exact ? Math.min(exact.height, exact.width) : shortestEdge,
     cropHeight,
     cropWidth,
+    ...(exact ? { exactResize: true } : {}),
     mean: triple('image_mean', CLIP_PREPROCESS.mean, false),
     std: triple('image_std', CLIP_PREPROCESS.std, true),
     resample,
     rescaleFactor: doRescale ? rescaleFactor : 1,
-    doResize: bool('do_resize', true),
+    doResize,
     doCenterCrop,
     doNormalize: bool('do_normalize', true),
     // Always honoured as true: the vision tower takes 3 channels, so greyscale/alpha inputs are

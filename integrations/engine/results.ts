@@ -3,8 +3,10 @@
 // CSV columns — the seed's shape first, so the seed's table is an exact prefix of ours:
 //   top-1:   Image, <column>, <column> Label, <column> Probability
 //   top-k>1: Image, <column>_1, <column>_label_1, <column>_prob_1, <column>_2, …, <column>_prob_k
-// then clipscope's extra columns:  <column> Margin, P(<category>) for every category in dictionary
-// order, sha256; then a caller's ExtraColumns, if any (the site's validated, validated_category).
+// then clipscope's extra columns:  <column> Margin, (sigmoid scoring only) Categories — every
+// category at or above the threshold, best first, joined with "; " — P(<category>) for every
+// category in dictionary order, sha256; then a caller's ExtraColumns, if any (the site's validated,
+// validated_category).
 // - `Image` is the path relative to the image root (never an absolute machine path).
 // - <column> / <column>_1 is the image's category, i.e. "Uncertain" when a threshold applied (the
 //   label and probability still show the best choice, for inspection). <column>_2… are the ranked
@@ -75,10 +77,13 @@ export function roundSeed(value: number): number {
 }
 
 /** The seed's column names for `topK` and `column`, then the extra columns. */
-export function csvHeader(categories: readonly string[], topK: number, column: string): string[] {
+export function csvHeader(categories: readonly string[], topK: number, column: string, multiLabel = false): string[] {
   const seed = topK === 1 ? ['Image', column, `${column} Label`, `${column} Probability`] : ['Image', ...ranks(topK).flatMap((r) => [`${column}_${r}`, `${column}_label_${r}`, `${column}_prob_${r}`])];
-  return [...seed, `${column} Margin`, ...categories.map((c) => `P(${c})`), 'sha256'];
+  return [...seed, `${column} Margin`, ...(multiLabel ? [MULTI_LABEL_COLUMN] : []), ...categories.map((c) => `P(${c})`), 'sha256'];
 }
+
+/** The CSV column of sigmoid scoring's categories (all above the threshold). */
+export const MULTI_LABEL_COLUMN = 'Categories';
 
 /** The CSV as a header and rows of cells (numbers stay numbers). */
 export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
@@ -87,7 +92,8 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
   if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`toCsvRows: topK must be a whole number >= 1, got ${topK}`);
   const categories = result.dictionary.categories.map((c) => c.name);
   const extra = opts.extra;
-  const header = [...csvHeader(categories, topK, column), ...(extra?.columns.map((c) => c.csv) ?? [])];
+  const multiLabel = result.run.scoring === 'sigmoid';
+  const header = [...csvHeader(categories, topK, column, multiLabel), ...(extra?.columns.map((c) => c.csv) ?? [])];
   const rows = sortedByPath(result.images).map((image) => {
     const row: (string | number)[] = [image.path];
     if (topK === 1) {
@@ -101,6 +107,7 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
       }
     }
     row.push(roundSeed(image.margin));
+    if (multiLabel) row.push((image.labels ?? []).join('; '));
     for (const name of categories) {
       const p = Object.hasOwn(image.categories, name) ? image.categories[name] : undefined;
       row.push(p === undefined ? '' : roundSeed(p));
@@ -154,13 +161,13 @@ type Plain = Record<string, unknown>;
 const KEYS = {
   result: ['schema', 'run', 'dictionary', 'images', 'skipped', 'stats'],
   run: ['clipscopeVersion', 'startedAt', 'model', 'dictionary', 'scoring', 'topK', 'column', 'thresholds'],
-  model: ['name', 'checksum', 'projectionDim', 'logitScale', 'variant'],
+  model: ['name', 'checksum', 'projectionDim', 'family', 'logitScale', 'logitBias', 'logitSource', 'variant'],
   runDictionary: ['source', 'hash', 'categories', 'phrases'],
   thresholds: ['minProbability', 'minMargin'],
   dictionary: ['source', 'hash', 'categories'],
   category: ['name', 'slug', 'phrases'],
   phrase: ['text', 'tokenCount', 'truncated'],
-  image: ['path', 'sha256', 'size', 'width', 'height', 'group', 'category', 'label', 'probability', 'margin', 'top', 'categories'],
+  image: ['path', 'sha256', 'size', 'width', 'height', 'group', 'category', 'labels', 'label', 'probability', 'margin', 'top', 'categories'],
   choice: ['category', 'label', 'probability'],
   skipped: ['path', 'reason'],
   stats: ['images', 'embedded', 'fromCache', 'skipped', 'seconds'],

@@ -16,7 +16,7 @@ import { addedColumns, checkNoClash, type PostsTable } from './table.ts';
 import { openTable, tableFound, tableGroups } from './table-run.ts';
 import { checkShardWithTable } from './shard.ts';
 import { loadDictionary, flattenPhrases } from './dictionary.ts';
-import { scoreImages } from './score.ts';
+import { scoreImages, SIGMOID_MIN_PROBABILITY } from './score.ts';
 import { CLIPSCOPE_VERSION } from './version.ts';
 
 // The public run API lives here, whichever module implements it.
@@ -90,6 +90,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
       categories: dictionary.categories.map((c) => c.name),
       mode: options.scoring,
       logitScale: model.info.logitScale,
+      logitBias: model.info.logitBias,
       topK: options.topK,
       minProbability: options.minProbability,
       minMargin: options.minMargin,
@@ -107,14 +108,17 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
           name: model.info.name,
           checksum: model.info.checksum,
           projectionDim: model.info.projectionDim,
+          family: model.info.family,
           logitScale: model.info.logitScale,
+          logitBias: model.info.logitBias,
+          logitSource: model.info.logitSource,
           variant: model.info.variant,
         },
         dictionary: { source: dictionary.source, hash: dictionary.hash, categories: dictionary.categories.length, phrases: phraseCount },
         scoring: options.scoring,
         topK: options.topK,
         column: options.column,
-        thresholds: { minProbability: options.minProbability, minMargin: options.minMargin },
+        thresholds: { minProbability: options.minProbability ?? (options.scoring === 'sigmoid' ? SIGMOID_MIN_PROBABILITY : null), minMargin: options.minMargin },
         startedAt,
         ...(options.shard ? { shard: options.shard } : {}),
         device: { requested: options.device, used: model.device.current(), fallback: model.device.fallback() },

@@ -9,6 +9,12 @@
 //   ensemble  CLIP paper's prompt ensembling: per category the mean of its normalised phrase
 //             embeddings, re-normalised; softmax over categories of logitScale × cosine;
 //             top-k = categories, labelled with the category's best phrase by cosine.
+//   sigmoid   SigLIP's own reading, multi-label: each phrase's probability is
+//             sigmoid(logitScale × cosine + logitBias), independent of the other phrases; a
+//             category's probability is the largest of its phrases'; top-k = categories, labelled
+//             with their best phrase; `labels` = every category at or above minProbability
+//             (default SIGMOID_MIN_PROBABILITY), so an image can have several categories, or none
+//             (then UNCERTAIN). The bias does not change softmax, so the other modes ignore it.
 //
 // margin = first minus second probability of the ranked list (percentage points); with only one
 // choice it is the first probability. Thresholds put an image into UNCERTAIN when
@@ -22,7 +28,7 @@ import { UNCERTAIN } from '../core/types.ts';
 import type { ImageResult, RankedChoice, ScoringMode } from '../core/types.ts';
 
 /** What scoring decides for one image: ImageResult without the file facts (path, sha256, size). */
-export type ImageScore = Pick<ImageResult, 'category' | 'label' | 'probability' | 'margin' | 'top' | 'categories'>;
+export type ImageScore = Pick<ImageResult, 'category' | 'label' | 'probability' | 'margin' | 'top' | 'categories' | 'labels'>;
 
 export interface ScorePhrase {
   text: string;
@@ -43,8 +49,10 @@ export interface ScoreInput {
   /** Category names in dictionary order; every one must have at least one phrase. */
   categories: readonly string[];
   mode: ScoringMode;
-  /** logits = logitScale × cosine (100 for OpenAI CLIP). */
+  /** logits = logitScale × cosine (100 for OpenAI CLIP) + logitBias. */
   logitScale: number;
+  /** SigLIP's trained bias (0 for CLIP); only sigmoid scoring depends on it. */
+  logitBias?: number;
   /** How many ranked choices to keep (clamped to the number of choices). */
   topK: number;
   /** Percent. Below it → UNCERTAIN. */
@@ -52,6 +60,10 @@ export interface ScoreInput {
   /** Percentage points between first and second. Below it → UNCERTAIN. */
   minMargin?: number | null;
 }
+
+/** The probability (percent) a category needs in sigmoid scoring when no --min-probability is given:
+ * the sigmoid's own decision boundary, logit 0. */
+export const SIGMOID_MIN_PROBABILITY = 50;
 
 /** Images scored per block: bounds the temporary cosine matrix (block × phrases float64). */
 const IMAGE_BLOCK = 1024;
@@ -203,7 +215,9 @@ export function scoreImages(input: ScoreInput): ImageScore[] {
   const phraseCategory = checkInput(input);
   const P = phrases.length;
   const C = categories.length;
-  const minProbability = input.minProbability ?? null;
+  const sigmoid = mode === 'sigmoid';
+  const minProbability = input.minProbability ?? (sigmoid ? SIGMOID_MIN_PROBABILITY : null);
+  const logitBias = input.logitBias ?? 0;
   const minMargin = input.minMargin ?? null;
 
   // Each category's phrases, for "the category's best phrase".
@@ -235,6 +249,13 @@ export function scoreImages(input: ScoreInput): ImageScore[] {
         ranking = topIndices(catProb, Math.max(k, 2));
         // The label is the category's best phrase by cosine (the ensemble has no phrase probabilities).
         ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(cos, row, members[c])].text, probability: catProb[c] }));
+      } else if (sigmoid) {
+        probs = logits;
+        for (let p = 0; p < P; p++) probs[p] = 100 / (1 + Math.exp(-(logitScale * cos[row + p] + logitBias)));
+        catProb.fill(-Infinity);
+        for (let p = 0; p < P; p++) if (probs[p] > catProb[phraseCategory[p]]) catProb[phraseCategory[p]] = probs[p];
+        ranking = topIndices(catProb, Math.max(k, 2));
+        ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(probs, 0, members[c])].text, probability: catProb[c] }));
       } else {
         for (let p = 0; p < P; p++) logits[p] = logitScale * cos[row + p];
         probs = toPercent(softmax(logits));
@@ -259,6 +280,7 @@ export function scoreImages(input: ScoreInput): ImageScore[] {
         top: ranked.slice(0, k),
         // fromEntries defines own properties, so a category named "__proto__" stays a plain key.
         categories: Object.fromEntries(categories.map((name, c) => [name, catProb[c]])),
+        ...(sigmoid ? { labels: topIndices(catProb, C).filter((c) => catProb[c] >= minProbability!).map((c) => categories[c]) } : {}),
       };
     }
   }
@@ -285,7 +307,8 @@ function checkInput(input: ScoreInput): number[] {
   if (!Number.isInteger(count) || count < 0 || imageEmbeds.length !== count * dim) throw fail(`imageEmbeds has ${imageEmbeds.length} values, expected count ${count} × dim ${dim}`);
   if (textEmbeds.length !== phrases.length * dim) throw fail(`textEmbeds has ${textEmbeds.length} values, expected ${phrases.length} phrases × dim ${dim}`);
   if (phrases.length === 0 || categories.length === 0) throw fail('no phrases or no categories');
-  if (!['seed', 'sum', 'ensemble'].includes(mode)) throw new ClipscopeError('options', `Unknown scoring mode ${JSON.stringify(mode)}`, 'Use seed, sum or ensemble.');
+  if (!['seed', 'sum', 'ensemble', 'sigmoid'].includes(mode)) throw new ClipscopeError('options', `Unknown scoring mode ${JSON.stringify(mode)}`, 'Use seed, sum, ensemble or sigmoid.');
+  if (input.logitBias !== undefined && !Number.isFinite(input.logitBias)) throw new ClipscopeError('options', `Expected a finite logit bias but received ${input.logitBias}`);
   if (!Number.isInteger(topK) || topK < 1) throw new ClipscopeError('options', `Expected a whole number >= 1 for top-k but received ${topK}`, 'Use --top-k 1 (the seed default) or more.');
   if (!Number.isFinite(logitScale) || logitScale <= 0) throw new ClipscopeError('options', `Expected a positive logit scale but received ${logitScale}`, 'OpenAI CLIP models use 100.');
   for (const [name, v] of [['minProbability', input.minProbability], ['minMargin', input.minMargin]] as const) {

@@ -18,7 +18,7 @@ describe('help states the defaults, marks required options and shows examples', 
     expect(text).toMatch(/--shard <K\/N> +only part K of N \(K from 0 to N−1\)/);
     expect(text).toMatch(new RegExp(`--pixel-limit <n> +skip images with more pixels than this \\(default ${DEFAULT_PIXEL_LIMIT},`));
     expect(text).toMatch(/--cache <dir> +embedding cache folder \(default \.clipscope, or CLIPSCOPE_CACHE_DIR\)/);
-    expect(text).toMatch(/--variant <variant> +which ONNX files of the model folder run: fp32 \| quantized \(default fp32\)/);
+    expect(text).toMatch(/--variant <variant> +which ONNX files of the model folder run \(onnx\/\*_model\[_<variant>\]\.onnx\): fp32 \| quantized \| fp16 \| int8 \| uint8 \| q4 \| q4f16 \| bnb4 \(default fp32\)/);
     expect(text).toMatch(/--threads <n> +onnxruntime threads \(default all cores\)/);
     expect(text).toMatch(/--model <dir> +model folder .*\(required\)/);
     // Every run option of the command is there.
@@ -34,7 +34,7 @@ describe('help states the defaults, marks required options and shows examples', 
     expect(text).toMatch(/^Usage: clipscope classify --dictionary <file> --model <dir> \(--images <dir> \| --table <file>\) \[options\]/);
     expect(text).toMatch(/--top-k <n> +how many choices per image \(default 1\)/);
     expect(text).toMatch(/--column <name> +column name \(prefix\) in the CSV \(default Classification\)/);
-    expect(text).toMatch(/--scoring <mode> +how the category of an image is chosen: seed \| sum \| ensemble \(default seed\)/);
+    expect(text).toMatch(/--scoring <mode> +how the category of an image is chosen: seed \| sum \| ensemble \| sigmoid \(default seed\)/);
     expect(text).toMatch(/--dictionary <file> +dictionary \(YAML or JSON\): category → phrases \(required\)/);
     expect(text).toMatch(/--images <dir> +folder of images \(searched recursively\) \(required, or --table\)/);
     expect(text).not.toContain('--out <file> (required)');

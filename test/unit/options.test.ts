@@ -75,7 +75,7 @@ describe('parseClassifyOptions', () => {
     [{ topK: 0 }, 'Invalid value 0 for option topK (in astro.config.mjs): expected an integer ≥ 1'],
     [{ topK: 1.5 }, 'Invalid value 1.5 for option topK (in astro.config.mjs): expected an integer ≥ 1'],
     [{ batchSize: 'many' }, 'Invalid value "many" for option batchSize (in astro.config.mjs): expected an integer ≥ 1'],
-    [{ scoring: 'max' }, 'Invalid value "max" for option scoring (in astro.config.mjs): expected "seed", "sum" or "ensemble"'],
+    [{ scoring: 'max' }, 'Invalid value "max" for option scoring (in astro.config.mjs): expected "seed", "sum", "ensemble" or "sigmoid"'],
     [{ minProbability: 101 }, 'Invalid value 101 for option minProbability (in astro.config.mjs): expected a percentage from 0 to 100'],
     [{ minMargin: -1 }, 'Invalid value -1 for option minMargin (in astro.config.mjs): expected a percentage from 0 to 100'],
     [{ cache: 3 }, 'Invalid value 3 for option cache (in astro.config.mjs): expected a folder path, or null for no cache'],
@@ -98,7 +98,7 @@ describe('parseClassifyOptions', () => {
       [
         '5 problems with the options in astro.config.mjs:',
         '  Missing option dictionary: expected a dictionary file path (YAML or JSON)',
-        '  Invalid value "max" for option scoring: expected "seed", "sum" or "ensemble"',
+        '  Invalid value "max" for option scoring: expected "seed", "sum", "ensemble" or "sigmoid"',
         '  Invalid value 0 for option topK: expected an integer ≥ 1',
         '  Invalid value 120 for option minMargin: expected a percentage from 0 to 100',
         '  Unknown option "topk": did you mean "topK"?',

@@ -89,9 +89,22 @@ describe('preprocessConfigFrom', () => {
     expect(cfg).toMatchObject({ shortestEdge: 336, cropHeight: 336, cropWidth: 336, mean: [0.5, 0.5, 0.5], rescaleFactor: 1, resample: 2 });
   });
 
+  it("reads SigLIP's size { height, width } as a resize of the whole image, no crop", () => {
+    const cfg = preprocessConfigFrom(
+      { do_resize: true, size: { height: 384, width: 256 }, resample: 2, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5], rescale_factor: 1 / 255 },
+      'p.json',
+    );
+    expect(cfg).toMatchObject({ exactResize: true, cropHeight: 384, cropWidth: 256, doCenterCrop: false, resample: 2, mean: [0.5, 0.5, 0.5] });
+    expect(clipGeometry(1000, 500, cfg)).toEqual({ resizeWidth: 256, resizeHeight: 384, left: 0, top: 0 });
+    // CLIP's shortest_edge configs never resize exactly.
+    expect(preprocessConfigFrom({ size: { shortest_edge: 224 } }, 'p.json').exactResize).toBeUndefined();
+  });
+
   it.each([
     [[1, 2], '(file)'],
-    [{ size: { height: 224, width: 224 } }, '"size"'],
+    [{ size: { height: 224 } }, '"size.width"'],
+    [{ size: { height: 224, width: 224 }, crop_size: 200, do_center_crop: true }, '"crop_size"'],
+    [{ size: { height: 224, width: 224 }, do_resize: false }, '"do_resize"'],
     [{ size: '224' }, '"size"'],
     [{ size: { shortest_edge: 0 } }, '"size.shortest_edge"'],
     [{ crop_size: { height: 224 } }, '"crop_size.width"'],

@@ -20,6 +20,8 @@ import { COMMAND_LINE, parseWith } from '../options.ts';
 import { DEFAULT_HF_ENDPOINT, listTree, resolveCommit, selectFiles, type HubContext } from './hub.ts';
 import { downloadFile, fileSize, type DownloadProgress, type TransferContext } from './transfer.ts';
 import type { ModelVariant } from './layout.ts';
+import { COMBINED_ONNX, SAFETENSORS } from './family.ts';
+import { remoteLogitParams } from './remote-logit.ts';
 
 export { DEFAULT_HF_ENDPOINT, hubFromEnv } from './hub.ts';
 export type { DownloadProgress } from './transfer.ts';
@@ -107,6 +109,8 @@ interface SourceRecord {
   variant: ModelVariant;
   complete: boolean;
   files: Array<{ path: string; size: number; sha256?: string }>;
+  /** SigLIP: the trained logit scale (exp applied) and bias, read from the repository's weights. */
+  logit?: { scale: number; bias: number; source: string };
 }
 
 /** Refuses to mix files into a folder that holds a different model. */
@@ -155,7 +159,8 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   };
 
   const commit = await resolveCommit(hub);
-  const wanted = selectFiles(await listTree(hub, commit), variant, hub);
+  const tree = await listTree(hub, commit);
+  const wanted = selectFiles(tree, variant, hub);
   const total = wanted.reduce((s, f) => s + f.size, 0);
   o.log(`${repo}@${commit === hub.revision ? hub.revision : `${hub.revision} (${commit.slice(0, 12)})`}: ${wanted.length} files, ${formatBytes(total)} → ${dir}${sep}`);
 
@@ -183,6 +188,18 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   for (const want of wanted) {
     const downloaded = await downloadFile(dir, commit, want, o);
     files.push({ path: want.path, size: want.size, sha256: want.sha256, downloaded });
+  }
+  // SigLIP keeps its logit scale and bias only in the weights: read the two values from the
+  // repository (a few range requests) rather than download hundreds of MB for them.
+  const config = await readFile(join(dir, 'config.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+  if ((config as { model_type?: unknown } | null)?.model_type === 'siglip') {
+    const logit = await remoteLogitParams(hub, commit, tree);
+    if (logit) {
+      record.logit = logit;
+      o.log(`logit scale ${logit.scale}, bias ${logit.bias} (from ${logit.source})`);
+    } else {
+      o.log(`${repo} has neither ${SAFETENSORS} nor ${COMBINED_ONNX} with logit_scale and logit_bias: put one of them into ${dir} before running the model`);
+    }
   }
   record.complete = true;
   await writeRecord();

@@ -5,15 +5,22 @@
 //   config.json  preprocessor_config.json  tokenizer.json  tokenizer_config.json
 //   onnx/vision_model.onnx  onnx/text_model.onnx        (variant "fp32")
 //   onnx/vision_model_quantized.onnx  onnx/text_model_quantized.onnx   (variant "quantized")
+//   onnx/vision_model_<v>.onnx  onnx/text_model_<v>.onnx  (the other variants of the onnx-community
+//   layout: fp16, int8, uint8, q4, q4f16, bnb4)
 
-export type ModelVariant = 'fp32' | 'quantized';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The ONNX variants of the Xenova / onnx-community layout, by the suffix of their file names. */
+export const MODEL_VARIANTS = ['fp32', 'quantized', 'fp16', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
+export type ModelVariant = (typeof MODEL_VARIANTS)[number];
 
 /** The JSON files every model folder has, whatever the variant. */
 export const CONFIG_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
 
 /** The two ONNX graphs of a variant. */
 export function onnxFiles(variant: ModelVariant): { vision: string; text: string } {
-  const suffix = variant === 'quantized' ? '_quantized' : '';
+  const suffix = variant === 'fp32' ? '' : `_${variant}`;
   return { vision: `onnx/vision_model${suffix}.onnx`, text: `onnx/text_model${suffix}.onnx` };
 }
 
@@ -25,4 +32,10 @@ export function modelFolderFiles(variant: ModelVariant): { required: string[]; o
     required: [...CONFIG_FILES, vision, text],
     optional: ['special_tokens_map.json', `${vision}_data`, `${text}_data`],
   };
+}
+
+/** The variants whose two graphs are both in a model folder, in MODEL_VARIANTS order. */
+export async function folderVariants(dir: string): Promise<ModelVariant[]> {
+  const files = new Set((await readdir(join(dir, 'onnx')).catch(() => [] as string[])).map((f) => `onnx/${f}`));
+  return MODEL_VARIANTS.filter((v) => Object.values(onnxFiles(v)).every((f) => files.has(f)));
 }

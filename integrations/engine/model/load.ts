@@ -15,7 +15,8 @@ import type { ModelInfo, TokenizedText } from '../../core/types.ts';
 import { createSession, onnxAvailability, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
 import { createDeviceSelection, planDevice, type Device, type DeviceSelection } from './device.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
-import { modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
+import { folderVariants, modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
+import { FAMILY_IO, modelFamily, siglipLogitParams, type LogitParams } from './family.ts';
 
 export type { ClipTokenizer };
 
@@ -62,8 +63,6 @@ export function getAModelHint(variant: ModelVariant = 'fp32'): string {
 }
 const GET_A_MODEL = getAModelHint();
 
-const VISION_IO = { inputs: ['pixel_values'], outputs: ['image_embeds'] };
-const TEXT_IO = { inputs: ['input_ids'], outputs: ['text_embeds'] };
 
 function modelError(message: string, hint = GET_A_MODEL): ClipscopeError {
   return new ClipscopeError('model', message, hint);
@@ -90,11 +89,20 @@ export async function checkModelFolder(dir: string, required: readonly string[],
     if (!s?.isFile()) missing.push(file);
   }
   if (missing.length > 0) {
+    // Graphs of another variant: name them, so --variant can be fixed at once.
+    const graphs: string[] = Object.values(onnxFiles(variant));
+    const others = missing.every((f) => graphs.includes(f)) ? (await folderVariants(dir)).filter((v) => v !== variant) : [];
+    if (others.length > 0) {
+      throw modelError(
+        `Model folder ${dir} is missing ${missing.join(', ')}; it has the graphs of variant ${others.map((v) => `"${v}"`).join(', ')}, not of "${variant}"`,
+        `Run with --variant ${others[0]}${others.length > 1 ? ` (or ${others.slice(1).join(', ')})` : ''}, or fetch the ${variant} files. ${hint}`,
+      );
+    }
     throw modelError(`Model folder ${dir} is missing ${missing.join(', ')} (a CLIP model in the Hugging Face ONNX layout has ${required.join(', ')})`, hint);
   }
 }
 
-/** The trained logit scale: config.json's top-level `logit_scale` when a folder states one (the
+/** CLIP's trained logit scale: config.json's top-level `logit_scale` when a folder states one (the
  * multiplier itself), else 100. Never `logit_scale_init_value`, the value before training. */
 export function logitScaleFrom(config: Record<string, unknown>, source: string): number {
   const value = config.logit_scale;
@@ -105,17 +113,20 @@ export function logitScaleFrom(config: Record<string, unknown>, source: string):
   return value;
 }
 
-function checkIo(session: OnnxSession, expected: { inputs: string[]; outputs: string[] }, name: string): void {
+/** Check a tower's input and output; returns the output to read (the first of `expected.outputs`
+ * the graph has). */
+function checkIo(session: OnnxSession, expected: { inputs: string[]; outputs: readonly string[] }, name: string): string {
   const inputs = session.inputs.map((i) => i.name);
   const outputs = session.outputs.map((o) => o.name);
   const missingIn = expected.inputs.filter((n) => !inputs.includes(n));
-  const missingOut = expected.outputs.filter((n) => !outputs.includes(n));
-  if (missingIn.length > 0 || missingOut.length > 0) {
+  const output = expected.outputs.find((n) => outputs.includes(n));
+  if (missingIn.length > 0 || output === undefined) {
     throw modelError(
-      `${name} does not look like a CLIP tower: expected inputs ${expected.inputs.join(', ')} and outputs ${expected.outputs.join(', ')}, found inputs ${inputs.join(', ') || '(none)'} and outputs ${outputs.join(', ') || '(none)'}`,
+      `${name} does not look like a CLIP tower: expected inputs ${expected.inputs.join(', ')} and outputs ${expected.outputs.join(' or ')}, found inputs ${inputs.join(', ') || '(none)'} and outputs ${outputs.join(', ') || '(none)'}`,
       'Use a CLIP model exported the way transformers.js expects (e.g. `clipscope model fetch Xenova/clip-vit-base-patch32`).',
     );
   }
+  return output;
 }
 
 function info(session: OnnxSession, name: string): ValueInfo {
@@ -232,18 +243,34 @@ function lazyTower(file: string, threads: number, device: DeviceSelection, check
  * keeps a mistyped config.json from sizing arrays (1e12 values would be 4 TB) before any check. */
 export const MAX_PROJECTION_DIM = 65_536;
 
-/** The projection width config.json states, or null when it states none; a value that cannot be
- * an embedding width is refused with the file, key and value. */
-function configDim(config: Record<string, unknown>, source: string): number | null {
-  const d = config.projection_dim;
-  if (d === undefined || d === null) return null;
-  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > MAX_PROJECTION_DIM) {
+/** A width config.json states (`key` names it in messages), or null when it states none; a value
+ * that cannot be an embedding width is refused with the file, key and value. */
+function statedWidth(value: unknown, key: string, source: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_PROJECTION_DIM) {
     throw modelError(
-      `Expected a whole number from 1 to ${MAX_PROJECTION_DIM} for projection_dim in ${source} but received ${JSON.stringify(d)}`,
-      'Set projection_dim to the width of the model\'s embeddings (512 for ViT-B/32), or remove it: clipscope then reads the width from the ONNX graphs.',
+      `Expected a whole number from 1 to ${MAX_PROJECTION_DIM} for ${key} in ${source} but received ${JSON.stringify(value)}`,
+      `Set ${key} to the width of the model's embeddings (512 for ViT-B/32), or remove it: clipscope then reads the width from the ONNX graphs.`,
     );
   }
-  return d;
+  return value;
+}
+
+/** The projection width config.json states, or null when it states none. SigLIP's towers give
+ * vision_config.hidden_size and text_config.projection_size (default: its hidden_size). */
+function configDim(config: Record<string, unknown>, family: 'clip' | 'siglip', source: string): number | null {
+  if (family === 'clip') return statedWidth(config.projection_dim, 'projection_dim', source);
+  const sub = (k: string) => (config[k] && typeof config[k] === 'object' ? (config[k] as Record<string, unknown>) : {});
+  const vision = statedWidth(sub('vision_config').hidden_size, 'vision_config.hidden_size', source);
+  const text = statedWidth(sub('text_config').projection_size, 'text_config.projection_size', source) ?? statedWidth(sub('text_config').hidden_size, 'text_config.hidden_size', source);
+  return vision !== null && vision === text ? vision : null;
+}
+
+/** The trained logit scale and bias of a folder, and where they came from. */
+async function logitParams(root: string, dir: string, family: 'clip' | 'siglip', config: Record<string, unknown>): Promise<LogitParams> {
+  if (family === 'siglip') return siglipLogitParams(root);
+  const stated = config.logit_scale !== undefined && config.logit_scale !== null;
+  return { scale: logitScaleFrom(config, join(dir, 'config.json')), bias: 0, source: stated ? 'config.json' : 'default (OpenAI CLIP: 100)' };
 }
 
 /**
@@ -261,10 +288,17 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
 
   const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
+  const family = modelFamily(config, join(dir, 'config.json'));
+  const io = FAMILY_IO[family];
+  const VISION_IO = { inputs: ['pixel_values'], outputs: io.image };
+  const TEXT_IO = { inputs: ['input_ids'], outputs: io.text };
+  // The output each tower is read at, found when its session opens.
+  let imageOut = io.image[0];
+  let textOut = io.text[0];
   const preprocess = preprocessConfigFrom(await readJson(root, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
-  const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir);
-  const logitScale = logitScaleFrom(config, join(dir, 'config.json'));
-  const stated = configDim(config, join(dir, 'config.json'));
+  const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir, family);
+  const logit = await logitParams(root, dir, family, config);
+  const stated = configDim(config, family, join(dir, 'config.json'));
 
   const [cropH, cropW] = [preprocess.cropHeight, preprocess.cropWidth];
   const perImage = 3 * cropH * cropW;
@@ -274,31 +308,43 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   async function rawImages(session: OnnxSession, pixels: Float32Array, count: number): Promise<Float32Array> {
     if (pixels.length < count * perImage) throw new RangeError(`embedImages: ${pixels.length} values for ${count} images of ${perImage}`);
     const feeds: Record<string, Feed> = { pixel_values: { type: 'float32', data: pixels.subarray(0, count * perImage), dims: [count, 3, cropH, cropW] } };
-    return (await runFloat(session, feeds, ['image_embeds'])).image_embeds.data;
+    // A whole-model graph used as the vision tower also takes text: one end token, unused.
+    const ids = session.inputs.find((i) => i.name === 'input_ids');
+    if (ids) feeds.input_ids = intFeed(ids.type, [tokenizer.eosId], [1, 1]);
+    const mask = session.inputs.find((i) => i.name === 'attention_mask');
+    if (mask) feeds.attention_mask = intFeed(mask.type, [1], [1, 1]);
+    return (await runFloat(session, feeds, [imageOut]))[imageOut].data;
   }
 
   async function rawTexts(session: OnnxSession, batch: TokenizedText[]): Promise<Float32Array> {
-    // Pad to the longest sequence (or the length the graph fixes) with the pad id: the embedding is
-    // read at the end-of-text token and attention is causal, so what follows it changes nothing.
+    // CLIP: pad to the longest sequence (or the length the graph fixes) with the pad id: the
+    // embedding is read at the end-of-text token and attention is causal, so what follows it
+    // changes nothing. SigLIP: always to the tokenizer's length (64), as its tower reads the last
+    // position.
     const textIds = info(session, 'input_ids');
     const maskInfo = session.inputs.find((i) => i.name === 'attention_mask');
     const fixedSeq = typeof textIds.shape[1] === 'number' ? textIds.shape[1] : null;
     const longest = Math.max(...batch.map((t) => t.ids.length));
-    const len = fixedSeq ?? longest;
+    const len = tokenizer.padTo ?? fixedSeq ?? longest;
     if (longest > len) throw modelError(`${join(dir, onnx.text)} takes ${len} tokens but a phrase has ${longest}`);
     const ids: number[] = [];
     const mask: number[] = [];
     for (const t of batch) {
+      const lead = tokenizer.padLeft ? len - t.ids.length : 0; // padding before the phrase
       for (let i = 0; i < len; i++) {
-        ids.push(i < t.ids.length ? t.ids[i] : tokenizer.padId);
-        mask.push(i < t.ids.length ? 1 : 0);
+        const at = i - lead;
+        const real = at >= 0 && at < t.ids.length;
+        ids.push(real ? t.ids[at] : tokenizer.padId);
+        mask.push(real ? 1 : 0);
       }
     }
     const dims = [batch.length, len];
     // Feed only the inputs the graph declares: attention_mask exists in some exports only.
     const feeds: Record<string, Feed> = { input_ids: intFeed(textIds.type, ids, dims) };
     if (maskInfo) feeds.attention_mask = intFeed(maskInfo.type, mask, dims);
-    return (await runFloat(session, feeds, ['text_embeds'])).text_embeds.data;
+    // A whole-model graph used as the text tower also takes an image: one blank image, unused.
+    if (session.inputs.some((i) => i.name === 'pixel_values')) feeds.pixel_values = { type: 'float32', data: new Float32Array(perImage), dims: [1, 3, cropH, cropW] };
+    return (await runFloat(session, feeds, [textOut]))[textOut].data;
   }
 
   const device = selectDevice(options.device ?? 'cpu', options.log ?? (() => {}));
@@ -313,21 +359,21 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     );
 
   const vision = lazyTower(visionFile, options.threads, device, async (session) => {
-    checkIo(session, VISION_IO, join(dir, onnx.vision));
+    imageOut = checkIo(session, VISION_IO, join(dir, onnx.vision));
     const shape = info(session, 'pixel_values').shape;
     const [h, w] = [shape[2], shape[3]];
     if ((typeof h === 'number' && h !== cropH) || (typeof w === 'number' && w !== cropW)) {
       throw modelError(
-        `${join(dir, onnx.vision)} expects ${h}×${w} pixel_values but preprocessor_config.json crops to ${cropH}×${cropW}`,
+        `${join(dir, onnx.vision)} expects ${h}×${w} pixel_values but preprocessor_config.json ${preprocess.exactResize ? 'resizes' : 'crops'} to ${cropH}×${cropW}`,
         'The model folder mixes files of different models; fetch or generate it again.',
       );
     }
-    widths.vision = declaredDim(session, 'image_embeds') ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
+    widths.vision = declaredDim(session, imageOut) ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
     if (lazy && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
   });
   const text = lazyTower(textFile, options.threads, device, async (session) => {
-    checkIo(session, TEXT_IO, join(dir, onnx.text));
-    widths.text = declaredDim(session, 'text_embeds') ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
+    textOut = checkIo(session, TEXT_IO, join(dir, onnx.text));
+    widths.text = declaredDim(session, textOut) ?? (await rawTexts(session, [tokenizer.encode('a photo')])).length;
     if (lazy && widths.text !== stated) throw mismatch(onnx.text, widths.text);
   });
   const close = async () => {
@@ -373,7 +419,10 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       name: basename(root),
       checksum,
       projectionDim: dim,
-      logitScale,
+      logitScale: logit.scale,
+      logitBias: logit.bias,
+      logitSource: logit.source,
+      family,
       contextLength: tokenizer.contextLength,
       preprocess,
       variant,

@@ -134,7 +134,73 @@ function describeSession(file: string, session: ort.InferenceSession): OnnxSessi
   };
 }
 
-function toTensor(feed: Feed): ort.Tensor {
+/** float32 → IEEE half-precision bits, rounding to nearest even (the fp16 variant's inputs). */
+export function toHalf(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < values.length; i++) {
+    f[0] = values[i];
+    const x = u[0];
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    let mant = x & 0x7fffff;
+    if (exp === 0xff) {
+      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0); // Inf, NaN
+      continue;
+    }
+    let e = exp - 127 + 15;
+    if (e >= 0x1f) {
+      out[i] = sign | 0x7c00; // overflow → Inf
+      continue;
+    }
+    if (e <= 0) {
+      if (e < -10) {
+        out[i] = sign; // underflow → ±0
+        continue;
+      }
+      mant |= 0x800000; // subnormal half
+      const shift = 14 - e;
+      let half = mant >>> shift;
+      const rest = mant & ((1 << shift) - 1);
+      const halfway = 1 << (shift - 1);
+      if (rest > halfway || (rest === halfway && half & 1)) half++;
+      out[i] = sign | half;
+      continue;
+    }
+    let half = (e << 10) | (mant >>> 13);
+    const rest = mant & 0x1fff;
+    if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // may carry into the exponent: correct
+    out[i] = sign | half;
+  }
+  return out;
+}
+
+/** IEEE half-precision bits → float32 (the fp16 variant's outputs). */
+export function fromHalf(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i];
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    out[i] = exp === 0 ? sign * 2 ** -14 * (frac / 1024) : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * 2 ** (exp - 15) * (1 + frac / 1024);
+  }
+  return out;
+}
+
+/** A feed as the session declares the input: float32 data goes in as float16 where the graph
+ * takes float16 (the onnx-community fp16 exports without float32 inputs). */
+function toTensor(feed: Feed, declared: string | null | undefined): ort.Tensor {
+  if (feed.type === 'float32' && declared === 'float16') {
+    const bits = toHalf(feed.data);
+    const tensor = new ort.Tensor('float16', bits, feed.dims);
+    // Where Node has Float16Array (24+), onnxruntime-common wraps the bits in one, which
+    // onnxruntime-node 1.30's native binding reads as 0 bytes ("not enough space"): give it the
+    // Uint16Array of the same bits back.
+    (tensor as unknown as { cpuData: Uint16Array }).cpuData = bits;
+    return tensor;
+  }
   return new ort.Tensor(feed.type, feed.data, feed.dims);
 }
 
@@ -142,7 +208,7 @@ function toTensor(feed: Feed): ort.Tensor {
 export async function runFloat(session: OnnxSession, feeds: Record<string, Feed>, outputNames: string[]): Promise<Record<string, FloatOutput>> {
   const handle = session.handle as ort.InferenceSession;
   const tensors: Record<string, ort.Tensor> = {};
-  for (const [name, feed] of Object.entries(feeds)) tensors[name] = toTensor(feed);
+  for (const [name, feed] of Object.entries(feeds)) tensors[name] = toTensor(feed, session.inputs.find((i) => i.name === name)?.type);
   let results: ort.InferenceSession.ReturnType;
   try {
     results = await handle.run(tensors, outputNames);
@@ -153,8 +219,13 @@ export async function runFloat(session: OnnxSession, feeds: Record<string, Feed>
   const out: Record<string, FloatOutput> = {};
   for (const name of outputNames) {
     const t = results[name];
-    if (t?.type !== 'float32') {
-      throw new ClipscopeError('model', `${basename(session.file)} gave ${t ? t.type : 'no'} output ${name}; expected float32`);
+    if (t?.type === 'float16') {
+      const data = t.data as ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; length: number };
+      out[name] = { data: fromHalf(new Uint16Array(data.buffer, data.byteOffset, data.length)), dims: [...t.dims] };
+      continue;
+    }
+    if (!t || t.type !== 'float32') {
+      throw new ClipscopeError('model', `${basename(session.file)} gave ${t ? t.type : 'no'} output ${name}; expected float32 or float16`);
     }
     out[name] = { data: t.data as Float32Array, dims: [...t.dims] };
   }

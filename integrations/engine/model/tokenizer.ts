@@ -7,15 +7,24 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ClipscopeError, show } from '../errors.ts';
-import type { TokenizedText } from '../../core/types.ts';
+import { modelFamily } from './family.ts';
+import type { ModelFamily, TokenizedText } from '../../core/types.ts';
 
 export interface ClipTokenizer {
-  /** Maximum ids per phrase, start and end tokens included (77 for CLIP). */
+  /** Maximum ids per phrase, start and end tokens included (77 for CLIP, 64 for SigLIP). */
   contextLength: number;
-  bosId: number;
+  /** The start token, or null for a family without one (SigLIP). */
+  bosId: number | null;
   eosId: number;
   /** Id to pad input_ids with after the end token (CLIP exports use the end token itself). */
   padId: number;
+  /** The length every phrase must be padded to (SigLIP: its text tower reads the LAST position, so
+   * a phrase padded to another length gets another embedding), or null when padding to the longest
+   * phrase of a batch is equivalent (CLIP reads the end-of-text token under causal attention). */
+  padTo: number | null;
+  /** Pad before the phrase instead of after it (tokenizer_config.json padding_side "left", or
+   * tokenizer.json's padding direction "Left"). False for every CLIP and SigLIP release. */
+  padLeft: boolean;
   /** Ids with start and end tokens, unpadded, cut to contextLength (the last id stays the end token). */
   encode(text: string): ClipEncoding;
 }
@@ -25,6 +34,9 @@ export interface ClipTokenizer {
 export interface ClipEncoding extends TokenizedText {
   dropped: string[];
 }
+
+/** SigLIP's text length (tokenizer_config.json model_max_length of every SigLIP / SigLIP 2 export). */
+export const SIGLIP_CONTEXT_LENGTH = 64;
 
 export const DEFAULT_CONTEXT_LENGTH = 77;
 /** Upper bound for a believable model_max_length; some configs carry 1e30 meaning "no limit". */
@@ -45,10 +57,34 @@ function tokenContent(value: unknown): string | undefined {
   return undefined;
 }
 
-function contextLengthOf(config: JsonObject): number {
+function contextLengthOf(config: JsonObject, fallback = DEFAULT_CONTEXT_LENGTH): number {
   const n = config.model_max_length;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 3 && n <= MAX_CONTEXT_LENGTH) return n;
-  return DEFAULT_CONTEXT_LENGTH;
+  return fallback;
+}
+
+/** Where padding goes: tokenizer_config.json padding_side, else tokenizer.json padding.direction,
+ * else right (SigLIP and SigLIP 2 as released: their text tower reads the last position). */
+function paddingSide(tokenizerJson: JsonObject, tokenizerConfig: JsonObject): 'left' | 'right' {
+  const side = tokenizerConfig.padding_side;
+  if (side === 'left' || side === 'right') return side;
+  const padding = tokenizerJson.padding;
+  return isObject(padding) && padding.direction === 'Left' ? 'left' : 'right';
+}
+
+/** tokenizer.json's truncation length ("truncation": { "max_length": 64 }), or null. */
+function truncationLength(tokenizerJson: JsonObject): number | null {
+  const truncation = tokenizerJson.truncation;
+  const n = isObject(truncation) ? truncation.max_length : undefined;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 2 && n <= MAX_CONTEXT_LENGTH ? n : null;
+}
+
+/** tokenizer.json's fixed padding length ("padding": { "strategy": { "Fixed": 64 } }), or null. */
+function fixedPadding(tokenizerJson: JsonObject): number | null {
+  const padding = tokenizerJson.padding;
+  const strategy = isObject(padding) ? padding.strategy : undefined;
+  const fixed = isObject(strategy) ? strategy.Fixed : undefined;
+  return typeof fixed === 'number' && Number.isInteger(fixed) && fixed >= 2 && fixed <= MAX_CONTEXT_LENGTH ? fixed : null;
 }
 
 function badFile(file: string, problem: string, cause?: unknown): ClipscopeError {
@@ -64,7 +100,7 @@ function badFile(file: string, problem: string, cause?: unknown): ClipscopeError
  * Builds a CLIP tokenizer from parsed tokenizer.json and tokenizer_config.json. `source` names the
  * model folder the files came from (used in messages as `<source>/tokenizer.json`).
  */
-export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown, source: string): ClipTokenizer {
+export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown, source: string, family: ModelFamily = 'clip'): ClipTokenizer {
   const jsonFile = join(source, 'tokenizer.json');
   const configFile = join(source, 'tokenizer_config.json');
   if (!isObject(tokenizerJson)) throw badFile(jsonFile, `is missing or not a JSON object (received ${show(typeof tokenizerJson)}).`);
@@ -82,6 +118,7 @@ export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unk
     const content = tokenContent(tokenizerConfig[key]) ?? fallback;
     return tokenizer.token_to_id(content);
   };
+  if (family === 'siglip') return siglipTokenizer(tokenizer, tokenizerJson, tokenizerConfig, jsonFile, configFile);
   const bosId = idOf('bos_token', DEFAULT_BOS);
   const eosId = idOf('eos_token', DEFAULT_EOS);
   if (bosId === undefined || eosId === undefined) {
@@ -97,6 +134,8 @@ export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unk
     bosId,
     eosId,
     padId,
+    padTo: null,
+    padLeft: false,
     encode(text: string): ClipEncoding {
       // Content tokens only: the start and end tokens are added here rather than by the file's
       // post-processor, because older CLIP exports have a post-processor that adds none.
@@ -110,6 +149,45 @@ export function createClipTokenizer(tokenizerJson: unknown, tokenizerConfig: unk
         ids: [bosId, ...contentIds.slice(0, keep), eosId],
         tokens: [bosToken, ...contentTokens.slice(0, keep), eosToken],
         tokenCount,
+        truncated,
+        dropped: contentTokens.slice(keep),
+      };
+    },
+  };
+}
+
+/**
+ * SigLIP and SigLIP 2 (SentencePiece or Gemma vocabularies): no start token; the end token
+ * (tokenizer_config.json eos_token: "</s>" for SigLIP, "<eos>" for SigLIP 2) closes every phrase, as
+ * transformers' SiglipTokenizer / the tokenizer.json post-processor add it; a longer phrase is cut
+ * to keep it last; every phrase is padded with pad_token to exactly model_max_length (64), as
+ * SigLIP was trained (`padding="max_length"`).
+ */
+function siglipTokenizer(tokenizer: Tokenizer, tokenizerJson: JsonObject, tokenizerConfig: JsonObject, jsonFile: string, configFile: string): ClipTokenizer {
+  const idOf = (key: 'eos_token' | 'pad_token' | 'unk_token', fallback: string): number | undefined =>
+    tokenizer.token_to_id(tokenContent(tokenizerConfig[key]) ?? fallback);
+  const eosId = idOf('eos_token', '</s>');
+  if (eosId === undefined) throw badFile(jsonFile, `has no id for the end token (eos_token of ${configFile}, default </s>).`);
+  const padId = idOf('pad_token', '</s>') ?? eosId;
+  const contextLength = fixedPadding(tokenizerJson) ?? truncationLength(tokenizerJson) ?? contextLengthOf(tokenizerConfig, SIGLIP_CONTEXT_LENGTH);
+  const eosToken = tokenizer.id_to_token(eosId) ?? '</s>';
+  return {
+    contextLength,
+    bosId: null,
+    eosId,
+    padId,
+    padTo: contextLength,
+    padLeft: paddingSide(tokenizerJson, tokenizerConfig) === 'left',
+    encode(text: string): ClipEncoding {
+      const { ids: contentIds, tokens: contentTokens } = tokenizer.encode(text, { add_special_tokens: false });
+      const room = contextLength - 1;
+      const truncated = contentIds.length > room;
+      const keep = truncated ? room : contentIds.length;
+      return {
+        text,
+        ids: [...contentIds.slice(0, keep), eosId],
+        tokens: [...contentTokens.slice(0, keep), eosToken],
+        tokenCount: contentIds.length + 1,
         truncated,
         dropped: contentTokens.slice(keep),
       };
@@ -132,11 +210,13 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-/** Reads tokenizer.json and tokenizer_config.json from a model folder and builds the tokenizer. */
+/** Reads tokenizer.json and tokenizer_config.json from a model folder and builds the tokenizer of
+ * the folder's family (config.json's model_type). */
 export async function readClipTokenizer(modelDir: string): Promise<ClipTokenizer> {
-  const [json, config] = await Promise.all([
+  const [json, config, modelConfig] = await Promise.all([
     readJson(join(modelDir, 'tokenizer.json')),
     readJson(join(modelDir, 'tokenizer_config.json')),
+    readJson(join(modelDir, 'config.json')).catch(() => ({})),
   ]);
-  return createClipTokenizer(json, config, modelDir);
+  return createClipTokenizer(json, config, modelDir, modelFamily(modelConfig, join(modelDir, 'config.json')));
 }
