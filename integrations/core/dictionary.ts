@@ -31,6 +31,25 @@ export interface FlatPhrase {
   categoryIndex: number;
 }
 
+/** One problem of a refused dictionary as data, for an editor: where (1-based line and column, when
+ * the problem has a place) and the message (naming the category and phrase), as in the error text. */
+export interface DictionaryProblem {
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** What the parser throws: a ClipscopeError of kind "dictionary" (message and hint as the build
+ * prints them) that also carries every problem found as data. */
+export class DictionaryError extends ClipscopeError {
+  readonly problems: DictionaryProblem[];
+
+  constructor(message: string, hint: string, problems: DictionaryProblem[], options?: { cause?: unknown }) {
+    super('dictionary', message, hint, options);
+    this.problems = problems;
+  }
+}
+
 /** Alias expansions (`*name`) the YAML reader resolves before it calls the file an alias bomb
  * ("billion laughs": a few lines that expand to millions of nodes). The yaml package's own default;
  * a dictionary needs none or a handful. */
@@ -124,11 +143,11 @@ function checkJsonSyntax(text: string, source: string): void {
     JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    throw new ClipscopeError('dictionary', `${source}: not valid JSON: ${detail}`, HINT_FORMAT);
+    throw single(source, `${source}: not valid JSON: ${detail}`, HINT_FORMAT);
   }
 }
 
-function parserErrors(doc: Document, source: string, where: (o?: number) => string): ClipscopeError {
+function parserErrors(doc: Document, source: string, where: (o?: number) => string): DictionaryError {
   const lines = doc.errors.slice(0, MAX_PROBLEMS).map((e) => {
     const at = where(e.pos?.[0]);
     if (e.code === 'DUPLICATE_KEY') {
@@ -169,8 +188,8 @@ function withAliasLimit<T>(source: string, read: () => T): T {
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     const excessive = /excessive alias count/i.test(error.message);
-    throw new ClipscopeError(
-      'dictionary',
+    throw single(
+      source,
       excessive
         ? `${source}: refused: its YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies of anchored nodes, as an "alias bomb" does.`
         : `${source}: a YAML alias cannot be resolved (${error.message}).`,
@@ -185,11 +204,11 @@ const toJS = (node: Node, doc: Document): unknown => node.toJS(doc, { maxAliasCo
 
 function readEntries(doc: Document, source: string, where: (o?: number) => string): Entry[] {
   const root = doc.contents;
-  const empty = new ClipscopeError('dictionary', `The dictionary ${source} is empty: it has no categories.`, HINT_FORMAT);
+  const empty = single(source, `The dictionary ${source} is empty: it has no categories.`, HINT_FORMAT);
   if (root === null || root === undefined || (isScalar(root) && (root.value === null || root.value === ''))) throw empty;
   if (!isMap(root)) {
     const found = Array.isArray(toJS(root, doc)) ? 'a list' : `${show(toJS(root, doc))}`;
-    throw new ClipscopeError('dictionary', `${where(root.range?.[0])}: a dictionary must map category names to lists of phrases; found ${found}.`, HINT_FORMAT);
+    throw single(source, `${where(root.range?.[0])}: a dictionary must map category names to lists of phrases; found ${found}.`, HINT_FORMAT);
   }
   if (root.items.length === 0) throw empty;
 
@@ -318,9 +337,23 @@ function duplicateSlugs(categories: DictionaryCategory[], entries: Entry[], wher
   return lines;
 }
 
-function problems(source: string, lines: string[], hint: string): ClipscopeError {
+function problems(source: string, lines: string[], hint: string): DictionaryError {
   const shown = lines.slice(0, MAX_PROBLEMS);
   const more = lines.length > shown.length ? `\n  … and ${lines.length - shown.length} more` : '';
   const message = shown.length === 1 ? `Invalid dictionary ${shown[0]}` : `Invalid dictionary ${source} (${lines.length} problems):\n  ${shown.join('\n  ')}${more}`;
-  return new ClipscopeError('dictionary', message, hint);
+  return new DictionaryError(message, hint, lines.map((line) => problemOf(source, line)));
+}
+
+/** The error of one problem stated in `message`. */
+function single(source: string, message: string, hint: string, options?: { cause?: unknown }): DictionaryError {
+  return new DictionaryError(message, hint, [problemOf(source, message)], options);
+}
+
+/** A problem line "<source>:<line>:<col>: text" (or "<source>: text") as data. */
+function problemOf(source: string, line: string): DictionaryProblem {
+  if (!line.startsWith(`${source}:`)) return { message: line };
+  const rest = line.slice(source.length);
+  const at = /^:(\d+):(\d+): ([\s\S]*)$/.exec(rest);
+  if (at) return { line: Number(at[1]), column: Number(at[2]), message: at[3] };
+  return { message: rest.startsWith(': ') ? rest.slice(2) : line };
 }
