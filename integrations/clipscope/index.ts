@@ -24,6 +24,7 @@ import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
 import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInput } from './options.ts';
 import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
+import { keepRun } from './changes.ts';
 
 export type { ClipscopeOptionsInput } from './options.ts';
 
@@ -184,13 +185,16 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         await prepare();
       },
       'astro:build:done': async ({ dir }) => {
-        const { assets } = await prepare();
+        const { assets, keep } = await prepare();
         try {
           await publishAssets(assets, fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error); // e.g. disk full: the message, not a stack
         }
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)`);
+        // This build's results, for the next build's "Changed since the last build" page. A failure
+        // costs only that page, not the build.
+        if (keep) await keepRun(keep.file, keep.run).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));
       },
     },
   };

@@ -16,6 +16,7 @@ import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.t
 import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
 import { publishOriginals, type MakeOriginal } from './originals.ts';
 import { renderStandalone } from './standalone.ts';
+import { changesSince, previousRunFile, previousRunOf, readPreviousRun, type PreviousRun } from './changes.ts';
 import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
@@ -25,6 +26,9 @@ export interface PreparedSite {
   report: ReportData;
   /** Site-relative path (no leading slash) → content. */
   assets: Map<string, SiteAsset>;
+  /** This run's compact results and the cache file to keep them in at the end of the build, for
+   * the next build's changes page (changes.ts); null without a cache. */
+  keep: { file: string; run: PreviousRun } | null;
 }
 
 export interface PrepareEffects {
@@ -89,6 +93,10 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   const fileOf = (path: string) => files.get(path) ?? join(o.images, path);
   const judgements = await judgementsOf(o.validation.dir, effects);
   const report = buildReport({ result, options: reportOptionsOf(o), judgements });
+  // The previous build of these images with this model, if the cache kept it: the changes page.
+  const runFile = o.cache ? previousRunFile(o.cache, result.run.model.checksum, o.table ?? o.images) : null;
+  if (runFile) report.changes = changesSince(await readPreviousRun(runFile, effects.warn), result);
+  if (report.changes) effects.log(`Changed since the last build: ${report.changes.diff.changed.length} images changed category (the /changes/ page)`);
 
   const t0 = performance.now();
   const requests = thumbnailRequests(report);
@@ -139,7 +147,7 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );
   assets.set(report.files.standalone, { data: renderStandalone(report, standaloneImages), type: 'text/html; charset=utf-8' });
-  return { report, assets };
+  return { report, assets, keep: runFile ? { file: runFile, run: previousRunOf(result) } : null };
 }
 
 /** Write the assets into the built site (`astro:build:done`). Each file goes to a temporary name

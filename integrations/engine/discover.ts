@@ -19,6 +19,10 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { ClipscopeError } from './errors.ts';
 import type { DiscoveredImage, SkippedFile } from '../core/types.ts';
+import { comparePaths } from '../core/paths.ts';
+
+/** Re-exported: the one path order, defined in core (browser-safe). */
+export { comparePaths };
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'] as const;
 
@@ -49,21 +53,6 @@ export interface DiscoverResult {
 /** Whether a file name has one of the image extensions (any letter case). */
 export function isImageName(name: string): boolean {
   return IMAGE_NAME.test(name);
-}
-
-/** Compare two paths by Unicode code point, which is the same order as comparing their UTF-8 bytes
- * (plain `<` on JS strings compares UTF-16 units and puts U+E000–U+FFFF after astral characters). */
-export function comparePaths(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const ca = a.codePointAt(i)!;
-    const cb = b.codePointAt(j)!;
-    if (ca !== cb) return ca - cb;
-    i += ca > 0xffff ? 2 : 1;
-    j += cb > 0xffff ? 2 : 1;
-  }
-  return a.length - i - (b.length - j);
 }
 
 /** One entry fast-glob reported, before stat. `rel` is relative to the root, POSIX separators. */

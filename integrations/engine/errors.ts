@@ -1,35 +1,10 @@
 // One error type for everything a user can fix: what happened, which option/file/value caused it,
 // and what to do. The CLI and the Astro integration print `message` (and `hint`) without a stack.
+// ClipscopeError and show live in core/errors.ts (browser-safe) and are re-exported here.
 
-export class ClipscopeError extends Error {
-  /** Short machine-readable kind, e.g. "dictionary", "model", "options", "cache". */
-  readonly kind: string;
-  /** What the user can do about it. */
-  readonly hint?: string;
+import { ClipscopeError, show } from '../core/errors.ts';
 
-  constructor(kind: string, message: string, hint?: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ClipscopeError';
-    this.kind = kind;
-    this.hint = hint;
-  }
-
-  /** The message and the hint, as printed to a user. */
-  describe(): string {
-    return this.hint ? `${this.message}\n  → ${this.hint}` : this.message;
-  }
-}
-
-/** Quote a value for a message: strings in quotes, everything else as JSON. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+export { ClipscopeError, show };
 
 /** Edit distance (insertions, deletions, substitutions, swaps of neighbours), ignoring case. */
 function distance(a: string, b: string): number {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dictionaryHash, flattenPhrases, loadDictionary, parseDictionary, slugify } from '../../integrations/engine/dictionary.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
+import { DictionaryError, parseDictionaryText } from '../../integrations/core/dictionary.ts';
 
 const SEED = new URL('../../content/political-dictionary.yaml', import.meta.url);
 
@@ -220,5 +221,47 @@ describe('slugify', () => {
     for (const name of ['Interviews & Media', '<script>alert(1)</script>', '../../etc/passwd', 'a/b?c#d', '政治', 'x'.repeat(200)]) {
       expect(slugify(name)).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
     }
+  });
+});
+
+describe('one parser: the browser-safe core module is what the build runs', () => {
+  // A hash that is not sha256, to see that the core parser slugs with the function it is given.
+  const fakeHash = (text: string) => Array.from(text, (c) => c.codePointAt(0)!.toString(16)).join('').padEnd(8, '0');
+
+  it('gives the same categories as the engine, slugging with the caller’s sha256', () => {
+    const text = '"Politik 政治":\n  - "a poster"\n"Rally":\n  - "a crowd"\n';
+    const engine = parseDictionary(text, 'dict.yaml');
+    const core = parseDictionaryText(text, 'dict.yaml', 'yaml', fakeHash);
+    expect(core.map((c) => c.phrases)).toEqual(engine.categories.map((c) => c.phrases));
+    expect(core.map((c) => c.slug)).toEqual([`politik-${fakeHash('Politik 政治').slice(0, 8)}`, 'rally']);
+    expect(engine.categories[0].slug).toBe(slugify('Politik 政治'));
+  });
+
+  it('throws the same message, with line and column, as the build prints', () => {
+    const text = 'A:\n  - "same"\nB:\n  - "Same"\n';
+    let coreError: unknown;
+    try {
+      parseDictionaryText(text, 'dict.yaml', 'yaml', fakeHash);
+    } catch (error) {
+      coreError = error;
+    }
+    expect(isClipscopeError(coreError)).toBe(true);
+    const engineError = errorOf(text);
+    expect((coreError as Error).message).toBe(engineError.message);
+    expect(engineError.message).toMatch(/^Invalid dictionary dict\.yaml:4:5: the phrase "Same" is listed under both "A" \(at dict\.yaml:2:5\) and "B"/);
+  });
+
+  it('carries every problem as data (line, column, message) for an editor, all of them, not only the 10 printed', () => {
+    // The shape is checked first: the 11 empty categories are the problems (the duplicate comes after).
+    const text = 'A:\n  - "same"\nB:\n  - "Same"\n' + Array.from({ length: 11 }, (_, i) => `C${i}: []\n`).join('');
+    const error = errorOf(text) as DictionaryError;
+    expect(error).toBeInstanceOf(DictionaryError);
+    expect(error.message).toContain('… and 1 more');
+    expect(error.problems).toHaveLength(11);
+    expect(error.problems[0]).toEqual({ line: 5, column: 1, message: 'category "C0" has no phrases; give it at least one.' });
+    expect(error.problems.at(-1)).toEqual({ line: 15, column: 1, message: 'category "C10" has no phrases; give it at least one.' });
+    // Problems without a place keep their whole text.
+    expect((errorOf('', 'dir/my dict.yaml') as DictionaryError).problems).toEqual([{ message: 'The dictionary dir/my dict.yaml is empty: it has no categories.' }]);
+    expect((errorOf('{"a": [}', 'd.json', 'json') as DictionaryError).problems[0].message).toMatch(/^not valid JSON: /);
   });
 });

@@ -12,6 +12,7 @@ import { sampleCategory } from '../../core/sampling.ts';
 import { adjudicationQueue, type AdjudicationCase } from '../../core/adjudication.ts';
 import { drawValidationSet } from './validation-set.ts';
 import { validationReport, type ValidationReport } from '../../core/validation-report.ts';
+import type { RunDiff } from '../../core/run-diff.ts';
 
 /** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). */
 export type ThumbRole = 'sample' | 'list' | 'validation' | 'standalone';
@@ -73,6 +74,13 @@ export interface SiteFiles {
   standalone: string;
 }
 
+/** The "Changed since the last build" page: the two runs it compares and their diff (../changes.ts). */
+export interface ChangesReport {
+  previous: { startedAt: string; dictionaryHash: string };
+  current: { startedAt: string; dictionaryHash: string };
+  diff: RunDiff;
+}
+
 export interface ReportData {
   schema: 'clipscope.report/v1';
   /** The engine's result as the CLI writes it to JSON (relative paths only). */
@@ -92,6 +100,9 @@ export interface ReportData {
   validation: ValidationReport | null;
   /** The images whose coders disagree, for the Adjudicate page (computed once, from `judgements`). */
   adjudication: AdjudicationCase[];
+  /** Images whose category changed since the previous build of the same images and model (set by
+   * prepare.ts from the cache); null without a previous run, or when none changed. */
+  changes: ChangesReport | null;
 }
 
 /** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
@@ -207,6 +218,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
     judgements: judgements ?? { files: [], problems: [] },
     validation: judgements && judgements.files.length > 0 ? validationReport(result, judgements.files) : null,
     adjudication: adjudicationQueue(images, { modelChecksum: result.run.model.checksum, dictionaryHash: result.run.dictionary.hash }, judgements?.files ?? []),
+    changes: null,
   };
 }
 
