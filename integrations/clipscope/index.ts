@@ -23,6 +23,7 @@ import { toCsv, toJson } from '../engine/results.ts';
 import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
 import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInput } from './options.ts';
+import { writeChartSvgs } from './chart-svg.ts';
 import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
 
 export type { ClipscopeOptionsInput } from './options.ts';
@@ -179,12 +180,14 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       },
       'astro:build:done': async ({ dir }) => {
         const { assets } = await prepare();
+        let charts: number;
         try {
           await publishAssets(assets, fileURLToPath(dir));
+          charts = await writeChartSvgs(fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error, logger); // e.g. disk full: the message, not a stack
         }
-        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)`);
+        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview) and ${charts} charts as SVG`);
       },
     },
   };

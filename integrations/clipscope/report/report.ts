@@ -33,6 +33,8 @@ export interface ReportOptions {
   /** Whether the listing pages show thumbnails (a small one for every image of the category). */
   listThumbnails: boolean;
   validation: { perCategory: number; seed: string | number };
+  /** Colours of named groups (the groupColors option) as [group, CSS hex colour] pairs; absent: none. */
+  groupColors?: [string, string][];
 }
 
 export interface PhraseReport {
