@@ -237,7 +237,7 @@ export function timeShareChart(series: TimeSeries, opts: TimeChartOptions = {}):
   const units = opts.unit ?? 'posts';
   const strip = compact ? 36 : 44; // height of the posts-per-period strip
   const stripGap = compact ? 28 : 46; // from the plot's bottom to the strip: tick labels (and the axis title)
-  const margin = { top: compact ? 8 : 12, right: 16, bottom: stripGap + strip + 6, left: 52 };
+  const margin = { top: compact ? 8 : 12, right: 16, bottom: stripGap + strip + 6, left: 60 };
   const { left, right, top, bottom } = plotArea(width, height, margin);
   const periods = series.periods.map((p) => p.period);
   const x = scalePoint<string>().domain(periods).range([left, right]).padding(0.5);
@@ -272,7 +272,8 @@ export function timeShareChart(series: TimeSeries, opts: TimeChartOptions = {}):
 
   const cut = (name: string, n: number) => (name.length > n ? `${name.slice(0, n - 1)}…` : name);
   const columns = series.periods.map((p) => {
-    const head = `${p.period}: ${count(p.n)} ${p.n === 1 ? units.replace(/s$/, '') : units}`;
+    const noun = (k: number) => (k === 1 ? units.replace(/s$/, '') : units);
+    const head = `${p.period}: ${count(p.n)} ${noun(p.n)}`;
     const rows = p.n === 0 ? [] : p.cells.map((cell, ci) => ({
       text: compact
         ? `${cut(cell.category, 14)} ${shareText(cell.share)} (${intervalText(cell.low, cell.high)})`
@@ -286,7 +287,7 @@ export function timeShareChart(series: TimeSeries, opts: TimeChartOptions = {}):
       x: x(p.period)! - band / 2,
       width: band,
       cx: x(p.period)!,
-      label: [head, ...p.cells.filter(() => p.n > 0).map((cell) => `${cell.category} ${shareText(cell.share)}, 95 % interval ${intervalText(cell.low, cell.high)}, ${count(cell.count)} ${units}`)].join('; '),
+      label: [head, ...p.cells.filter(() => p.n > 0).map((cell) => `${cell.category} ${shareText(cell.share)}, 95 % interval ${intervalText(cell.low, cell.high)}, ${count(cell.count)} ${noun(cell.count)}`)].join('; '),
       tip: {
         x: 4,
         y: tipTop,
