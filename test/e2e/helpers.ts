@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { processExists } from '../../integrations/engine/atomic.ts';
@@ -56,6 +56,8 @@ export interface BuildOptions {
   cacheDir?: string;
   /** Expect the build to fail: resolves with the output instead of throwing. */
   expectFailure?: boolean;
+  /** Another Astro config file (absolute path), e.g. one that passes clipscope() other options. */
+  config?: string;
 }
 
 /**
@@ -106,7 +108,7 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
   const { code, output } = await withAstroBuildLock(() => new Promise<{ code: number; output: string }>((done) => {
     execFile(
       process.execPath,
-      [astro, 'build', '--outDir', outDir],
+      [astro, 'build', '--outDir', outDir, ...(opts.config ? ['--root', REPO_ROOT, '--config', relative(REPO_ROOT, opts.config)] : [])],
       {
         cwd: REPO_ROOT,
         env: { ...inherited, CLIPSCOPE_CACHE_DIR: cacheDir, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
