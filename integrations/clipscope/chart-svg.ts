@@ -8,26 +8,30 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.ts';
-import { CHART_FILE_ATTR } from '../core/chart-files.ts';
+import { CHART_EXPORT_HEIGHT_ATTR, CHART_FILE_ATTR, CHART_TITLE_ATTR } from '../core/chart-files.ts';
 
-/** The chart rules of the site's stylesheet and components, in the light theme's colours. */
+/** The chart rules of the site's stylesheet and components in the light theme's colours, written
+ * out (no CSS variables: vector editors such as Inkscape do not resolve them). */
 export const CHART_SVG_STYLE = `
-svg { --fg: #1b1f24; --muted: #57606a; --bg: #ffffff; --card: #f6f8fa; --line: #d0d7de; --accent: #0a5bd3; --bar: #4c78a8; --line-2: #e45756;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-text { fill: var(--fg); font-size: 13px; }
-.tick text, .axis-label { fill: var(--muted); }
-.tick line, .domain { stroke: var(--line); }
-.grid line { stroke: var(--line); stroke-dasharray: 2 3; }
-.bar { fill: var(--bar); }
+svg { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+text { fill: #1b1f24; font-size: 13px; }
+.tick text, .axis-label, .value { fill: #57606a; }
+.tick line, .domain { stroke: #d0d7de; }
+.grid line { stroke: #d0d7de; stroke-dasharray: 2 3; }
+.bar { fill: #4c78a8; }
 .counts .bar { opacity: 0.6; }
-.bar-track { fill: var(--card); }
-.value, .share-panel .value { fill: var(--muted); }
-.value-inside { fill: var(--bg); font-weight: 600; }
-.cumulative { fill: none; stroke: var(--line-2); stroke-width: 2; }
-.cumulative-axis text { fill: var(--line-2); }
-.whisker line { stroke: var(--fg); stroke-width: 1.5; }
+.bar-track { fill: #f6f8fa; }
+.value-inside { fill: #ffffff; font-weight: 600; }
+.cumulative { fill: none; stroke: #e45756; stroke-width: 2; }
+.cumulative-axis text { fill: #e45756; }
+.whisker line { stroke: #1b1f24; stroke-width: 1.5; }
 .counts-label { font-size: 12px; }
+.chart-title { font-size: 15px; font-weight: 600; }
 `.trim();
+
+/** Space around the chart in the file: tick labels at the plot's edges stick out of its viewBox. */
+const PAD = 24;
+const TITLE_SPACE = 26;
 
 /** The index just past the element that starts at `start` (an opening `<tag`), nested ones included. */
 function elementEnd(markup: string, start: number, tag: string): number {
@@ -70,12 +74,31 @@ function withoutGroups(markup: string, name: string): string {
   return out;
 }
 
-/** A chart's <svg> from a page as a standalone SVG document. */
+/** An attribute's value as text (HTML character references decoded), or null. */
+function attrValue(open: string, name: string): string | null {
+  const m = new RegExp(`\\s${name}="([^"]*)"`).exec(open);
+  if (!m) return null;
+  return m[1].replace(/&(?:#(\d+)|#x([0-9a-f]+)|(amp|lt|gt|quot|apos));/gi, (_, dec, hex, name) =>
+    dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[name.toLowerCase()],
+  );
+}
+
+/** Text for XML content. */
+const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A chart's <svg> from a page as a standalone SVG document: the chart under its title, with room
+ * around it, and the parts drawn only in the file (class "export-only") shown. */
 export function standaloneSvg(svg: string): string {
   const open = svg.slice(0, svg.indexOf('>') + 1);
   const viewBox = /\sviewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(open);
-  const [width, height] = viewBox ? [viewBox[1], viewBox[2]] : ['600', '400'];
-  const attrs = [...open.matchAll(/\s(class|viewBox|role|aria-label)="([^"]*)"/g)].map((m) => ` ${m[1]}="${m[2]}"`).join('');
+  const [w, h] = viewBox ? [Number(viewBox[1]), Number(viewBox[2])] : [600, 400];
+  const titleText = attrValue(open, CHART_TITLE_ATTR);
+  const title = titleText === null ? null : xmlText(titleText);
+  const drawn = Number(attrValue(open, CHART_EXPORT_HEIGHT_ATTR) ?? h) || h;
+  const top = PAD / 2 + (title ? TITLE_SPACE : 0);
+  const width = w + 2 * PAD;
+  const height = top + drawn + PAD / 2;
+  const role = attrValue(open, 'role');
   let body = svg.slice(open.length, svg.lastIndexOf('</svg>'));
   body = withoutGroups(body, 'interactive');
   body = body
@@ -84,9 +107,11 @@ export function standaloneSvg(svg: string): string {
     .replace(/\s(?:data-astro-cid-[\w-]+|tabindex|aria-labelledby|aria-describedby)(?:="[^"]*")?(?=[\s/>])/g, '');
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"${attrs}>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="chart"${role ? ` role="${role}"` : ''}>` +
+    (title ? `<title>${title}</title>` : '') +
     `<style>${CHART_SVG_STYLE}</style><rect width="100%" height="100%" fill="#ffffff"/>` +
-    `${body}</svg>\n`
+    (title ? `<text class="chart-title" x="${PAD}" y="${PAD / 2 + 17}">${title}</text>` : '') +
+    `<g transform="translate(${PAD} ${top})">${body}</g></svg>\n`
   );
 }
 

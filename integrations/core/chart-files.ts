@@ -6,6 +6,18 @@
 /** The attribute of a chart's <svg> that names its download (a site-relative path). */
 export const CHART_FILE_ATTR = 'data-chart-file';
 
+/** The chart's title, written at the top of its SVG file (the page shows it in the figure caption). */
+export const CHART_TITLE_ATTR = 'data-chart-title';
+
+/** The height of the SVG file's drawing when the chart holds parts drawn only in the file (class
+ * "export-only", below the chart: e.g. the legend the page shows in HTML). */
+export const CHART_EXPORT_HEIGHT_ATTR = 'data-export-height';
+
+/** Attributes of a chart's <svg> that make it a download (spread them onto the element). */
+export function chartAttrs(file: string, title: string, exportHeight?: number): Record<string, string> {
+  return { [CHART_FILE_ATTR]: file, [CHART_TITLE_ATTR]: title, ...(exportHeight ? { [CHART_EXPORT_HEIGHT_ATTR]: String(exportHeight) } : {}) };
+}
+
 /** A file-name part: lower-case ASCII letters, digits and hyphens. */
 function slugPart(text: string): string {
   return text

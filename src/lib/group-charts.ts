@@ -200,6 +200,10 @@ export interface TimeChart extends Frame {
   yLabel: string;
   /** Posts per period, drawn as a strip under the axis (with its own count axis) so thin periods show. */
   counts: { x: number; width: number; height: number; y: number }[];
+  /** The legend drawn below the chart in its SVG file only (the page has it in HTML). */
+  exportLegend: { x: number; y: number; label: string; color: string }[];
+  /** The file's drawing height with that legend. */
+  exportHeight: number;
   countsTop: number;
   countsBottom: number;
   countTicks: Tick[];
@@ -298,6 +302,20 @@ export function timeShareChart(series: TimeSeries, opts: TimeChartOptions = {}):
     };
   });
 
+  // Legend rows for the file: an entry is a 16-px line, a gap and its name (~7.5 px per character).
+  const exportLegend: TimeChart['exportLegend'] = [];
+  let lx = 0;
+  let ly = height + 16;
+  for (const l of lines) {
+    const w = 22 + l.category.length * 7.5 + 16;
+    if (lx > 0 && lx + w > width) {
+      lx = 0;
+      ly += 18;
+    }
+    exportLegend.push({ x: lx, y: ly, label: l.category, color: l.color });
+    lx += w;
+  }
+
   return {
     width,
     height,
@@ -307,6 +325,8 @@ export function timeShareChart(series: TimeSeries, opts: TimeChartOptions = {}):
     bottom,
     lines,
     columns,
+    exportLegend,
+    exportHeight: lines.length > 0 ? ly + 6 : height,
     xTicks,
     yTicks,
     xLabel: series.unit === 'week' ? 'ISO week' : 'Month',
