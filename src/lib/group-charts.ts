@@ -123,7 +123,7 @@ export function shareByGroupCharts(shares: GroupShares, opts: ShareChartOptions 
 
   // One share axis for all panels: up to the highest interval bound, so every whisker fits.
   const top = Math.min(1, Math.max(0.05, max(groups.flatMap((g) => g.cells.map((c) => (g.n > 0 ? c.high : 0)))) ?? 0));
-  const margin = { top: 8, right: 12, bottom: 36, left: 8 };
+  const margin = { top: 8, right: 24, bottom: 36, left: 14 }; // room for the half of "0 %" and "100 %" beyond the plot
   const height = margin.top + rowHeight * Math.max(1, groups.length) + margin.bottom;
   const { left, right, bottom } = plotArea(width, height, margin);
   const x = scaleLinear().domain([0, top]).nice(5).range([left, right]);
