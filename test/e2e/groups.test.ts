@@ -238,6 +238,9 @@ describe('the Groups page of a posts table', () => {
     expect(new Set(axes).size).toBe(1); // the same share and count axes in every panel
     expect(axes[0]).toMatch(/^0 % .* 100 % \| 0 2$/); // AfD's and CDU's 2 posts in a month: the fullest
     for (const chart of await page.locator('.time-chart svg.chart').all()) expect(await chart.locator('.count-axis .tick').count()).toBe(2);
+    // Readouts: the main chart's periods in the Tab order, the small multiples' only for a tap or click.
+    expect(await page.locator('#time-shares-title').locator('..').locator('.col[tabindex="0"]').count()).toBe(2);
+    expect(await multiples.locator('.col[tabindex="-1"]').count()).toBe(4 * 2);
     expect(allProblems()).toEqual([]);
     await context.close();
   });
