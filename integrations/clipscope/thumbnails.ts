@@ -103,7 +103,8 @@ export async function makeThumbnails(requests: readonly ThumbRequest[], job: Thu
       out.made++;
     }
     const sitePath = `${THUMBS_DIR}/${name}`;
-    (out.thumbs[req.role] ??= {})[req.sha256] = { src: sitePath, width: thumb.width, height: thumb.height };
+    out.thumbs[req.role] ??= {};
+    out.thumbs[req.role]![req.sha256] = { src: sitePath, width: thumb.width, height: thumb.height };
     if (req.role === 'standalone') out.inline.set(req.sha256, thumb.data);
     else out.files.set(sitePath, file);
   });

@@ -581,14 +581,14 @@ function recallOf(category: string, strataNames: readonly string[], population: 
 
 function agreement(coderNames: readonly string[], votesBySha: ReadonlyMap<string, Vote[]>, decisions: readonly Decision[], mode: CodingMode): Agreement {
   // Per image and coder: the verdict (shown) or the picked category (blind); Skip is missing.
-  const valueOf = (votes: readonly Vote[], coder: string): string | undefined => {
+  const voteOf = (votes: readonly Vote[], coder: string): string | undefined => {
     const item = votes.find((x) => x.coder === coder)?.item;
     if (!item) return undefined;
     if (mode === 'blind') return answerLabel(item);
     return item.verdict === 'right' || item.verdict === 'wrong' ? item.verdict : undefined;
   };
   const shas = [...votesBySha.keys()].sort(byText);
-  const units = shas.map((sha) => coderNames.map((c) => valueOf(votesBySha.get(sha)!, c)));
+  const units = shas.map((sha) => coderNames.map((c) => voteOf(votesBySha.get(sha)!, c)));
   const alpha = krippendorffAlphaNominal(units);
   const boot = bootstrapAlphaNominal(units, { samples: ALPHA_BOOTSTRAP.samples, seed: ALPHA_BOOTSTRAP.seed });
 

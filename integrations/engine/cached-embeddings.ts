@@ -139,7 +139,9 @@ export async function embedPhrases(model: ClipModel, store: EmbeddingStore, mode
     for (const item of items) found.set(item.text, item.embedding);
   }
   const out = new Float32Array(texts.length * dim);
-  texts.forEach((t, i) => out.set(found.get(t)!, i * dim));
+  texts.forEach((t, i) => {
+    out.set(found.get(t)!, i * dim);
+  });
   return out;
 }
 

@@ -108,7 +108,9 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
     row.push(image.sha256);
     if (extra) {
       const values = extra.values(image);
-      extra.columns.forEach((_, k) => row.push(values?.[k] ?? ''));
+      extra.columns.forEach((_, k) => {
+        row.push(values?.[k] ?? '');
+      });
     }
     return row;
   });
@@ -118,8 +120,8 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
 /** The CSV text (UTF-8, no BOM so the first column is exactly "Image"; "\n" line ends). */
 export function toCsv(result: RunResult, opts: CsvOptions = {}): string {
   const { header, rows } = toCsvRows(result, opts);
-  const escape = opts.escapeFormulas ?? true;
-  return csvText([header, ...rows].map((row) => (escape ? row.map(escapeFormula) : row)));
+  const escapeCells = opts.escapeFormulas ?? true;
+  return csvText([header, ...rows].map((row) => (escapeCells ? row.map(escapeFormula) : row)));
 }
 
 /** The JSON text: canonical key order, 2-space indent, trailing newline. */

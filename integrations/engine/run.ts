@@ -76,7 +76,9 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
 
     const dim = model.info.projectionDim;
     const imageEmbeds = new Float32Array(set.images.length * dim);
-    set.images.forEach((image, i) => imageEmbeds.set(set.embeddings.get(image.sha256)!, i * dim));
+    set.images.forEach((image, i) => {
+      imageEmbeds.set(set.embeddings.get(image.sha256)!, i * dim);
+    });
     const scores = scoreImages({
       imageEmbeds,
       count: set.images.length,

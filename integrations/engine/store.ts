@@ -15,7 +15,7 @@
 //
 // Robustness: a store that is not a database, is truncated, fails PRAGMA quick_check or has a
 // foreign or unknown schema is reported through `log`, renamed `*.corrupt-<time>` and replaced by a
-// fresh one (or the run goes on uncached) — never a crash. A blob whose length is not dim × 4 bytes,
+// fresh one — never a crash. A blob whose length is not dim × 4 bytes,
 // or that holds a value that is not finite (NaN, ±Infinity) or a vector that is not of unit length
 // (|‖v‖ − 1| > UNIT_NORM_TOLERANCE), is treated as missing: the image or phrase is embedded again
 // and the fresh embedding replaces the row. A damaged row can only cost a re-embed, never a wrong
@@ -117,15 +117,10 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** node:sqlite, or null where this Node does not offer it: Node 22.12 has it only behind
- * --experimental-sqlite (unflagged from 22.13; bin/clipscope.js adds the flag there). Looked up at
- * run time rather than imported, so a Node without it runs uncached instead of failing to start. */
-export function sqliteModule(): typeof import('node:sqlite') | null {
-  return (process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined) ?? null;
+/** node:sqlite: built in and unflagged from Node 22.13 (package.json's engines asks for 22.18). */
+function sqliteModule(): typeof import('node:sqlite') {
+  return process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
 }
-
-const NO_SQLITE =
-  `this Node.js (${process.version}) has no node:sqlite (it needs Node 22.13 or later, or node --experimental-sqlite on 22.12); continuing without the embedding cache.`;
 
 /** The cache directory: CLIPSCOPE_CACHE_DIR if set, else <cwd>/.clipscope. */
 export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
@@ -151,13 +146,10 @@ export function checkCacheDir(dir: string, setting: string): void {
   }
 }
 
-export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): EmbeddingStore {
+export function openStore(opts: OpenStoreOptions): EmbeddingStore {
   const log = opts.log ?? ((msg: string) => process.stderr.write(`clipscope: ${msg}\n`));
   if (opts.dir === null) return new NoopStore();
-  if (!sqlite) {
-    log(NO_SQLITE);
-    return new NoopStore();
-  }
+  const sqlite = sqliteModule();
   const open = (file: string, readonly: boolean, busyTimeoutMs: number) => openDatabase(sqlite.DatabaseSync, file, readonly, busyTimeoutMs);
   const file = path.join(path.resolve(opts.dir), STORE_FILE);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
@@ -421,13 +413,8 @@ function transaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (e) {
-    // Always try: SQLite rolls back by itself on some errors, and then ROLLBACK fails harmlessly.
-    // (DatabaseSync.isTransaction would tell, but only from Node 22.16 on.)
-    try {
-      db.exec('ROLLBACK');
-    } catch {
-      // no transaction was open any more
-    }
+    // SQLite rolls back by itself on some errors; roll back only what is still open.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw e;
   }
 }
@@ -515,7 +502,6 @@ class SqliteStore implements EmbeddingStore {
   #log: (msg: string) => void;
   /** Set when the database failed mid-run: the rest of the run goes on uncached. */
   #failed = false;
-  #closed = false;
   #statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, file: string, busyTimeoutMs: number, log: (msg: string) => void, writable = true) {
@@ -774,9 +760,6 @@ class SqliteStore implements EmbeddingStore {
   }
 
   close(): void {
-    // Tracked here: DatabaseSync.isOpen exists only from Node 22.15 on.
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
   }
 }

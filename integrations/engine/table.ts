@@ -28,7 +28,7 @@
 // prefix (/home/alice/…) is published. A path outside an explicit root is published as
 // `external-<8 hex of the folder's hash>/<file name>`: stable, but it reveals no folder name.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -284,7 +284,7 @@ function pathCell(cell: unknown): string | null {
 type Probe = { ok: true; size: number; mtimeMs: number } | { ok: false; status: 'missing' | 'unreadable'; reason: string };
 
 async function probe(abs: string): Promise<Probe> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(abs);
   } catch (error) {
@@ -467,8 +467,8 @@ export function writeBackText(table: PostsTable, result: RunResult, opts: WriteB
   }
   checkNoClash(table, header, opts.column);
   if (table.format === 'csv') {
-    const escape = opts.escapeFormulas ?? true;
-    const ours = (c: string | number | null) => (escape ? escapeFormula(c) : c);
+    const escapeCells = opts.escapeFormulas ?? true;
+    const ours = (c: string | number | null) => (escapeCells ? escapeFormula(c) : c);
     const rows = table.rows.map((r, i) => [...r, ...cells[i].map(ours)]);
     return csvText([[...table.columns, ...header.map(ours)], ...rows], table.dialect);
   }

@@ -71,7 +71,9 @@ describe('category names that are Object.prototype keys, through the CLI', () =>
       const image = json.images[i];
       expect(row[0]).toBe(image.path);
       expect(row[1]).toBe(image.category);
-      NAMES.forEach((n, k) => expect(Number(row[5 + k])).toBe(roundSeed(Object.getOwnPropertyDescriptor(image.categories, n)!.value)));
+      NAMES.forEach((n, k) => {
+        expect(Number(row[5 + k])).toBe(roundSeed(Object.getOwnPropertyDescriptor(image.categories, n)!.value));
+      });
     });
   });
 

@@ -375,7 +375,13 @@ describe('fetchModel', () => {
     const listed = hub.files.get(path)!.length;
     let most = 0;
     const e = await expectClipscopeError(
-      fetchModel(options({ onProgress: (p) => void (p.path === path && (most = Math.max(most, p.received))) })),
+      fetchModel(
+        options({
+          onProgress: (p) => {
+            if (p.path === path) most = Math.max(most, p.received);
+          },
+        }),
+      ),
     );
     expect(e.kind).toBe('download');
     expect(e.message).toContain(path);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dictionaryHash, flattenPhrases, loadDictionary, parseDictionary, slugify } from '../../integrations/engine/dictionary.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 

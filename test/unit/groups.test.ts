@@ -23,8 +23,6 @@ import {
 } from '../../integrations/clipscope/report/groups.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 
-const TOL = 1e-6;
-
 function units(group: string | null, category: string, count: number, image = (i: number) => `${group}/${category}/${i}.jpg`, date?: string): Unit[] {
   return Array.from({ length: count }, (_, i) => ({ group, category, image: image(i), ...(date ? { date } : {}) }));
 }

@@ -286,8 +286,12 @@ describe('broken stores', () => {
     ['NaN', (v: Float32Array) => v.fill(Number.NaN)],
     ['one +Infinity', (v: Float32Array) => (v[3] = Number.POSITIVE_INFINITY)],
     ['all zeros', (v: Float32Array) => v.fill(0)],
-    ['twice unit length', (v: Float32Array) => v.forEach((x, i) => (v[i] = 2 * x))],
-    ['norm 1 + 2e-4 (tolerance 1e-4)', (v: Float32Array) => v.forEach((x, i) => (v[i] = x * (1 + 2e-4)))],
+    ['twice unit length', (v: Float32Array) => v.forEach((x, i) => {
+      v[i] = 2 * x;
+    })],
+    ['norm 1 + 2e-4 (tolerance 1e-4)', (v: Float32Array) => v.forEach((x, i) => {
+      v[i] = x * (1 + 2e-4);
+    })],
   ])('treats a stored embedding with %s as missing, and a new put repairs it', (_, damage) => {
     const store = open();
     fill(store, 3);
@@ -378,7 +382,7 @@ describe('concurrency', () => {
     const batches = 40;
     const run = (tag: number) =>
       new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WRITER, dir, String(tag), String(batches)], {
+        const child = spawn(process.execPath, ['--no-warnings', WRITER, dir, String(tag), String(batches)], {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let stderr = '';
@@ -416,7 +420,7 @@ describe('concurrency', () => {
 describe('SIGKILL', () => {
   it('a writer killed mid-run keeps every committed batch, whole, and leaves a clean store', async () => {
     const batches = 100_000; // more than it can write before the kill
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WRITER, dir, '3', String(batches)], {
+    const child = spawn(process.execPath, ['--no-warnings', WRITER, dir, '3', String(batches)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let committed = -1;

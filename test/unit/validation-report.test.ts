@@ -31,8 +31,6 @@ import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { methodsMarkdown, validationCsv, validationFigures, validationJson } from '../../integrations/clipscope/validation-downloads.ts';
 
 const sha = (c: string) => c.repeat(64);
-const TOL = 1e-4;
-
 function image(id: string, category: string, probability: number): ImageResult {
   return { path: `img-${id}.jpg`, sha256: sha(id), size: 1, category, label: `a ${category} phrase`, probability, margin: 10, top: [], categories: {} };
 }

@@ -69,7 +69,7 @@ async function checkFolder(dir: string, required: string[]): Promise<void> {
   const missing: string[] = [];
   for (const file of required) {
     const s = await stat(join(dir, file)).catch(() => null);
-    if (!s || !s.isFile()) missing.push(file);
+    if (!s?.isFile()) missing.push(file);
   }
   if (missing.length > 0) {
     throw modelError(`Model folder ${dir} is missing ${missing.join(', ')} (a CLIP model in the Hugging Face ONNX layout has ${required.join(', ')})`);
