@@ -278,7 +278,9 @@ describe('the Groups page of a posts table', () => {
     expect(joined).toHaveLength(original.length);
     expect(joined[0].slice(0, original[0].length)).toEqual(original[0]);
     expect(joined[0].slice(original[0].length)).toContain('Classification Status');
-    joined.forEach((row, i) => expect(row.slice(0, original[0].length), `row ${i}`).toEqual(original[i]));
+    joined.forEach((row, i) => {
+      expect(row.slice(0, original[0].length), `row ${i}`).toEqual(original[i]);
+    });
     const header = joined[0];
     const col = (name: string) => header.indexOf(name);
     const statuses = joined.slice(1).map((r) => r[col('Classification Status')]);
