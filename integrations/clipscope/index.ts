@@ -23,6 +23,7 @@ import { toCsv, toJson } from '../engine/results.ts';
 import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
 import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInput } from './options.ts';
+import { writeChartSvgs } from './chart-svg.ts';
 import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
 import { keepRun } from './changes.ts';
 
@@ -186,12 +187,14 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       },
       'astro:build:done': async ({ dir }) => {
         const { assets, keep } = await prepare();
+        let charts: number;
         try {
           await publishAssets(assets, fileURLToPath(dir));
+          charts = await writeChartSvgs(fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error); // e.g. disk full: the message, not a stack
         }
-        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)`);
+        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview) and ${charts} charts as SVG`);
         // This build's results, for the next build's "Changed since the last build" page. A failure
         // costs only that page, not the build.
         if (keep) await keepRun(keep.file, keep.run).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));

@@ -25,6 +25,9 @@ export const VALIDATION_DIR_ENV = 'CLIPSCOPE_VALIDATION_DIR';
 export const DEMO_PATHS = { images: 'content/images', dictionary: 'content/dictionary.yaml', model: 'models/demo-colors' } as const;
 
 const int = (min: number, max: number) => z.int().min(min).max(max);
+
+/** A CSS hex colour: #rgb, #rgba, #rrggbb or #rrggbbaa. */
+export const HEX_COLOR = /^#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
 const seed = z.union([z.string().min(1), z.int()]);
 
 const thumbnailsSchema = z.strictObject({
@@ -68,6 +71,13 @@ export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
   /** Publish the originals of the images the site shows large (links from thumbnails); off by
    * default. true: copies without metadata (no GPS, camera, XMP); { keepMetadata: true }: the files
    * as they are. Normalised to false | { keepMetadata }. */
+  /** Colours of named groups in the charts, e.g. { AfD: "#009ee0", SPD: "#e3000f" } (parties in
+   * their customary colours); groups without one get the default group palette. */
+  groupColors: z
+    .record(z.string().min(1), z.string().regex(HEX_COLOR, { error: 'expected a CSS hex colour such as "#009ee0" (#rgb or #rrggbb)' }), {
+      error: 'expected an object of group name → CSS hex colour, e.g. { "AfD": "#009ee0" }',
+    })
+    .default({}),
   copyOriginals: z
     .union([z.boolean(), z.strictObject({ keepMetadata: z.boolean().default(false) })], {
       error: 'expected true, false or { keepMetadata: true | false }',

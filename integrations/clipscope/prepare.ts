@@ -10,6 +10,9 @@ import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import type { Progress } from '../engine/progress.ts';
 import type { RunResult } from '../core/types.ts';
 import type { ExtraColumns } from '../engine/results.ts';
+import type { PostsTable } from '../engine/table.ts';
+import { groupReport } from './report/groups-report.ts';
+import { GROUP_FILES, groupSharesCsv, joinedTable, periodSharesCsv } from './group-downloads.ts';
 import { validatedColumnsOf, type JudgementFile, type JudgementProblem } from './judgement-files.ts';
 import { buildReport, thumbnailRequests, type ReportData, type ReportOptions } from './report/report.ts';
 import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.ts';
@@ -38,7 +41,7 @@ export interface PrepareEffects {
   /** The engine's run function (tests may pass a fixture). */
   classify(
     input: unknown,
-    effects: { log(message: string): void; progress?(p: Progress): void; source?: string; imageFiles?(files: ReadonlyMap<string, string>): void },
+    effects: { log(message: string): void; progress?(p: Progress): void; source?: string; imageFiles?(files: ReadonlyMap<string, string>): void; table?(table: PostsTable): void },
   ): Promise<RunResult>;
   makeThumbnail: MakeThumbnail;
   /** A publishable copy of an original (option copyOriginals). */
@@ -56,6 +59,7 @@ export function reportOptionsOf(o: ClipscopeOptions): ReportOptions {
     pageSize: o.pageSize,
     listThumbnails: o.thumbnails.list !== false,
     validation: { perCategory: o.validation.perCategory, seed: o.validation.seed, blind: o.validation.blind },
+    groupColors: Object.entries(o.groupColors),
   };
 }
 
@@ -87,7 +91,12 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   const imageFiles = (f: ReadonlyMap<string, string>) => {
     files = f;
   };
-  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE, imageFiles }).catch((error: unknown) => {
+  // A posts table as the run read it: published with the classification joined on.
+  let posts: PostsTable | null = null;
+  const table = (t: PostsTable) => {
+    posts = t;
+  };
+  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE, imageFiles, table }).catch((error: unknown) => {
     throw withEnvHint(error, o);
   });
   const fileOf = (path: string) => files.get(path) ?? join(o.images, path);
@@ -142,6 +151,20 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
     assets.set(VALIDATION_FILES.json, { data: validationJson(figures), type: 'application/json; charset=utf-8' });
     assets.set(VALIDATION_FILES.csv, { data: validationCsv(figures), type: 'text/csv; charset=utf-8' });
     assets.set(VALIDATION_FILES.methods, { data: methodsMarkdown(figures), type: 'text/markdown; charset=utf-8' });
+  }
+  // The Groups page as data, and a posts table with its classification (see group-downloads.ts).
+  const groups = groupReport(report);
+  const unknownColors = Object.keys(o.groupColors).filter((name) => !groups.groups.some((g) => g.name === name));
+  if (unknownColors.length > 0 && groups.groups.length > 0) {
+    effects.warn(`Option groupColors names ${unknownColors.map((n) => JSON.stringify(n)).join(', ')}, which ${unknownColors.length === 1 ? 'is' : 'are'} not a group of this run (groups: ${groups.groups.slice(0, 8).map((g) => JSON.stringify(g.name)).join(', ')}${groups.groups.length > 8 ? ', …' : ''}); check the spelling.`);
+  }
+  const sharesCsv = groupSharesCsv(groups);
+  if (sharesCsv) assets.set(GROUP_FILES.shares, { data: sharesCsv, type: 'text/csv; charset=utf-8' });
+  const periodsCsv = periodSharesCsv(groups);
+  if (periodsCsv) assets.set(GROUP_FILES.periods, { data: periodsCsv, type: 'text/csv; charset=utf-8' });
+  if (posts && result.rows) {
+    const joined = joinedTable(posts, result);
+    assets.set(joined.file, { data: joined.data, type: joined.type });
   }
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),

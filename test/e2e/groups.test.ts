@@ -3,14 +3,18 @@
 // posts CSV (extra columns, Unicode, duplicates, a missing file, an empty path) whose images are the
 // demo images. Read in headless Chromium: the chart panels, the table of shares with intervals, the
 // links to a group × category cell, the split on the category page and the time chart — the numbers
-// checked against the published results.json, counted here independently.
+// checked against the published results.json, counted here independently. Built with a config that
+// gives two parties their colours (groupColors); the downloads (joined table, shares CSV, every chart
+// as SVG) are read back, and a period readout is opened by a tap on a touch screen.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/core/types.ts';
+import { CATEGORY_PALETTE, GROUP_PALETTE } from '../../src/lib/group-charts.ts';
 import { buildSite, filesContaining, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
 
 const POSTS = [
@@ -29,6 +33,10 @@ const POSTS = [
   '12,cdu,CDU,2024-04-05,t,coffee.png',
 ].join('\n');
 
+/** AfD and SPD in their customary colours; CDU and Grüne take the default group palette. */
+const GROUP_COLORS = { AfD: '#009ee0', SPD: '#e3000f' };
+const EXPECTED_COLORS = { AfD: '#009ee0', CDU: GROUP_PALETTE[0], Grüne: GROUP_PALETTE[1], SPD: '#e3000f' };
+
 let dir: string;
 let site: BuiltSite;
 let server: StaticServer;
@@ -38,7 +46,16 @@ let results: RunResult;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'clipscope-groups-'));
   await writeFile(join(dir, 'posts.csv'), POSTS);
+  // The repository's config with clipscope() given group colours.
+  const config = join(dir, 'astro.config.mjs');
+  await writeFile(
+    config,
+    `import base from ${JSON.stringify(join(REPO_ROOT, 'astro.config.mjs'))};\n` +
+      `import clipscope from ${JSON.stringify(join(REPO_ROOT, 'integrations/clipscope/index.ts'))};\n` +
+      `export default { ...base, integrations: [...base.integrations.filter((i) => i.name !== 'clipscope'), clipscope({ groupColors: ${JSON.stringify(GROUP_COLORS)} })] };\n`,
+  );
   site = await buildSite({
+    config,
     env: {
       CLIPSCOPE_TABLE: join(dir, 'posts.csv'),
       CLIPSCOPE_IMAGES_ROOT: join(REPO_ROOT, 'content', 'images'),
@@ -119,7 +136,7 @@ describe('the Groups page of a posts table', () => {
     expect(await page.locator('.share-panel').first().locator('.whisker').count()).toBe(groups.length);
     // The time chart: one line per category, months or weeks of March and April 2024.
     expect(await page.locator('#time-shares-title').textContent()).toMatch(/Category shares per (week|month)/);
-    expect(await page.locator('.time-chart .series').count()).toBe(categories.length);
+    expect(await page.locator('#time-shares-title').locator('..').locator('.series').count()).toBe(categories.length);
     expect(allProblems()).toEqual([]);
     await context.close();
   });
@@ -187,5 +204,143 @@ describe('the Groups page of a posts table', () => {
     problems.push(...(await serious()));
     await context.close();
     expect(problems).toEqual([]);
+  });
+
+  it('draws each group in its configured colour (the palette for the rest), never in a category colour', async () => {
+    const { page, allProblems, context } = await openPage(browser, server.url('/groups/'));
+    const barColors = await page.locator('.share-panel').first().locator('rect[fill]').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
+    expect(barColors).toEqual(Object.values(EXPECTED_COLORS));
+    const swatches = await page.locator('table.group-table tbody th rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
+    expect(swatches).toEqual(Object.values(EXPECTED_COLORS));
+    const groupFills = new Set(
+      (await page.locator('.share-panel rect[fill], .group-table .swatch rect, .time-chart figcaption .swatch rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')!))).map((c) => c.toLowerCase()),
+    );
+    const categoryStrokes = new Set((await page.locator('.time-chart .series path').evaluateAll((ps) => ps.map((p) => p.getAttribute('stroke')!))).map((c) => c.toLowerCase()));
+    expect(categoryStrokes.size).toBeGreaterThan(0);
+    expect([...categoryStrokes].every((c) => CATEGORY_PALETTE.map((x) => x.toLowerCase()).includes(c))).toBe(true);
+    expect([...groupFills].filter((c) => categoryStrokes.has(c))).toEqual([]);
+    // The category page's split by group uses the same colours.
+    const category = results.dictionary.categories[0];
+    await page.goto(server.url(`/categories/${category.slug}/`));
+    expect(await page.locator('.by-group tbody th rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')))).toEqual(Object.values(EXPECTED_COLORS));
+    expect(allProblems()).toEqual([]);
+    await context.close();
+  });
+
+  it('says why it shows months, draws one small chart per group on shared axes, with a count axis on every time chart', async () => {
+    const { page, allProblems, context } = await openPage(browser, server.url('/groups/'));
+    // 10 dated posts in ISO weeks 9 to 15: 1, 2, 1, 0, 1, 4, 1 per week, the median 1 — too few for weeks.
+    expect(await page.locator('#time ~ p.muted').first().textContent()).toContain('Months, not weeks: the median week has only 1 post (weeks need at least 20 per week');
+    expect(await page.locator('#time-shares-title').textContent()).toBe('Category shares per month');
+    const multiples = page.locator('.multiples figure');
+    expect(await multiples.locator('figcaption').allTextContents()).toEqual(['AfD (3 posts)', 'CDU (3 posts)', 'Grüne (2 posts)', 'SPD (2 posts)']);
+    const axes = await multiples.evaluateAll((figs) => figs.map((f) => [...f.querySelectorAll('.y-axis .tick text')].map((t) => t.textContent).join(' ') + ' | ' + [...f.querySelectorAll('.count-axis .tick text')].map((t) => t.textContent).join(' ')));
+    expect(new Set(axes).size).toBe(1); // the same share and count axes in every panel
+    expect(axes[0]).toMatch(/^0 % .* 100 % \| 0 2$/); // AfD's and CDU's 2 posts in a month: the fullest
+    for (const chart of await page.locator('.time-chart svg.chart').all()) expect(await chart.locator('.count-axis .tick').count()).toBe(2);
+    // Readouts: the main chart's periods in the Tab order, the small multiples' only for a tap or click.
+    expect(await page.locator('#time-shares-title').locator('..').locator('.col[tabindex="0"]').count()).toBe(2);
+    expect(await multiples.locator('.col[tabindex="-1"]').count()).toBe(4 * 2);
+    expect(allProblems()).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a period readout on a tap (touch screen) and on keyboard focus, without any script', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 800 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(server.url('/groups/'));
+    expect(await page.locator('script').count()).toBe(0);
+    const chart = page.locator('#time-shares-title').locator('..');
+    const tipVisible = (i: number) => chart.locator('.col').nth(i).locator('.tip').evaluate((t) => getComputedStyle(t).visibility);
+    expect(await tipVisible(1)).toBe('hidden');
+    await chart.locator('.col').nth(1).locator('.hit').tap();
+    expect(await tipVisible(1)).toBe('visible');
+    const lines = await chart.locator('.col').nth(1).locator('.tip text').allTextContents();
+    expect(lines[0]).toBe('2024-04: 5 posts');
+    expect(lines.slice(1).every((l) => /: \d+\.\d % \(\d+\.\d–\d+\.\d %\), \d+$/.test(l))).toBe(true);
+    // A tap focuses the column (so the readout stays while the finger is lifted); another tap moves it.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('class'))).toBe('col');
+    await chart.locator('.col').nth(0).locator('.hit').tap();
+    expect(await tipVisible(0)).toBe('visible');
+    expect(await tipVisible(1)).toBe('hidden');
+    expect(await chart.locator('.col').nth(0).getAttribute('aria-label')).toMatch(/^2024-03: 5 posts; /);
+    await context.close();
+  });
+
+  it('publishes the posts table with the classification joined on, and the shares as CSV, both readable back', async () => {
+    const get = async (path: string) => {
+      const res = await fetch(server.url(path));
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+    const original = parse(POSTS, { relax_column_count: true }) as string[][];
+    const joined = parse(await get('/downloads/posts.classified.csv')) as string[][];
+    expect(joined).toHaveLength(original.length);
+    expect(joined[0].slice(0, original[0].length)).toEqual(original[0]);
+    expect(joined[0].slice(original[0].length)).toContain('Classification Status');
+    joined.forEach((row, i) => {
+      expect(row.slice(0, original[0].length), `row ${i}`).toEqual(original[i]);
+    });
+    const header = joined[0];
+    const col = (name: string) => header.indexOf(name);
+    const statuses = joined.slice(1).map((r) => r[col('Classification Status')]);
+    expect(statuses.filter((s) => s === 'classified')).toHaveLength(10);
+    expect(statuses).toContain('missing');
+    const categoryOf = new Map(results.images.map((i) => [i.path, i.category]));
+    for (const row of joined.slice(1)) if (row[col('Classification Status')] === 'classified') expect(row[col('Classification')]).toBe(categoryOf.get(row[col('Image')]));
+
+    const shares = parse(await get('/downloads/group-shares.csv'), { columns: true }) as Record<string, string>[];
+    const expected = expectedCounts();
+    const categories = results.dictionary.categories.map((c) => c.name);
+    expect(shares.filter((r) => r.level === 'group')).toHaveLength(4 * categories.length);
+    for (const r of shares.filter((x) => x.level === 'group')) {
+      const counts = expected.get(r.group)!;
+      const n = [...counts.values()].reduce((a, b) => a + b, 0);
+      const k = counts.get(r.category) ?? 0;
+      expect([Number(r.count), Number(r.n)], `${r.group} × ${r.category}`).toEqual([k, n]);
+      expect(Math.abs(Number(r.share) - k / n)).toBeLessThan(1e-12);
+      expect(Number(r.ci_low)).toBeLessThanOrEqual(Number(r.share));
+      expect(Number(r.ci_high)).toBeGreaterThanOrEqual(Number(r.share));
+    }
+    expect(shares.filter((r) => r.level === 'all').reduce((a, r) => a + Number(r.count), 0)).toBe(10);
+    const periods = parse(await get('/downloads/group-shares-by-period.csv'), { columns: true }) as Record<string, string>[];
+    expect(new Set(periods.map((r) => r.period))).toEqual(new Set(['2024-03', '2024-04']));
+    expect(periods.filter((r) => r.level === 'group' && r.group === 'AfD').reduce((a, r) => a + Number(r.count), 0)).toBe(3);
+  });
+
+  it('links every chart to its SVG file, and every such file is a valid SVG image', async () => {
+    const { page, allProblems, context } = await openPage(browser, server.url('/groups/'));
+    const links = new Set<string>();
+    const category = results.dictionary.categories[0];
+    for (const path of ['/groups/', `/categories/${category.slug}/`, '/']) {
+      // (networkidle: leaving a page while its favicon loads would count as a failed request)
+      if (path === '/groups/') await page.waitForLoadState('networkidle');
+      else await page.goto(server.url(path), { waitUntil: 'networkidle' });
+      const charts = await page.locator('svg.chart').count();
+      const hrefs = await page.locator('.chart-download a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+      expect(hrefs, path).toHaveLength(charts);
+      for (const h of hrefs) links.add(h);
+    }
+    expect(links.size).toBeGreaterThanOrEqual(results.dictionary.categories.length + 1 + 4 + 1);
+    // Checked in a blank page: the site's CSP (rightly) refuses the files' own stylesheets inside a page.
+    const blank = await context.newPage();
+    for (const href of links) {
+      const res = await fetch(href);
+      expect(res.status, href).toBe(200);
+      const text = await res.text();
+      // Well-formed XML in the SVG namespace, and the browser draws it as an image.
+      const check = await blank.evaluate(async ({ text, href }) => {
+        const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+        const img = new Image();
+        img.src = href;
+        await img.decode().catch(() => {});
+        return { error: doc.querySelector('parsererror')?.textContent ?? null, root: doc.documentElement.namespaceURI, width: img.naturalWidth, links: doc.querySelectorAll('a').length, texts: doc.querySelectorAll('text').length };
+      }, { text, href });
+      expect(check, href).toMatchObject({ error: null, root: 'http://www.w3.org/2000/svg', links: 0 });
+      expect(check.width, href).toBeGreaterThan(0);
+      expect(check.texts, href).toBeGreaterThan(2);
+    }
+    expect(allProblems()).toEqual([]);
+    await context.close();
   });
 });

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
@@ -55,6 +55,8 @@ export interface BuildOptions {
   cacheDir?: string;
   /** Expect the build to fail: resolves with the output instead of throwing. */
   expectFailure?: boolean;
+  /** Another Astro config file (absolute path), e.g. one that passes clipscope() other options. */
+  config?: string;
 }
 
 /**
@@ -90,7 +92,8 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
   const { code, output } = await new Promise<{ code: number; output: string }>((done) => {
     execFile(
       process.execPath,
-      [astro, 'build', '--root', REPO_ROOT, '--outDir', outDir],
+      // (Astro resolves --config from the root.)
+      [astro, 'build', '--root', REPO_ROOT, '--outDir', outDir, ...(opts.config ? ['--config', relative(REPO_ROOT, opts.config)] : [])],
       {
         cwd,
         env: { ...inherited, CLIPSCOPE_CACHE_DIR: cacheDir, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },

@@ -9,11 +9,15 @@ import { folderGroupOf, folderGroups, groupValue, NO_VALUE, parseDateCell, TOP_L
 import {
   cellImages,
   chooseTimeUnit,
+  dateSpan,
   groupShares,
+  groupTimeSeries,
+  MIN_MEDIAN_PER_WEEK,
   isoWeek,
   periodOf,
   periodsBetween,
   timeSeries,
+  timeUnitFor,
   unitsOf,
   type Unit,
 } from '../../integrations/clipscope/report/groups.ts';
@@ -135,9 +139,63 @@ describe('dates and periods', () => {
     expect(periodsBetween('2024-03-05', '2024-03-05', 'week')).toEqual(['2024-W10']);
   });
 
-  it('chooses weeks for up to half a year, months beyond', () => {
-    expect(chooseTimeUnit(['2024-01-01', '2024-06-30'])).toBe('week'); // 181 days
-    expect(chooseTimeUnit(['2024-01-01', '2024-07-02'])).toBe('month'); // 183 days
+  it('chooses weeks for up to half a year, months beyond (when weeks are full enough)', () => {
+    expect(chooseTimeUnit(['2024-01-01', '2024-06-30'], 0)).toBe('week'); // 181 days
+    expect(chooseTimeUnit(['2024-01-01', '2024-07-02'], 0)).toBe('month'); // 183 days
+  });
+
+  /** Days of posts: `perWeek[i]` posts on the Monday of the i-th week from 2024-01-01 (a Monday). */
+  const weeks = (perWeek: number[]) =>
+    perWeek.flatMap((k, i) => Array<string>(k).fill(new Date(Date.UTC(2024, 0, 1 + 7 * i)).toISOString().slice(0, 10)));
+
+  it.each([
+    // name, posts per week (0: an empty week inside the span), unit, reason, median
+    ['no dates', [], 'month', 'empty', null],
+    ['full weeks', [20, 25, 30, 22], 'week', 'weekly', 23.5],
+    ['median exactly the minimum', [20, 20, 20], 'week', 'weekly', 20],
+    ['median just below (mean of the middle two)', [19, 20, 40, 40, 5, 10], 'month', 'sparse', 19.5],
+    ['thin weeks', [30, 30, 5, 5], 'month', 'sparse', 17.5],
+    ['an empty week counts as 0', [25, 0, 25, 0, 30], 'week', 'weekly', 25],
+    ['empty weeks pull the median down', [40, 0, 0, 0, 40], 'month', 'sparse', 0],
+    ['one week', [3], 'month', 'sparse', 3],
+  ] as const)('%s: %j posts per week → %s (%s)', (_, perWeek, unit, reason, median) => {
+    const choice = timeUnitFor(weeks([...perWeek]));
+    expect(choice).toMatchObject({ unit, reason, medianPerWeek: median });
+    expect(MIN_MEDIAN_PER_WEEK).toBe(20);
+  });
+
+  it('takes months for a long span without counting weeks, however full', () => {
+    const days = weeks(Array(27).fill(50)); // 26 weeks + 1 day… 182 days: still weeks
+    expect(timeUnitFor(days)).toMatchObject({ unit: 'week', spanDays: 182 });
+    const longer = [...days, '2024-07-02'];
+    expect(timeUnitFor(longer)).toMatchObject({ unit: 'month', reason: 'long', spanDays: 183, medianPerWeek: null });
+  });
+
+  it('records the choice in a series whose unit it chose, not in one whose unit was given', () => {
+    const data = units('A', 'X', 3, (i) => `${i}.jpg`, '2024-01-10');
+    expect(timeSeries(data, ['X'])!.choice).toMatchObject({ unit: 'month', reason: 'sparse', medianPerWeek: 3 });
+    expect(timeSeries(data, ['X'], 'week')!.choice).toBeUndefined();
+  });
+
+  it('puts every group on the same periods and categories (small multiples)', () => {
+    const data: Unit[] = [
+      ...units('A', 'Campaign', 2, (i) => `a${i}.jpg`, '2024-01-10'),
+      ...units('B', 'Other', 1, () => 'b.jpg', '2024-03-20'),
+      ...units('B', 'Uncertain', 1, () => 'u.jpg', '2024-02-02'),
+      ...units('B', 'Other', 1, () => 'undated.jpg'),
+    ];
+    expect(dateSpan(data)).toEqual(['2024-01-10', '2024-03-20']);
+    const overall = timeSeries(data, ['Campaign', 'Other'], 'month')!;
+    const per = groupTimeSeries(data, overall.categories, ['A', 'B'], 'month');
+    expect(per.map((g) => g.group)).toEqual(['A', 'B']);
+    for (const g of per) {
+      expect(g.series.periods.map((p) => p.period)).toEqual(['2024-01', '2024-02', '2024-03']);
+      expect(g.series.categories).toEqual(['Campaign', 'Other', 'Uncertain']);
+    }
+    expect(per[0].series.periods.map((p) => p.n)).toEqual([2, 0, 0]);
+    expect(per[1].series.periods.map((p) => p.n)).toEqual([0, 1, 1]);
+    expect(per[1].series).toMatchObject({ dated: 2, undated: 1 });
+    expect(groupTimeSeries(units('A', 'X', 2), ['X'], ['A'], 'month')).toEqual([]);
   });
 
   it('gives shares per period with empty periods kept', () => {
@@ -203,7 +261,7 @@ describe('unitsOf', () => {
 });
 
 describe('Groups page layouts', async () => {
-  const { shareByGroupCharts, timeShareChart, shareText, intervalText } = await import('../../src/lib/group-charts.ts');
+  const { shareByGroupCharts, timeShareChart, shareText, intervalText, groupColorMap, groupTimeCharts, CATEGORY_PALETTE, GROUP_PALETTE } = await import('../../src/lib/group-charts.ts');
   const { groupSlug } = await import('../../integrations/clipscope/report/groups-report.ts');
   const data: Unit[] = [...units('A', 'Campaign', 3), ...units('A', 'Other', 7), ...units('B', 'Other', 5), ...units('C', 'Other', 1)];
   const shares = groupShares(data, ['Campaign', 'Other']);
@@ -245,6 +303,73 @@ describe('Groups page layouts', async () => {
     expect(chart.lines[0].path.match(/M/g)).toHaveLength(2); // two separate segments
     expect(chart.xTicks.map((t) => t.label)).toEqual(['2024-01', '2024-02', '2024-03']);
     expect(chart.counts.map((c) => c.height > 0)).toEqual([true, false, true]);
+  });
+
+  it('never gives a group a category colour: two palettes with no colour in common', () => {
+    const categoryColors = new Set(CATEGORY_PALETTE.map((c) => c.toLowerCase()));
+    expect(GROUP_PALETTE.filter((c) => categoryColors.has(c.toLowerCase()))).toEqual([]);
+    expect(new Set(GROUP_PALETTE).size).toBe(GROUP_PALETTE.length);
+    const charts = shareByGroupCharts(shares);
+    expect([...charts.colors.values()]).toEqual(GROUP_PALETTE.slice(0, 3));
+    const series = timeSeries([...units('A', 'Campaign', 1, () => 'a.jpg', '2024-01-05')], ['Campaign', 'Other'], 'month')!;
+    expect(timeShareChart(series).lines.map((l) => l.color)).toEqual(CATEGORY_PALETTE.slice(0, 2));
+  });
+
+  it('takes the colours given for groups (groupColors) and the palette for the rest, skipping colours already given', () => {
+    const colors = groupColorMap(['AfD', 'CDU', 'Grüne', 'SPD'], [['SPD', '#e3000f'], ['AfD', GROUP_PALETTE[0].toLowerCase()], ['Nobody', '#000']]);
+    expect([...colors]).toEqual([
+      ['AfD', GROUP_PALETTE[0].toLowerCase()],
+      ['CDU', GROUP_PALETTE[1]], // the palette's first colour is AfD's already
+      ['Grüne', GROUP_PALETTE[2]],
+      ['SPD', '#e3000f'],
+    ]);
+    const charts = shareByGroupCharts(shares, { colors: groupColorMap(['A', 'B', 'C'], [['B', '#123456']]) });
+    expect(charts.panels[0].rows.map((r) => r.color)).toEqual([GROUP_PALETTE[0], '#123456', GROUP_PALETTE[1]]);
+  });
+
+  it('draws a count axis under the time chart and a readout per period that names every share', () => {
+    const data = [...units('A', 'Campaign', 3, (i) => `a${i}.jpg`, '2024-01-05'), ...units('A', 'Other', 7, (i) => `b${i}.jpg`, '2024-01-06'), ...units('A', 'Other', 1, () => 'c.jpg', '2024-03-05')];
+    const chart = timeShareChart(timeSeries(data, ['Campaign', 'Other'], 'month')!);
+    // Count axis from 0 (the strip's bottom) to the fullest period (10 posts, the top).
+    expect(chart.countTicks.map((t) => [t.label, t.offset])).toEqual([
+      ['0', chart.countsBottom],
+      ['10', chart.countsTop],
+    ]);
+    expect(chart.counts[0]).toMatchObject({ y: chart.countsTop, height: chart.countsBottom - chart.countsTop });
+    expect(chart.counts[2].height).toBeCloseTo((chart.countsBottom - chart.countsTop) / 10, 9);
+    expect(chart.countsBottom).toBeLessThanOrEqual(chart.height);
+    expect(chart.columns.map((c) => c.period)).toEqual(['2024-01', '2024-02', '2024-03']);
+    const jan = chart.columns[0];
+    expect(jan.tip.lines.map((l) => l.text)).toEqual(['2024-01: 10 posts', 'Campaign: 30.0 % (10.8–60.3 %), 3', 'Other: 70.0 % (39.7–89.2 %), 7']);
+    expect(jan.tip.lines.map((l) => l.color)).toEqual([undefined, CATEGORY_PALETTE[0], CATEGORY_PALETTE[1]]);
+    expect(jan.label).toBe('2024-01: 10 posts; Campaign 30.0 %, 95 % interval 10.8–60.3 %, 3 posts; Other 70.0 %, 95 % interval 39.7–89.2 %, 7 posts');
+    expect(chart.columns[1].tip.lines.map((l) => l.text)).toEqual(['2024-02: 0 posts']);
+    expect(chart.columns[2].label).toMatch(/^2024-03: 1 post; Campaign 0\.0 %.*, 0 posts; Other 100\.0 %.*, 1 post$/);
+    // Columns tile the plot: each as wide as a period, side by side.
+    expect(jan.x + jan.width).toBeCloseTo(chart.columns[1].x, 9);
+    expect(jan.x).toBeCloseTo(chart.left, 9);
+  });
+
+  it('puts the small multiples of all groups on the same share and count axes', () => {
+    const data: Unit[] = [
+      ...units('A', 'Campaign', 8, (i) => `a${i}.jpg`, '2024-01-05'),
+      ...units('A', 'Other', 2, (i) => `b${i}.jpg`, '2024-02-05'),
+      ...units('B', 'Other', 1, () => 'c.jpg', '2024-01-09'),
+      ...units('B', 'Campaign', 1, () => 'd.jpg', '2024-01-10'),
+    ];
+    const overall = timeSeries(data, ['Campaign', 'Other'], 'month')!;
+    const charts = groupTimeCharts(groupTimeSeries(data, overall.categories, ['A', 'B'], 'month'));
+    expect(charts.map((c) => [c.group, c.n])).toEqual([
+      ['A', 10],
+      ['B', 2],
+    ]);
+    const [a, b] = charts.map((c) => c.chart);
+    expect(a.yTicks).toEqual(b.yTicks);
+    expect(a.yTicks.at(-1)!.label).toBe('100 %');
+    expect(a.countTicks).toEqual(b.countTicks);
+    expect(a.countTicks.at(-1)!.label).toBe('8'); // A's January: the fullest period of any group
+    expect(b.counts[0].height).toBeCloseTo(((a.countsBottom - a.countsTop) * 2) / 8, 9);
+    expect(a.xTicks.map((t) => t.label)).toEqual(b.xTicks.map((t) => t.label));
   });
 
   it('makes unique ASCII slugs for group names', () => {

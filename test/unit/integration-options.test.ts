@@ -112,6 +112,14 @@ describe('parseClipscopeOptions', () => {
     expect(parse({ validation: { blind: true } }).validation.blind).toBe(true);
   });
 
+  it('takes group colours as CSS hex colours and names the group and value of a bad one', () => {
+    expect(parse({}).groupColors).toEqual({});
+    expect(parse({ groupColors: { AfD: '#009ee0', SPD: '#E3000F', Grüne: '#1a8', Linke: '#be3075cc' } }).groupColors).toEqual({ AfD: '#009ee0', SPD: '#E3000F', Grüne: '#1a8', Linke: '#be3075cc' });
+    expect(messageOf(() => parse({ groupColors: { AfD: 'blue' } }))).toBe('Invalid value "blue" for option groupColors.AfD (in astro.config.mjs): expected a CSS hex colour such as "#009ee0" (#rgb or #rrggbb)');
+    for (const bad of ['#12345', '009ee0', '#ggg', 'rgb(0,0,0)', '#009ee0 ']) expect(messageOf(() => parse({ groupColors: { SPD: bad } }))).toMatch(/^Invalid value .* for option groupColors\.SPD /);
+    expect(messageOf(() => parse({ groupColors: ['#009ee0'] }))).toMatch(/^Invalid value \["#009ee0"\] for option groupColors .*expected an object of group name → CSS hex colour/);
+  });
+
   it('refuses a non-object', () => {
     expect(messageOf(() => parse('images'))).toBe('Invalid value "images" for the options of clipscope() (in astro.config.mjs): expected an object of options');
   });

@@ -1,7 +1,7 @@
 // The Groups page's model (issue 9): each category's share per group with Wilson 95 % intervals, the
 // images behind each group × category cell, and shares over time — computed from the run's result by
 // the engine's pure functions (integrations/engine/groups.ts), once per build (memoised per report).
-import { cellImages, groupShares, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from './groups.ts';
+import { cellImages, groupShares, groupTimeSeries, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from './groups.ts';
 import type { Grouping, TableInfo } from '../../core/types.ts';
 import type { ReportData } from './report.ts';
 
@@ -36,6 +36,8 @@ export interface GroupReport {
   /** Category name → page slug (the category pages' slugs). A Map: a name is data, even "__proto__". */
   categorySlugs: Map<string, string>;
   time: TimeSeries | null;
+  /** Per group, on the same time axis as `time` (small multiples); empty without dates or groups. */
+  groupTime: { group: string; series: TimeSeries }[];
   units: Unit[];
 }
 
@@ -59,6 +61,7 @@ export function groupReport(report: ReportData): GroupReport {
   const shares = result.grouping ? groupShares(units, categoryNames) : null;
   const taken = new Set<string>();
   const groups = (shares?.groups ?? []).map((g) => ({ name: g.name, slug: groupSlug(g.name, taken), n: g.n, images: g.images }));
+  const time = timeSeries(units, categoryNames);
   const out: GroupReport = {
     grouping: result.grouping ?? null,
     unit: result.rows ? { one: 'post', many: 'posts' } : { one: 'image', many: 'images' },
@@ -66,7 +69,8 @@ export function groupReport(report: ReportData): GroupReport {
     groups,
     shares,
     categorySlugs: new Map(report.categories.map((c) => [c.name, c.slug])),
-    time: timeSeries(units, categoryNames),
+    time,
+    groupTime: time && shares ? groupTimeSeries(units, time.categories, shares.groups.map((g) => g.name), time.unit) : [],
     units,
   };
   memo.set(report, out);

@@ -64,15 +64,58 @@ export function periodsBetween(first: string, last: string, unit: TimeUnit): str
  * for the typical campaign period, never hundreds. */
 export const WEEKS_UP_TO_DAYS = 182;
 
-export function chooseTimeUnit(days: readonly string[]): TimeUnit {
-  if (days.length === 0) return 'month';
+/** Weeks only when the median week (empty weeks included) has at least this many posts: a share of
+ * 20 posts still has a 95 % interval some ±20 points wide (30 % → 14.5–51.9 %); from fewer, a weekly
+ * line is mostly noise, and months pool four times as many posts per point. */
+export const MIN_MEDIAN_PER_WEEK = 20;
+
+export interface TimeUnitChoice {
+  unit: TimeUnit;
+  /** Why: `long` — the dates span more than WEEKS_UP_TO_DAYS; `sparse` — the median week has fewer
+   * than MIN_MEDIAN_PER_WEEK posts; `weekly` — short and dense enough for weeks; `empty` — no dates. */
+  reason: 'long' | 'sparse' | 'weekly' | 'empty';
+  /** Days from the first date to the last. */
+  spanDays: number;
+  /** Median posts per ISO week over every week of the span, empty weeks included (null: not counted,
+   * because the span alone decided). */
+  medianPerWeek: number | null;
+}
+
+/** The median of numbers (the mean of the middle two for an even count); NaN for none. */
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Months or ISO weeks for a time chart of posts with these dates (one day per post): weeks when the
+ * dates span at most WEEKS_UP_TO_DAYS days and the median week holds at least `minPerWeek` posts
+ * (default MIN_MEDIAN_PER_WEEK), months otherwise.
+ */
+export function timeUnitFor(days: readonly string[], minPerWeek = MIN_MEDIAN_PER_WEEK): TimeUnitChoice {
+  if (days.length === 0) return { unit: 'month', reason: 'empty', spanDays: 0, medianPerWeek: null };
   let lo = days[0];
   let hi = days[0];
   for (const d of days) {
     if (d < lo) lo = d;
     if (d > hi) hi = d;
   }
-  return (dayMs(hi) - dayMs(lo)) / DAY_MS <= WEEKS_UP_TO_DAYS ? 'week' : 'month';
+  const spanDays = (dayMs(hi) - dayMs(lo)) / DAY_MS;
+  if (spanDays > WEEKS_UP_TO_DAYS) return { unit: 'month', reason: 'long', spanDays, medianPerWeek: null };
+  const perWeek = new Map(periodsBetween(lo, hi, 'week').map((p) => [p, 0]));
+  for (const d of days) {
+    const p = periodOf(d, 'week');
+    perWeek.set(p, (perWeek.get(p) ?? 0) + 1);
+  }
+  const medianPerWeek = median([...perWeek.values()]);
+  return medianPerWeek >= minPerWeek ? { unit: 'week', reason: 'weekly', spanDays, medianPerWeek } : { unit: 'month', reason: 'sparse', spanDays, medianPerWeek };
+}
+
+/** The unit alone (see timeUnitFor). */
+export function chooseTimeUnit(days: readonly string[], minPerWeek = MIN_MEDIAN_PER_WEEK): TimeUnit {
+  return timeUnitFor(days, minPerWeek).unit;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,6 +235,8 @@ export interface PeriodRow {
 
 export interface TimeSeries {
   unit: TimeUnit;
+  /** How the unit was chosen (absent when the caller fixed it). */
+  choice?: TimeUnitChoice;
   categories: string[];
   /** Every period from the first dated unit's to the last's. */
   periods: PeriodRow[];
@@ -201,15 +246,25 @@ export interface TimeSeries {
   undated: number;
 }
 
+export interface TimeSeriesOptions {
+  /** Months or weeks; default chosen by timeUnitFor() from the dates. */
+  unit?: TimeUnit;
+  /** The first and last day the periods run over (default: the units' own first and last date), so
+   * series of several groups share one time axis. */
+  span?: [string, string];
+}
+
 /** Each category's share per period (all groups together). Null when no unit has a date. */
-export function timeSeries(units: readonly Unit[], categories: readonly string[], unit?: TimeUnit): TimeSeries | null {
+export function timeSeries(units: readonly Unit[], categories: readonly string[], opts: TimeUnit | TimeSeriesOptions = {}): TimeSeries | null {
+  const { unit, span } = typeof opts === 'string' ? { unit: opts, span: undefined } : opts;
   const dated = units.filter((u): u is Unit & { date: string } => typeof u.date === 'string');
-  if (dated.length === 0) return null;
+  if (dated.length === 0 && !span) return null;
   const cats = allCategories(units, categories);
   const days = dated.map((u) => u.date);
-  const chosen = unit ?? chooseTimeUnit(days);
-  const first = days.reduce((a, b) => (b < a ? b : a));
-  const last = days.reduce((a, b) => (b > a ? b : a));
+  const choice = unit ? undefined : timeUnitFor(days);
+  const chosen = unit ?? choice!.unit;
+  const first = span?.[0] ?? days.reduce((a, b) => (b < a ? b : a));
+  const last = span?.[1] ?? days.reduce((a, b) => (b > a ? b : a));
   const byPeriod = new Map<string, Unit[]>();
   for (const u of dated) {
     const p = periodOf(u.date, chosen);
@@ -221,5 +276,24 @@ export function timeSeries(units: readonly Unit[], categories: readonly string[]
     const list = byPeriod.get(period) ?? [];
     return { period, n: list.length, cells: shareCells(list, cats) };
   });
-  return { unit: chosen, categories: cats, periods, dated: dated.length, undated: units.length - dated.length };
+  return { unit: chosen, ...(choice ? { choice } : {}), categories: cats, periods, dated: dated.length, undated: units.length - dated.length };
+}
+
+/** The first and last date of the units (null when none has one). */
+export function dateSpan(units: readonly Unit[]): [string, string] | null {
+  let lo: string | null = null;
+  let hi: string | null = null;
+  for (const u of units) {
+    if (typeof u.date !== 'string') continue;
+    if (lo === null || u.date < lo) lo = u.date;
+    if (hi === null || u.date > hi) hi = u.date;
+  }
+  return lo === null ? null : [lo, hi!];
+}
+
+/** One time series per group, on the overall series' unit and time axis (small multiples). */
+export function groupTimeSeries(units: readonly Unit[], categories: readonly string[], groups: readonly string[], unit: TimeUnit): { group: string; series: TimeSeries }[] {
+  const span = dateSpan(units);
+  if (!span) return [];
+  return groups.map((group) => ({ group, series: timeSeries(units.filter((u) => u.group === group), categories, { unit, span })! }));
 }

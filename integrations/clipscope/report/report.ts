@@ -36,6 +36,8 @@ export interface ReportOptions {
   listThumbnails: boolean;
   /** `blind`: whether the Validate page starts in blind mode (the coder can switch). */
   validation: { perCategory: number; seed: string | number; blind?: boolean };
+  /** Colours of named groups (the groupColors option) as [group, CSS hex colour] pairs; absent: none. */
+  groupColors?: [string, string][];
 }
 
 export interface PhraseReport {
