@@ -19,6 +19,7 @@ import type { Plugin, ViteDevServer } from 'vite';
 import { classify } from '../engine/run.ts';
 import { thumbnail } from '../engine/decode.ts';
 import { readJudgementFiles } from './judgement-files.ts';
+import { generatedModel } from './model-origin.ts';
 import { toCsv, toJson } from '../engine/results.ts';
 import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
@@ -46,6 +47,7 @@ function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
     classify,
     makeThumbnail: (file, o) => thumbnail(file, { width: o.width, quality: o.quality }),
     readJudgementFiles,
+    generatedModel,
     toCsv,
     toJson,
   };

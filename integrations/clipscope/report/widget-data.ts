@@ -4,6 +4,7 @@ import type { RunResult } from '../../core/types.ts';
 import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementRun } from '../../core/judgements.ts';
 import { secondChoice, type ReportData, type Thumb } from './report.ts';
+import { categoryProbability } from '../../core/confidence.ts';
 
 /** One image as the widget shows it (plain data: it is serialised into the page). */
 export interface WidgetItem {
@@ -11,7 +12,9 @@ export interface WidgetItem {
   path: string;
   predicted: string;
   label: string;
+  /** The probability of the predicted category (core/confidence.ts), percent. */
   probability: number;
+  /** The second most probable category. */
   second: { category: string; label: string; probability: number } | null;
   /** Site-relative URL path of the large rendition (no base), or null when none could be made. */
   src: string | null;
@@ -44,7 +47,7 @@ export function widgetData(report: Pick<ReportData, 'result' | 'validationSet' |
       path: img.path,
       predicted: img.category,
       label: img.label,
-      probability: img.probability,
+      probability: categoryProbability(img),
       second: second ? { category: second.category, label: second.label, probability: second.probability } : null,
       src: thumb?.src ?? null,
       width: thumb?.width ?? 0,

@@ -1,0 +1,123 @@
+// The large view of the report's thumbnails. Every thumbnail link with `data-view` (ViewLink.astro)
+// opens the page's <dialog id="viewer"> (Viewer.astro) with the large image, every category's
+// probability, the ranked phrases and the posts-table rows; ← / → (or a swipe) move to the previous /
+// next thumbnail of the page, Esc closes, focus returns to the thumbnail. Without JavaScript the link
+// opens the large image itself. Everything is read from the page: nothing is fetched but the image.
+
+interface Entry {
+  link: HTMLAnchorElement;
+}
+
+function setup(): void {
+  const dialog = document.getElementById('viewer') as HTMLDialogElement | null;
+  if (!dialog) return;
+  const links = [...document.querySelectorAll<HTMLAnchorElement>('a[data-view]')];
+  if (links.length === 0) return;
+  const names: string[] = JSON.parse(dialog.dataset.categories ?? '[]');
+  const $ = <T extends Element>(sel: string) => dialog.querySelector(sel) as T;
+  const img = $<HTMLImageElement>('.viewer-img');
+  const entries: Entry[] = links.map((link) => ({ link }));
+  let current = -1;
+  let opener: HTMLElement | null = null;
+
+  const fmt = (p: number) => `${p.toFixed(1)} %`;
+
+  function show(index: number): void {
+    current = (index + entries.length) % entries.length;
+    const { link } = entries[current];
+    const d = link.dataset;
+    img.src = link.href;
+    img.width = Number(d.w);
+    img.height = Number(d.h);
+    img.alt = `Image ${d.path ?? ''}`;
+    $<HTMLElement>('.viewer-path').textContent = d.path ?? '';
+    $<HTMLElement>('.viewer-count').textContent = `${current + 1} of ${entries.length}`;
+
+    const probs = (d.probs ?? '').split(',').map(Number);
+    const ranked = names.map((name, i) => ({ name, p: probs[i] ?? 0, i })).sort((a, b) => b.p - a.p || a.i - b.i);
+    const own = ranked.find((r) => r.name === d.category);
+    $<HTMLElement>('.viewer-category').textContent = own ? `Classified ${d.category} · ${fmt(own.p)}` : `Classified ${d.category ?? ''}`;
+
+    const tbody = $<HTMLTableSectionElement>('.viewer-probs tbody');
+    tbody.replaceChildren(
+      ...ranked.map((r) => {
+        const tr = document.createElement('tr');
+        if (r.name === d.category) tr.className = 'own';
+        const name = document.createElement('td');
+        name.textContent = r.name;
+        const value = document.createElement('td');
+        value.className = 'num';
+        value.textContent = fmt(r.p);
+        const barCell = document.createElement('td');
+        barCell.className = 'bar-cell';
+        const bar = document.createElement('span');
+        bar.className = 'viewer-bar-fill';
+        bar.style.width = `${Math.max(0, Math.min(100, r.p))}%`;
+        barCell.append(bar);
+        tr.append(name, value, barCell);
+        return tr;
+      }),
+    );
+
+    const top: [string, string, number][] = JSON.parse(d.top ?? '[]');
+    $<HTMLOListElement>('.viewer-phrases').replaceChildren(
+      ...top.map(([category, label, p]) => {
+        const li = document.createElement('li');
+        li.textContent = `“${label}” (${category}) ${fmt(p)}`;
+        return li;
+      }),
+    );
+    const posts = $<HTMLElement>('.viewer-posts');
+    posts.textContent = d.posts ? `Posts: ${d.posts}` : '';
+    posts.hidden = !d.posts;
+    const original = $<HTMLElement>('.viewer-original');
+    original.hidden = !d.original;
+    if (d.original) original.querySelector('a')!.href = d.original;
+    // Preload the neighbours so previous/next feel instant.
+    for (const k of [current - 1, current + 1]) {
+      const n = entries[(k + entries.length) % entries.length];
+      if (n) new Image().src = n.link.href;
+    }
+  }
+
+  links.forEach((link, i) =>
+    link.addEventListener('click', (event) => {
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return; // new tab etc.
+      event.preventDefault();
+      opener = link;
+      show(i);
+      if (!dialog.open) dialog.showModal();
+    }),
+  );
+  $<HTMLButtonElement>('.viewer-prev').addEventListener('click', () => show(current - 1));
+  $<HTMLButtonElement>('.viewer-next').addEventListener('click', () => show(current + 1));
+  $<HTMLButtonElement>('.viewer-close').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowRight') show(current + 1);
+    else if (event.key === 'ArrowLeft') show(current - 1);
+    else return;
+    event.preventDefault();
+  });
+  // A click on the backdrop (outside the dialog's box) closes it.
+  dialog.addEventListener('click', (event) => {
+    if (event.target === dialog) dialog.close();
+  });
+  dialog.addEventListener('close', () => {
+    img.removeAttribute('src');
+    opener?.focus();
+  });
+  // Swipe left / right on touch screens.
+  let startX = 0;
+  let startY = 0;
+  dialog.addEventListener('touchstart', (e) => {
+    startX = e.changedTouches[0].clientX;
+    startY = e.changedTouches[0].clientY;
+  }, { passive: true });
+  dialog.addEventListener('touchend', (e) => {
+    const dx = e.changedTouches[0].clientX - startX;
+    const dy = e.changedTouches[0].clientY - startY;
+    if (Math.abs(dx) > 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) show(current + (dx < 0 ? 1 : -1));
+  }, { passive: true });
+}
+
+setup();
