@@ -4,10 +4,6 @@
 // next thumbnail of the page, Esc closes, focus returns to the thumbnail. Without JavaScript the link
 // opens the large image itself. Everything is read from the page: nothing is fetched but the image.
 
-interface Entry {
-  link: HTMLAnchorElement;
-}
-
 function setup(): void {
   const dialog = document.getElementById('viewer') as HTMLDialogElement | null;
   if (!dialog) return;
@@ -15,17 +11,23 @@ function setup(): void {
   if (links.length === 0) return;
   const names: string[] = JSON.parse(dialog.dataset.categories ?? '[]');
   const $ = <T extends Element>(sel: string) => dialog.querySelector(sel) as T;
-  const img = $<HTMLImageElement>('.viewer-img');
-  const entries: Entry[] = links.map((link) => ({ link }));
+  const frame = $<HTMLElement>('.viewer-frame');
+  // The image exists only while the view is open: a closed view leaves no <img> without a source.
+  let img: HTMLImageElement | null = null;
+  const entries = links.map((link) => ({ link }));
   let current = -1;
   let opener: HTMLElement | null = null;
 
-  const fmt = (p: number) => `${p.toFixed(1)} %`;
 
   function show(index: number): void {
     current = (index + entries.length) % entries.length;
     const { link } = entries[current];
     const d = link.dataset;
+    if (!img) {
+      img = new Image();
+      img.className = 'viewer-img';
+      frame.append(img);
+    }
     img.src = link.href;
     img.width = Number(d.w);
     img.height = Number(d.h);
@@ -33,10 +35,16 @@ function setup(): void {
     $<HTMLElement>('.viewer-path').textContent = d.path ?? '';
     $<HTMLElement>('.viewer-count').textContent = `${current + 1} of ${entries.length}`;
 
-    const probs = (d.probs ?? '').split(',').map(Number);
-    const ranked = names.map((name, i) => ({ name, p: probs[i] ?? 0, i })).sort((a, b) => b.p - a.p || a.i - b.i);
+    // "index=percent" pairs, most probable first (ranked and rounded at build time, as the cards are).
+    const ranked = (d.probs ?? '')
+      .split(';')
+      .filter(Boolean)
+      .map((pair) => {
+        const [i, p] = pair.split('=');
+        return { name: names[Number(i)] ?? '?', p: Number(p), text: `${p} %` };
+      });
     const own = ranked.find((r) => r.name === d.category);
-    $<HTMLElement>('.viewer-category').textContent = own ? `Classified ${d.category} · ${fmt(own.p)}` : `Classified ${d.category ?? ''}`;
+    $<HTMLElement>('.viewer-category').textContent = own ? `Classified ${d.category} · ${own.text}` : `Classified ${d.category ?? ''}`;
 
     const tbody = $<HTMLTableSectionElement>('.viewer-probs tbody');
     tbody.replaceChildren(
@@ -47,7 +55,7 @@ function setup(): void {
         name.textContent = r.name;
         const value = document.createElement('td');
         value.className = 'num';
-        value.textContent = fmt(r.p);
+        value.textContent = r.text;
         const barCell = document.createElement('td');
         barCell.className = 'bar-cell';
         const bar = document.createElement('span');
@@ -59,11 +67,11 @@ function setup(): void {
       }),
     );
 
-    const top: [string, string, number][] = JSON.parse(d.top ?? '[]');
+    const top: [string, string, string][] = JSON.parse(d.top ?? '[]');
     $<HTMLOListElement>('.viewer-phrases').replaceChildren(
       ...top.map(([category, label, p]) => {
         const li = document.createElement('li');
-        li.textContent = `“${label}” (${category}) ${fmt(p)}`;
+        li.textContent = `“${label}” (${category}) ${p}`;
         return li;
       }),
     );
@@ -103,7 +111,8 @@ function setup(): void {
     if (event.target === dialog) dialog.close();
   });
   dialog.addEventListener('close', () => {
-    img.removeAttribute('src');
+    img?.remove();
+    img = null;
     opener?.focus();
   });
   // Swipe left / right on touch screens.

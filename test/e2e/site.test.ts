@@ -43,6 +43,25 @@ describe('the demo site', () => {
   it('logs classification progress and thumbnail work through Astro', () => {
     expect(site.output).toMatch(/\[clipscope\] 14\/14 images · [\d.]+ images\/s · ETA/);
     expect(site.output).toMatch(/\[clipscope\] Thumbnails: \d+ made/);
+    // The summary says what happened to every file the run announced.
+    expect(site.output).toMatch(/\[clipscope\] Classified 14 images in [\d.]+ s: \d+ embedded now, \d+ from the cache; nothing skipped\./);
+  });
+
+  it('warns, in the build log and first thing on the overview, that the demo model’s results are chance', async () => {
+    expect(site.output).toMatch(/\[WARN\] \[clipscope\] These results may be no better than chance\. The model is clipscope’s demo model/);
+    const { page, allProblems, context } = await openPage(browser, server.url('/'));
+    const warning = page.locator('#chance');
+    expect(await warning.locator('h2').textContent()).toContain('Close to chance');
+    expect(await warning.textContent()).toContain('demo model (demo-colors)');
+    expect(await warning.textContent()).toMatch(/chance level \(1\/K for K categories\)/); // the rule is stated
+    // Before the samples and the figures.
+    const order = await page.evaluate(() => ['#chance', '#samples', '#categories', '#charts'].map((id) => document.querySelector(id)!.getBoundingClientRect().top));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // The histogram marks chance level 1/K.
+    const k = results.dictionary.categories.length;
+    expect(await page.locator('#probability-distribution-title + svg .chance-label').textContent()).toBe(`chance 1/${k} = ${(100 / k).toFixed(1)} %`);
+    expect(allProblems()).toEqual([]);
+    await context.close();
   });
 
   it('overview lists every category with the count the results give', async () => {
@@ -56,9 +75,14 @@ describe('the demo site', () => {
     for (const [name, count] of rows.map((r) => [r[0], Number(r[1])] as const)) expect(count).toBe(counts.get(name) ?? 0);
     // Both charts are SVG with axes labels, drawn without JavaScript.
     expect(await page.locator('svg.chart').count()).toBe(2);
-    expect(await page.locator('#probability-distribution-title').textContent()).toContain('Distribution of top-1 probabilities');
-    expect(await page.locator('svg.chart .axis-label').allTextContents()).toEqual(expect.arrayContaining(['Images', 'Top-1 probability (%)']));
-    expect(await page.locator('script').count()).toBe(0);
+    expect(await page.locator('#probability-distribution-title').textContent()).toContain('Distribution of category probabilities');
+    expect(await page.locator('svg.chart .axis-label').allTextContents()).toEqual(expect.arrayContaining(['Images', 'Category probability (%)']));
+    // One script, a file of the site (the large view), nothing inline.
+    const scripts = await page.locator('script').evaluateAll((ss) => ss.map((s) => [(s as HTMLScriptElement).getAttribute('src'), s.textContent]));
+    expect(scripts).toEqual([[expect.stringMatching(/^\/_astro\/[\w.-]+\.js$/), '']]);
+    // Samples of every category come first: a strip per category with its sampled thumbnails.
+    const strips = await page.locator('.strip-section').evaluateAll((ss) => ss.map((s) => [s.querySelector('h3')!.textContent, s.querySelectorAll('a[data-view]').length]));
+    expect(strips).toEqual(results.dictionary.categories.map((c) => [c.name, Math.min(6, counts.get(c.name) ?? 0)]));
     // Downloads resolve.
     for (const href of await page.locator('.downloads a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))) {
       expect((await fetch(href)).status, href).toBe(200);
@@ -76,10 +100,23 @@ describe('the demo site', () => {
     const cards = page.locator('.cards .card');
     expect(await cards.count()).toBe(Math.min(12, count));
     const first = cards.first();
-    expect(await first.locator('.prob').textContent()).toMatch(/^\d+\.\d %/);
+    expect(await first.locator('.prob').textContent()).toMatch(/^\s*\d+\.\d %/);
     expect(await first.locator('.second').textContent()).toMatch(/^2nd: .+\(\d+\.\d %\)$/);
-    // The demo scores like the seed (top-1 phrase, top-k 1): the page says the "2nd" is a whole category.
-    expect(await page.locator('#samples + p').textContent()).toContain("winning phrase's share among all 14 phrases; “2nd” is the next most probable category");
+    // The demo scores like the seed: the page says every percentage is a category's, the phrase share labelled.
+    expect(await page.locator('#samples + p').textContent()).toContain('Percentages are category probabilities');
+    expect(await first.locator('.phrase').textContent()).toMatch(/phrase share \d+\.\d %/);
+    // Every card's probability is the results' probability of the image's category (P(<category>)),
+    // and the second choice is the second most probable category.
+    const shown = await cards.evaluateAll((cs) =>
+      cs.map((c) => [c.querySelector('.path')!.textContent, Number(c.querySelector('.prob')!.getAttribute('data-probability')), c.querySelector('.prob')!.textContent!.trim(), c.querySelector('.second')!.textContent]),
+    );
+    for (const [path, probability, text, second] of shown as [string, number, string, string][]) {
+      const image = results.images.find((i) => i.path === path)!;
+      expect(probability).toBeCloseTo(image.categories[image.category], 3);
+      expect(text.startsWith(`${image.categories[image.category].toFixed(1)} %`)).toBe(true);
+      const [other, p] = Object.entries(image.categories).filter(([c]) => c !== image.category).sort((a, b) => b[1] - a[1])[0];
+      expect(second).toBe(`2nd: ${other} (${p.toFixed(1)} %)`);
+    }
     // Every thumbnail loaded (naturalWidth > 0) and is no larger than the configured box.
     const sizes = await page.locator('.cards img').evaluateAll((imgs) => imgs.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]));
     expect(sizes.length).toBe(Math.min(12, count));
@@ -92,6 +129,57 @@ describe('the demo site', () => {
     await page.screenshot({ path: join(SHOTS, 'category.png'), fullPage: true });
     expect(allProblems()).toEqual([]);
     await context.close();
+  });
+
+  it('every thumbnail opens a large view: 1024 px on the long side (or the image’s own size), all category probabilities, ← → and Esc', async () => {
+    // retina.jpg is 1411 × 1411: its large view is 1024 px; coins.png (384 × 303) keeps its size.
+    const retina = results.images.find((i) => i.path === 'retina.jpg')!;
+    const coins = results.images.find((i) => i.path === 'coins.png')!;
+    for (const [image, w, h] of [[retina, 1024, 1024], [coins, 384, 303]] as const) {
+      const slug = results.dictionary.categories.find((c) => c.name === image.category)!.slug;
+      const { page, allProblems, context } = await openPage(browser, server.url(`categories/${slug}/`));
+      const link = page.locator(`.card:has(.path:text-is("${image.path}")) a[data-view]`);
+      await link.click();
+      const dialog = page.locator('dialog#viewer');
+      expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
+      const img = dialog.locator('img.viewer-img');
+      await img.evaluate((i) => (i as HTMLImageElement).decode());
+      expect(await img.evaluate((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])).toEqual([w, h]);
+      expect(await dialog.locator('.viewer-path').textContent()).toBe(image.path);
+      // Every category, most probable first, with the results' values.
+      const rows = await dialog.locator('.viewer-probs tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)));
+      const expected = Object.entries(image.categories).sort((a, b) => b[1] - a[1]).map(([c, p]) => [c, `${p.toFixed(1)} %`]);
+      expect(rows).toEqual(expected);
+      await page.keyboard.press('Escape');
+      expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-path'))).toBe(image.path);
+      expect(allProblems()).toEqual([]);
+      await context.close();
+    }
+
+    // Previous / next by keyboard through the page's thumbnails, wrapping around.
+    const [name] = [...countsByCategory()].sort((a, b) => b[1] - a[1])[0];
+    const slug = results.dictionary.categories.find((c) => c.name === name)!.slug;
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+      const { page, allProblems, context } = await openPage(browser, server.url(`categories/${slug}/`), { viewport });
+      const paths = await page.locator('.cards .card .path').allTextContents();
+      await page.locator('.cards a[data-view]').first().click();
+      const current = () => page.locator('dialog#viewer .viewer-path').textContent();
+      expect(await current()).toBe(paths[0]);
+      await page.keyboard.press('ArrowRight');
+      expect(await current()).toBe(paths[1]);
+      expect(await page.locator('dialog#viewer .viewer-count').textContent()).toBe(`2 of ${paths.length}`);
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      expect(await current()).toBe(paths.at(-1));
+      // The view fits the screen: no sideways scrolling, the image inside the window.
+      const box = await page.locator('dialog#viewer img.viewer-img').boundingBox();
+      expect(box!.x >= 0 && box!.x + box!.width <= viewport.width + 1).toBe(true);
+      await page.screenshot({ path: join(SHOTS, `large-view-${viewport.width}.png`) });
+      await page.keyboard.press('Escape');
+      expect(allProblems()).toEqual([]);
+      await context.close();
+    }
   });
 
   it('is readable on a phone: nothing wider than the screen', async () => {
