@@ -102,3 +102,23 @@ describe('the report uses category probabilities', () => {
     expect(sortByProbability([a, b], 'highest-first').map((i) => i.path)).toEqual(['b', 'a']);
   });
 });
+
+describe('postsOf (what the large view lists of a posts table)', () => {
+  it('gives the classified rows of an image in table order, or a folder run’s group', async () => {
+    const { postsOf } = await import('../../integrations/clipscope/report/report.ts');
+    const result = makeRunResult({ syntheticCount: 3, seed: 'posts' });
+    const [a, b] = result.images;
+    result.rows = [
+      { image: a.path, status: 'classified', group: 'SPD', date: '2024-03-05' },
+      { image: b.path, status: 'classified', group: 'CDU' },
+      { image: a.path, status: 'classified', group: 'AfD', date: '2024-04-01' },
+      { image: a.path, status: 'missing', group: 'FDP' },
+      { image: null, status: 'no image', group: 'SPD' },
+    ];
+    expect(postsOf(result, a)).toEqual([{ group: 'SPD', date: '2024-03-05' }, { group: 'AfD', date: '2024-04-01' }]);
+    expect(postsOf(result, b)).toEqual([{ group: 'CDU' }]);
+    expect(postsOf(result, result.images[2])).toEqual([]);
+    const folder = makeRunResult({ syntheticCount: 1, seed: 'posts' });
+    expect(postsOf(folder, { ...folder.images[0], group: 'account-a' })).toEqual([{ group: 'account-a' }]);
+  });
+});
