@@ -7,21 +7,20 @@
 function setup(): void {
   const dialog = document.getElementById('viewer') as HTMLDialogElement | null;
   if (!dialog) return;
-  const links = [...document.querySelectorAll<HTMLAnchorElement>('a[data-view]')];
-  if (links.length === 0) return;
+  // The thumbnails are looked up when one is opened: a page may add some later (the Explore grid).
+  let links: HTMLAnchorElement[] = [];
   const names: string[] = JSON.parse(dialog.dataset.categories ?? '[]');
   const $ = <T extends Element>(sel: string) => dialog.querySelector(sel) as T;
   const frame = $<HTMLElement>('.viewer-frame');
   // The image exists only while the view is open: a closed view leaves no <img> without a source.
   let img: HTMLImageElement | null = null;
-  const entries = links.map((link) => ({ link }));
   let current = -1;
   let opener: HTMLElement | null = null;
 
 
   function show(index: number): void {
-    current = (index + entries.length) % entries.length;
-    const { link } = entries[current];
+    current = (index + links.length) % links.length;
+    const link = links[current];
     const d = link.dataset;
     if (!img) {
       img = new Image();
@@ -33,7 +32,7 @@ function setup(): void {
     img.height = Number(d.h);
     img.alt = `Image ${d.path ?? ''}`;
     $<HTMLElement>('.viewer-path').textContent = d.path ?? '';
-    $<HTMLElement>('.viewer-count').textContent = `${current + 1} of ${entries.length}`;
+    $<HTMLElement>('.viewer-count').textContent = `${current + 1} of ${links.length}`;
 
     // "index=percent" pairs, most probable first (ranked and rounded at build time, as the cards are).
     const ranked = (d.probs ?? '')
@@ -83,20 +82,21 @@ function setup(): void {
     if (d.original) original.querySelector('a')!.href = d.original;
     // Preload the neighbours so previous/next feel instant.
     for (const k of [current - 1, current + 1]) {
-      const n = entries[(k + entries.length) % entries.length];
-      if (n) new Image().src = n.link.href;
+      const n = links[(k + links.length) % links.length];
+      if (n) new Image().src = n.href;
     }
   }
 
-  links.forEach((link, i) =>
-    link.addEventListener('click', (event) => {
-      if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return; // new tab etc.
-      event.preventDefault();
-      opener = link;
-      show(i);
-      if (!dialog.open) dialog.showModal();
-    }),
-  );
+  document.addEventListener('click', (event) => {
+    const link = (event.target as Element | null)?.closest?.('a[data-view]') as HTMLAnchorElement | null;
+    if (!link || dialog.contains(link)) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return; // new tab etc.
+    event.preventDefault();
+    links = [...document.querySelectorAll<HTMLAnchorElement>('a[data-view]')];
+    opener = link;
+    show(links.indexOf(link));
+    if (!dialog.open) dialog.showModal();
+  });
   $<HTMLButtonElement>('.viewer-prev').addEventListener('click', () => show(current - 1));
   $<HTMLButtonElement>('.viewer-next').addEventListener('click', () => show(current + 1));
   $<HTMLButtonElement>('.viewer-close').addEventListener('click', () => dialog.close());
