@@ -182,6 +182,37 @@ describe('the demo site', () => {
     }
   });
 
+  it('Explore filters every image in the browser: live counts, the grid, the filtered list as CSV', async () => {
+    const { page, allProblems, context } = await openPage(browser, server.url('explore/'));
+    const count = page.locator('#explore-count');
+    await expect.poll(() => count.textContent()).toBe(`${results.images.length} of ${results.images.length} images match.`);
+    expect(await page.locator('#explore-grid li').count()).toBe(results.images.length);
+    // A category: the count is the category's size.
+    const [name, size] = [...countsByCategory()].sort((a, b) => b[1] - a[1])[0];
+    await page.locator('select[name=category]').selectOption({ label: name });
+    expect(await count.textContent()).toBe(`${size} of ${results.images.length} images match.`);
+    expect(await page.locator('#explore-grid li').count()).toBe(size);
+    // And a probability range: those of the category with P(category) of at least 99.5 %.
+    await page.locator('input[name=pMin]').fill('99.5');
+    const expected = results.images.filter((i) => i.category === name && Math.round(i.categories[i.category] * 10) / 10 >= 99.5);
+    expect(await count.textContent()).toBe(`${expected.length} of ${results.images.length} images match.`);
+    // The filtered list downloads as CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#explore-csv').click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('Image,Category,Category probability,Margin,Second category,Second probability,Groups,Phrase');
+    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(expected.map((i) => i.path).sort());
+    // A tile opens the large view.
+    if (expected.length > 0) {
+      await page.locator('#explore-grid a[data-view]').first().click();
+      expect(await page.locator('dialog#viewer .viewer-path').textContent()).toBe(expected[0].path);
+      await page.keyboard.press('Escape');
+    }
+    await page.screenshot({ path: join(SHOTS, 'explore.png'), fullPage: true });
+    expect(allProblems()).toEqual([]);
+    await context.close();
+  });
+
   it('is readable on a phone: nothing wider than the screen', async () => {
     const { page, allProblems, context } = await openPage(browser, server.url('/'), { viewport: { width: 375, height: 800 } });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -200,7 +231,7 @@ describe('the demo site', () => {
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     const slug = results.dictionary.categories[0].slug;
     const found: string[] = [];
-    for (const path of ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'dictionary/', 'skipped/', 'validation/']) {
+    for (const path of ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'explore/', 'dictionary/', 'skipped/', 'validation/']) {
       const { page, context } = await openPage(browser, server.url(path), { viewport: { width: 375, height: 800 } });
       for (const v of await serious(page)) found.push(`${path}: ${v}`);
       await page.emulateMedia({ colorScheme: 'dark' });
