@@ -16,6 +16,7 @@ import { engineOptions, CONFIG_SOURCE, type ClipscopeOptions } from './options.t
 import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
 import { renderStandalone } from './standalone.ts';
 import { EXPLORE_FILE, exploreIndex } from './report/explore.ts';
+import { GROUP_SHARES_FILE, groupSharesCsv } from './report/groups-report.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
 export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
@@ -148,6 +149,8 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );
+  const groupCsv = groupSharesCsv(report);
+  if (groupCsv) assets.set(GROUP_SHARES_FILE, { data: groupCsv, type: 'text/csv; charset=utf-8' });
   assets.set(EXPLORE_FILE, { data: JSON.stringify(exploreIndex(report)), type: 'application/json; charset=utf-8' });
   assets.set(report.files.standalone, { data: renderStandalone(report, standaloneImages), type: 'text/html; charset=utf-8' });
   return { report, assets };

@@ -1,6 +1,7 @@
 // The Explore page's index shape and its filters, shared by the build (integrations/clipscope/report/
 // explore.ts writes the index) and the browser (src/scripts/explore.ts filters it). Browser-safe, pure.
 import type { ScoringMode } from './types.ts';
+import { csvCell } from './format.ts';
 
 export interface ExploreIndex {
   schema: 'clipscope.explore/v1';
@@ -61,20 +62,14 @@ export function applyFilter(index: ExploreIndex, f: ExploreFilter): number[] {
   return out;
 }
 
-/** The filtered list as CSV (RFC 4180 quoting; a cell a spreadsheet would run as a formula gets a
- * leading '), the columns the page shows. */
+/** The filtered list as CSV (csvCell), the columns the page shows. */
 export function filteredCsv(index: ExploreIndex, rows: readonly number[]): string {
-  const cell = (v: string | number) => {
-    let s = String(v);
-    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   const name = (i: number) => (i >= 0 ? index.categories[i] : '');
   const lines = [['Image', 'Category', 'Category probability', 'Margin', 'Second category', 'Second probability', 'Groups', 'Phrase'].join(',')];
   for (const i of rows) {
     lines.push(
       [index.path[i], name(index.category[i]), index.p[i], index.margin[i], name(index.second[i]), index.secondP[i], index.group[i].map((g) => index.groups[g]).join('; '), index.phrases[index.label[i]]]
-        .map(cell)
+        .map(csvCell)
         .join(','),
     );
   }

@@ -76,3 +76,11 @@ export function assetUrl(base: string, relative: string): string {
   const prefix = base.endsWith('/') ? base : `${base}/`;
   return prefix + relative.replace(/^\/+/, '');
 }
+
+/** One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; a text a spreadsheet
+ * would run as a formula (=, +, -, @, tab, CR) gets a leading ' — as the results CSV does. */
+export function csvCell(value: string | number): string {
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

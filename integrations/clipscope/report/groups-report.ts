@@ -4,6 +4,7 @@
 import { cellImages, groupShares, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from './groups.ts';
 import type { Grouping, TableInfo } from '../../core/types.ts';
 import type { ReportData } from './report.ts';
+import { csvCell } from '../../core/format.ts';
 
 export interface GroupEntry {
   name: string;
@@ -105,4 +106,23 @@ export function groupCells(report: ReportData): GroupCellPage[] {
 export function groupingLabel(grouping: Grouping | null): string {
   if (!grouping) return '';
   return grouping.kind === 'column' ? `the column “${grouping.column}”` : 'the first folder level under the image folder';
+}
+
+/** Site path of the group shares CSV. */
+export const GROUP_SHARES_FILE = 'downloads/group-shares.csv';
+
+/**
+ * The Groups page's table as CSV, one row per group × category (long format, as R and pandas read it
+ * best), then the "All" rows: counts, the group's total, the share and its Wilson 95 % interval as
+ * proportions 0..1 (6 decimals).
+ */
+export function groupSharesCsv(report: ReportData): string | null {
+  const shares = groupReport(report).shares;
+  if (!shares || shares.groups.length === 0) return null;
+  const p = (v: number) => (Number.isFinite(v) ? v.toFixed(6) : '');
+  const lines = [['group', 'category', 'count', 'n', 'share', 'ci95_low', 'ci95_high'].join(',')];
+  for (const row of [...shares.groups, shares.all]) {
+    for (const c of row.cells) lines.push([row.name, c.category, c.count, c.n, p(c.share), p(c.low), p(c.high)].map((v) => csvCell(v)).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
 }
