@@ -77,9 +77,19 @@ describe('the demo site', () => {
     expect(await page.locator('svg.chart').count()).toBe(2);
     expect(await page.locator('#probability-distribution-title').textContent()).toContain('Distribution of category probabilities');
     expect(await page.locator('svg.chart .axis-label').allTextContents()).toEqual(expect.arrayContaining(['Images', 'Category probability (%)']));
-    // One script, a file of the site (the large view), nothing inline.
+    // Scripts are files of the site (the large view, the charts' SVG download), nothing inline.
     const scripts = await page.locator('script').evaluateAll((ss) => ss.map((s) => [(s as HTMLScriptElement).getAttribute('src'), s.textContent]));
-    expect(scripts).toEqual([[expect.stringMatching(/^\/_astro\/[\w.-]+\.js$/), '']]);
+    expect(scripts).toHaveLength(2);
+    for (const script of scripts) expect(script).toEqual([expect.stringMatching(/^\/_astro\/[\w.-]+\.js$/), '']);
+    // Every chart downloads as a standalone SVG with its styles written in.
+    expect(await page.locator('figure.chart button.chart-svg').count()).toBe(2);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#probability-distribution-title ~ button.chart-svg').click()]);
+    expect(download.suggestedFilename()).toBe('overview-probability-distribution.svg');
+    const svg = await readFile((await download.path())!, 'utf8');
+    expect(svg).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('<title>Distribution of category probabilities</title>');
+    expect(svg).toMatch(/<rect class="bar"[^>]* fill="rgb\(/);
+    expect(svg).toContain(`chance 1/${results.dictionary.categories.length}`);
     // Samples of every category come first: a strip per category with its sampled thumbnails.
     const strips = await page.locator('.strip-section').evaluateAll((ss) => ss.map((s) => [s.querySelector('h3')!.textContent, s.querySelectorAll('a[data-view]').length]));
     expect(strips).toEqual(results.dictionary.categories.map((c) => [c.name, Math.min(6, counts.get(c.name) ?? 0)]));
