@@ -49,7 +49,8 @@ document.querySelectorAll<HTMLElement>('figure.chart').forEach((figure, n) => {
   button.className = 'chart-svg';
   const title = figure.querySelector('figcaption')?.firstChild?.textContent?.trim() || 'chart';
   button.textContent = 'Download SVG';
-  button.setAttribute('aria-label', `Download the chart “${title}” as SVG`);
+  // The accessible name starts with the visible text (axe: label-content-name-mismatch).
+  button.setAttribute('aria-label', `Download SVG: ${title}`);
   button.addEventListener('click', () => {
     const url = URL.createObjectURL(new Blob([standalone(svg, title)], { type: 'image/svg+xml' }));
     const a = document.createElement('a');

@@ -186,6 +186,12 @@ describe('the demo site', () => {
       const box = await page.locator('dialog#viewer img.viewer-img').boundingBox();
       expect(box!.x >= 0 && box!.x + box!.width <= viewport.width + 1).toBe(true);
       await page.screenshot({ path: join(SHOTS, `large-view-${viewport.width}.png`) });
+      // The open view passes axe-core too, light and dark.
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+        expect(serious, colorScheme).toEqual([]);
+      }
       await page.keyboard.press('Escape');
       expect(allProblems()).toEqual([]);
       await context.close();
