@@ -43,7 +43,7 @@ function setup(): void {
         return { name: names[Number(i)] ?? '?', p: Number(p), text: `${p} %` };
       });
     const own = ranked.find((r) => r.name === d.category);
-    $<HTMLElement>('.viewer-category').textContent = own ? `Classified ${d.category} · ${own.text}` : `Classified ${d.category ?? ''}`;
+    $<HTMLElement>('.viewer-category').textContent = own ? `Classified ${d.category} · ${own.text.replace(' ', '\u00a0')}` : `Classified ${d.category ?? ''}`;
 
     const tbody = $<HTMLTableSectionElement>('.viewer-probs tbody');
     tbody.replaceChildren(
