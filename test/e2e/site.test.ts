@@ -198,6 +198,31 @@ describe('the demo site', () => {
     }
   });
 
+  it('the large view goes to the next / previous image with a swipe on a touch screen', async () => {
+    const [name] = [...countsByCategory()].sort((a, b) => b[1] - a[1])[0];
+    const slug = results.dictionary.categories.find((c) => c.name === name)!.slug;
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(server.url(`categories/${slug}/`));
+    const paths = await page.locator('.cards .card .path').allTextContents();
+    await page.locator('.cards a[data-view]').first().tap();
+    const current = () => page.locator('dialog#viewer .viewer-path').textContent();
+    expect(await current()).toBe(paths[0]);
+    const swipe = (from: number, to: number) =>
+      page.locator('dialog#viewer').evaluate((dialog, [x0, x1]) => {
+        const touch = (x: number) => new Touch({ identifier: 1, target: dialog, clientX: x, clientY: 300 });
+        dialog.dispatchEvent(new TouchEvent('touchstart', { changedTouches: [touch(x0)], bubbles: true }));
+        dialog.dispatchEvent(new TouchEvent('touchend', { changedTouches: [touch(x1)], bubbles: true }));
+      }, [from, to]);
+    await swipe(300, 100); // right to left: next
+    expect(await current()).toBe(paths[1]);
+    await swipe(100, 300); // left to right: previous
+    expect(await current()).toBe(paths[0]);
+    await swipe(200, 180); // too short: stays
+    expect(await current()).toBe(paths[0]);
+    await context.close();
+  });
+
   it('Explore filters every image in the browser: live counts, the grid, the filtered list as CSV', async () => {
     const { page, allProblems, context } = await openPage(browser, server.url('explore/'));
     const count = page.locator('#explore-count');
