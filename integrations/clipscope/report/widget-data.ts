@@ -14,6 +14,9 @@ export interface WidgetItem {
   label: string;
   /** The probability of the predicted category (core/confidence.ts), percent. */
   probability: number;
+  /** With the seed's scoring, the winning phrase's own share among all phrases (percent), to be shown
+   * only labelled "phrase share"; null with sum or ensemble scoring. */
+  phraseShare: number | null;
   /** The second most probable category. */
   second: { category: string; label: string; probability: number } | null;
   /** Site-relative URL path of the large rendition (no base), or null when none could be made. */
@@ -48,6 +51,7 @@ export function widgetData(report: Pick<ReportData, 'result' | 'validationSet' |
       predicted: img.category,
       label: img.label,
       probability: categoryProbability(img),
+      phraseShare: report.result.run.scoring === 'seed' ? img.probability : null,
       second: second ? { category: second.category, label: second.label, probability: second.probability } : null,
       src: thumb?.src ?? null,
       width: thumb?.width ?? 0,
