@@ -22,6 +22,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { forEachLimited } from '../integrations/engine/pool.ts';
 import { createRandom } from '../integrations/core/random.ts';
 import { DEFAULT_MODELS_DIR, expectedGenerator, generateModel, isCurrentFolder } from '../scripts/generate-models.ts';
 
@@ -147,30 +148,25 @@ export async function ensureImageSet(kind: 'social' | 'small', count: number, lo
   }
   const files: string[] = new Array(count);
   let bytes = 0;
-  let next = 0;
   let made = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const stem = `img-${String(i).padStart(5, '0')}`;
-      const donor = donorFiles.get(`${stem}.jpg`) ?? donorFiles.get(`${stem}.png`);
-      if (donor) {
-        const name = donor.endsWith('.png') ? `${stem}.png` : `${stem}.jpg`;
-        await link(donor, join(tmp, name));
-        files[i] = name;
-        bytes += (await stat(donor)).size;
-        continue;
-      }
-      const source = sources[i % sources.length];
-      const { data, ext } = await makeImage(source.data, i, sizes, 8, `bench-${kind}`);
-      const name = `${stem}.${ext}`;
-      await writeFile(join(tmp, name), data);
+  await forEachLimited(Array.from({ length: count }, (_, i) => i), availableParallelism() + 1, async (i) => {
+    const stem = `img-${String(i).padStart(5, '0')}`;
+    const donor = donorFiles.get(`${stem}.jpg`) ?? donorFiles.get(`${stem}.png`);
+    if (donor) {
+      const name = donor.endsWith('.png') ? `${stem}.png` : `${stem}.jpg`;
+      await link(donor, join(tmp, name));
       files[i] = name;
-      bytes += data.length;
-      if (++made % 500 === 0) log(`images: ${made} made`);
+      bytes += (await stat(donor)).size;
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: availableParallelism() + 1 }, worker));
+    const source = sources[i % sources.length];
+    const { data, ext } = await makeImage(source.data, i, sizes, 8, `bench-${kind}`);
+    const name = `${stem}.${ext}`;
+    await writeFile(join(tmp, name), data);
+    files[i] = name;
+    bytes += data.length;
+    if (++made % 500 === 0) log(`images: ${made} made`);
+  });
   await writeFile(join(tmp, '.manifest.json'), JSON.stringify({ stamp, files, bytes }, null, 1));
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);

@@ -23,9 +23,11 @@ export interface Machine {
   loadAtStart: number[];
 }
 
-function packageVersion(name: string): string {
+/** The installed version of a package: the project's, or (for the peer) the benchmark's own
+ * (bench/package.json). */
+function packageVersion(name: string, from = ROOT): string {
   try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(from, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'not installed';
   }
@@ -56,7 +58,7 @@ export async function describeMachine(): Promise<Machine> {
       'onnxruntime-node': packageVersion('onnxruntime-node'),
       sharp: packageVersion('sharp'),
       libvips: sharp.versions.vips,
-      '@huggingface/transformers': packageVersion('@huggingface/transformers'),
+      '@huggingface/transformers': packageVersion('@huggingface/transformers', join(ROOT, 'bench')),
     },
     loadAtStart: loadavg(),
   };

@@ -1,4 +1,4 @@
-// The peer: transformers.js (@huggingface/transformers, a dev dependency of the benchmark only) on
+// The peer: transformers.js (@huggingface/transformers, bench/package.json's own dependency) on
 // the same model folder and the same files, used the way its documentation shows for CLIP image
 // embeddings: RawImage.read → the model's image processor (CLIPImageProcessor from
 // preprocessor_config.json) → CLIPVisionModelWithProjection → image_embeds, batch after batch.

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './inputs.ts';
 import { machineLine } from './machine.ts';
-import type { Results } from './run.ts';
+import type { Results } from './results.ts';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/** The results' loosely typed JSON (see results.ts). */
 type Any = any;
 
 const f1 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
@@ -259,6 +259,7 @@ ${notes()}
 ## Reproduce
 
 \`\`\`sh
+npm --prefix bench ci             # once: the peer (transformers.js), bench/package.json's own dependency
 npm run bench                      # standard run, ~4 min per repetition (default 2): makes models/synthetic-b32 and the images if missing
 npm run bench -- --n 120 --repeat 1 # quicker, noisier
 npm run bench -- --scale           # adds 100 → 1,000 → 10,000 images and the cache scenarios (~15 min)

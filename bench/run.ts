@@ -19,29 +19,40 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BATCH_SIZE } from '../integrations/engine/options.ts';
-import { ensureDictionaries, ensureImageSet, ensureModel, linkSubset, ROOT, WORK, type ImageSet } from './inputs.ts';
+import { ensureDictionaries, ensureImageSet, ensureModel, linkSubset, ROOT, WORK } from './inputs.ts';
 import { describeMachine, machineLine, type Machine } from './machine.ts';
 import { scalePlot, throughputPlot, type Series } from './plots.ts';
 import { renderDoc, summaryTable } from './report.ts';
+import type { Agreement, Args, R, Results } from './results.ts';
 import type { TaskResult } from './tasks.ts';
 
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
-interface Args {
-  n: number;
-  repeat: number;
-  batchSizes: number[];
-  sweep: number;
-  threads: number;
-  peerBatch: number;
-  scale: boolean;
-  scaleOnly: boolean;
-  scaleSizes: number[];
-  levers: boolean;
-  docsOnly: boolean;
-  peer: boolean;
-  int8: boolean;
-  docs: boolean;
+const USAGE = `npm run bench [-- options]   (the peer, transformers.js, needs \`npm --prefix bench ci\` once)
+  --n N               images in the standard run (default 300)
+  --repeat K          rounds of each measurement; the best counts (default 2)
+  --batch-sizes LIST  batch sizes of the bound's sweep (default 1,4,8,16,32)
+  --sweep N           images per sweep point (default 96)
+  --threads N         intra-op threads (default: the machine's cores)
+  --peer-batch N      transformers.js batch size (default clipscope's)
+  --scale             also 100 → 1,000 → 10,000 images and the cache scenarios (--scale-sizes LIST)
+  --scale-only        only those (reuses the last standard run)
+  --levers            thread/batch/concurrency settings, one at a time
+  --docs-only         rewrite docs/performance.md and the plots from the last results
+  --no-peer, --no-int8, --no-docs   leave out transformers.js, the int8 model, the docs
+`;
+
+/** The peer is bench/package.json's own dependency (kept out of the project's install): when it is
+ * missing, say how to install it instead of failing in the middle of a run. */
+function checkPeerInstalled(): void {
+  try {
+    import.meta.resolve('@huggingface/transformers');
+  } catch {
+    log('the peer, transformers.js (@huggingface/transformers), is not installed. The benchmark keeps it in its own');
+    log('package (bench/package.json), out of the project\'s install: run `npm --prefix bench ci` once, then');
+    log('`npm run bench` again, or run without the peer: `npm run bench -- --no-peer`.');
+    process.exit(2);
+  }
 }
 
 function parse(): Args {
@@ -61,8 +72,13 @@ function parse(): Args {
       'no-peer': { type: 'boolean', default: false },
       'no-int8': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const ints = (s: string) => s.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x) && x > 0);
   return {
     n: Number(values.n),
@@ -128,16 +144,6 @@ function cosines(a: Float32Array, b: Float32Array, dim: number, count: number): 
   return out;
 }
 
-export interface Agreement {
-  count: number;
-  min: number;
-  median: number;
-  mean: number;
-  /** Images below 0.999. */
-  below: number;
-  worst: { file: string; cosine: number }[];
-}
-
 function agreement(values: number[], files: string[]): Agreement {
   const sorted = [...values].sort((a, b) => a - b);
   const order = values.map((v, i) => ({ file: files[i]?.split('/').pop() ?? String(i), cosine: v })).sort((a, b) => a.cosine - b.cosine);
@@ -175,22 +181,7 @@ function npyData(bytes: Buffer): Float32Array {
 
 // ---------------------------------------------------------------------------------------------
 
-type R = TaskResult & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 const best = <T>(items: T[], key: (t: T) => number): T => items.reduce((a, c) => (key(c) > key(a) ? c : a));
-
-export interface Results {
-  schema: 'clipscope.bench/v1';
-  startedAt: string;
-  finishedAt?: string;
-  machine: Machine;
-  args: Args;
-  inputs: Record<string, unknown>;
-  runs: Record<string, R[]>;
-  summary: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  scale?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  levers?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 async function standard(args: Args, machine: Machine): Promise<Results> {
   const model = await ensureModel('synthetic-b32', log);
@@ -502,6 +493,7 @@ async function main(): Promise<void> {
     if (!previous) throw new Error('--scale-only and --levers need a standard run first (npm run bench)');
     results = previous;
   } else {
+    if (args.peer) checkPeerInstalled();
     results = await standard(args, machine);
   }
   if (!args.docsOnly) {

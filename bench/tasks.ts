@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { cpuSeconds } from './machine.ts';
 import { loadModel } from '../integrations/engine/model/load.ts';
 import { createSession, releaseSession, runFloat } from '../integrations/engine/model/onnx.ts';
+import { forEachLimited } from '../integrations/engine/pool.ts';
 import { preprocessImage } from '../integrations/engine/preprocess.ts';
 import { writeResults } from '../integrations/engine/results.ts';
 import { classify } from '../integrations/engine/run.ts';
@@ -42,17 +43,6 @@ function normalizeRows(data: Float32Array, count: number, dim: number): Float32A
   return out;
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
 
 export interface BoundArgs {
   model: string;
@@ -107,7 +97,7 @@ async function bound(args: BoundArgs): Promise<Record<string, unknown>> {
   const tensors = new Float32Array(n * perImage);
   let t0 = now();
   await forEachLimited(args.files, availableParallelism() * 2, async (file, i) => {
-    await preprocessImage(await readFile(file), cfg, tensors, i * perImage);
+    await preprocessImage(await readFile(file), cfg, { out: tensors, offset: i * perImage });
   });
   const prepareSeconds = now() - t0;
   if (args.tensorsOut) await writeFile(args.tensorsOut, tensors.subarray(0, Math.min(n, args.tensorsCount ?? 16) * perImage));
@@ -222,10 +212,17 @@ async function classifyTask(args: ClassifyArgs): Promise<Record<string, unknown>
   return out;
 }
 
-const TASKS: Record<string, (args: never) => Promise<Record<string, unknown>>> = {
-  bound: bound as (args: never) => Promise<Record<string, unknown>>,
-  classify: classifyTask as (args: never) => Promise<Record<string, unknown>>,
-  peer: (async (args: never) => (await import('./peer.ts')).peer(args)) as (args: never) => Promise<Record<string, unknown>>,
+type Task = (args: never) => Promise<Record<string, unknown>>;
+
+/** peer.ts imports transformers.js, which only bench's own install has (bench/package.json): loaded
+ * through a variable so that the project's typecheck does not follow it (bench/tsconfig.json checks
+ * it with bench's dependencies). */
+const PEER_MODULE = './peer.ts';
+
+const TASKS: Record<string, Task> = {
+  bound: bound as Task,
+  classify: classifyTask as Task,
+  peer: (async (args: never) => ((await import(PEER_MODULE)) as { peer: Task }).peer(args)) as Task,
 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -7,12 +7,14 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processExists } from '../integrations/engine/atomic.ts';
 import { ClipscopeError } from '../integrations/engine/errors.ts';
+import { sha256File } from '../integrations/engine/hash.ts';
+import { modelFolderFiles } from '../integrations/engine/model/layout.ts';
 import { clipConfig, DEFAULT_LOGIT_SCALE, publishFolder, readGeneratorInfo, siblingTempPath, writeModelFolder, type GeneratorInfo, type PublishResult } from './models/model-folder.ts';
 import { isSyntheticName, SYNTHETIC_SPECS, syntheticTowers } from './models/synthetic.ts';
 import { quantizeModelBytes } from './models/quantize.ts';
@@ -37,7 +39,7 @@ export function isModelName(name: string): name is ModelName {
 
 let sourceHashCache: Promise<string> | undefined;
 
-/** sha256 over the generator sources (path and content, sorted by path). */
+/** sha256 over the generator sources: each path with its content's sha256, sorted by path. */
 export function generatorSourceHash(): Promise<string> {
   sourceHashCache ??= (async () => {
     const files = [...SOURCE_FILES];
@@ -47,11 +49,7 @@ export function generatorSourceHash(): Promise<string> {
       }
     }
     const hash = createHash('sha256');
-    for (const file of files.sort()) {
-      hash.update(`${file}\0`);
-      hash.update(await readFile(join(ROOT, file)));
-      hash.update('\0');
-    }
+    for (const file of files.sort()) hash.update(`${file}\0${await sha256File(join(ROOT, file))}\n`);
     return hash.digest('hex');
   })();
   return sourceHashCache;
@@ -73,7 +71,7 @@ export async function isCurrentFolder(dir: string, expected: GeneratorInfo): Pro
   const info = await readGeneratorInfo(dir);
   if (!info) return false;
   const same = (Object.keys(expected) as (keyof GeneratorInfo)[]).every((k) => info[k] === expected[k]);
-  return same && ['config.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx'].every((f) => existsSync(join(dir, f)));
+  return same && modelFolderFiles('fp32').required.every((f) => existsSync(join(dir, f)));
 }
 
 export interface GenerateOptions {

@@ -7,9 +7,10 @@ import type { Command } from 'commander';
 import { discoverImages } from '../engine/discover.ts';
 import { ClipscopeError } from '../engine/errors.ts';
 import { hashImages } from '../engine/hash.ts';
-import { loadModel, onnxFiles, type ModelVariant } from '../engine/model/load.ts';
+import { loadModel } from '../engine/model/load.ts';
+import { onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { modelKeyOf } from '../engine/run.ts';
-import { defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
+import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
 import { formatBytes } from '../core/format.ts';
 
 interface CommonFlags {
@@ -98,8 +99,12 @@ export function register(program: Command): void {
   });
 }
 
+/** The database file of the cache the flags and environment name; a file where the cache folder
+ * should be is an error here (saying "no cache yet" would hide it). */
 function storeFile(flags: CommonFlags): string {
   const dir = flags.cache ? path.resolve(flags.cache) : defaultCacheDir(process.cwd(), process.env);
+  const fromEnv = process.env.CLIPSCOPE_CACHE_DIR?.trim();
+  checkCacheDir(dir, flags.cache ? `--cache ${flags.cache}` : fromEnv ? `CLIPSCOPE_CACHE_DIR=${fromEnv}` : dir);
   return path.join(dir, STORE_FILE);
 }
 
@@ -108,6 +113,10 @@ function openWritable(file: string): EmbeddingStore {
   const store = openStore({ dir: path.dirname(file), log });
   if (store.location === null) {
     throw new ClipscopeError('cache', `The embedding cache ${file} cannot be used (see the message above).`, 'Remove the cache folder or point --cache at another one.');
+  }
+  if (!store.writable) {
+    store.close();
+    throw new ClipscopeError('cache', `The embedding cache ${file} is read-only here: nothing can be pruned or cleared.`, 'Run the command as a user who may write the cache folder and file.');
   }
   return store;
 }

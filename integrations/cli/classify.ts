@@ -5,7 +5,7 @@ import type { RunResult } from '../core/types.ts';
 import { COMMAND_LINE } from '../engine/options.ts';
 import { writeResults } from '../engine/results.ts';
 import { classify } from '../engine/run.ts';
-import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack } from '../engine/table.ts';
+import { checkWriteBackTarget, defaultWriteBackPath, writeTableBack, type PostsTable } from '../engine/table.ts';
 import { addEmbeddingOptions, checkOutputPaths, definedOnly, embeddingOptions, failIfSkipped, printSkipped, withProgress, type EmbeddingFlags } from './shared.ts';
 import { formatSummary } from '../engine/progress.ts';
 
@@ -68,9 +68,11 @@ export function register(program: Command): void {
         minMargin: flags.minMargin,
         ...embeddingOptions(flags),
       });
-      const result = await withProgress((effects) => classify(input, { ...effects, source: COMMAND_LINE }));
-      if (flags.table) {
-        await writeTableBack(flags.table, out, result, { column: result.run.column, topK: result.run.topK });
+      // The table as the run read it: written back from that one parse.
+      let posts: PostsTable | undefined;
+      const result = await withProgress((effects) => classify(input, { ...effects, source: COMMAND_LINE, table: (t) => (posts = t) }));
+      if (posts) {
+        await writeTableBack(posts, out, result, { column: result.run.column, topK: result.run.topK });
         await writeResults(result, { json: flags.json });
       } else {
         await writeResults(result, { csv: out, json: flags.json, column: result.run.column, topK: result.run.topK });

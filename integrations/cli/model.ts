@@ -1,14 +1,56 @@
 // `clipscope model fetch <repo-id>`: thin glue over engine/model/fetch.ts. Reads HF_ENDPOINT and
-// HF_TOKEN from the environment, prints progress on stderr and a summary on stdout.
+// HF_TOKEN from the environment, draws the engine's progress reports on stderr and prints a summary
+// on stdout.
 import type { Command } from 'commander';
 import { formatBytes } from '../core/format.ts';
-import { fetchModel, hubFromEnv, progressPrinter } from '../engine/model/fetch.ts';
+import { DEFAULT_FETCH_RETRIES, DEFAULT_FETCH_TIMEOUT_SECONDS, fetchModel, hubFromEnv, type DownloadProgress } from '../engine/model/fetch.ts';
 
 interface FetchFlags {
   dest: string;
   name?: string;
   revision: string;
   quantized?: boolean;
+  timeout?: string;
+  retries?: string;
+}
+
+/** "onnx/vision_model.onnx  12.3 MB / 351.5 MB  3.5%  8.1 MB/s" */
+export function formatProgress(p: DownloadProgress): string {
+  const percent = p.total > 0 ? (100 * p.received) / p.total : 100;
+  return `${p.path}  ${formatBytes(p.received)} / ${formatBytes(p.total)}  ${percent.toFixed(1)}%  ${formatBytes(Math.round(p.bytesPerSecond))}/s`;
+}
+
+/**
+ * A progress printer for a stream such as stderr: on a terminal one line per file, redrawn at most
+ * every `intervalMs`; elsewhere (logs, CI) a line at 0, 25, 50 and 75% and one at the end.
+ */
+export function progressPrinter(out: { write(s: string): unknown; isTTY?: boolean }, intervalMs = 200): (p: DownloadProgress) => void {
+  let lastPath = '';
+  let lastTime = 0;
+  let lastQuarter = -1;
+  return (p) => {
+    if (p.path !== lastPath) {
+      lastPath = p.path;
+      lastTime = 0;
+      lastQuarter = -1;
+    }
+    if (out.isTTY) {
+      const now = performance.now();
+      if (!p.done && now - lastTime < intervalMs) return;
+      lastTime = now;
+      out.write(`\r\x1b[K${formatProgress(p)}${p.done ? '\n' : ''}`);
+      return;
+    }
+    if (p.done) {
+      out.write(`${formatProgress(p)}\n`);
+      return;
+    }
+    const quarter = p.total > 0 ? Math.min(3, Math.floor((4 * p.received) / p.total)) : 0;
+    if (quarter > lastQuarter) {
+      lastQuarter = quarter;
+      out.write(`${formatProgress(p)}\n`);
+    }
+  };
 }
 
 export function register(program: Command): void {
@@ -21,6 +63,8 @@ export function register(program: Command): void {
     .option('--name <name>', 'model folder name (default: the last part of the repo id)')
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--quantized', 'fetch the int8 onnx/*_quantized.onnx graphs (run them with --variant quantized)')
+    .option('--timeout <seconds>', `give a request up after this many seconds without data, then resume it (default ${DEFAULT_FETCH_TIMEOUT_SECONDS})`)
+    .option('--retries <n>', `transfers of a file after a failed one, 0 for none (default ${DEFAULT_FETCH_RETRIES})`)
     .addHelpText('after', '\nEnvironment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated or private repositories).\nAn interrupted download resumes when the same command runs again.')
     .action(async (repo: string, flags: FetchFlags) => {
       const { stderr, stdout } = process;
@@ -31,6 +75,8 @@ export function register(program: Command): void {
         name: flags.name,
         revision: flags.revision,
         quantized: flags.quantized ?? false,
+        timeout: flags.timeout,
+        retries: flags.retries,
         ...hubFromEnv(process.env),
         onProgress: progressPrinter(stderr),
         log,

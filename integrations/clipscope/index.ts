@@ -17,7 +17,7 @@ import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { AstroError as AstroUserError } from 'astro/errors';
 import type { Plugin, ViteDevServer } from 'vite';
 import { classify } from '../engine/run.ts';
-import { thumbnail } from '../engine/decode.ts';
+import { publishableCopy, thumbnail } from '../engine/decode.ts';
 import { readJudgementFiles } from './judgement-files.ts';
 import { generatedModel } from './model-origin.ts';
 import { toCsv, toJson } from '../engine/results.ts';
@@ -46,6 +46,7 @@ function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
     progress: (p) => reporter.update(p),
     classify,
     makeThumbnail: (file, o) => thumbnail(file, { width: o.width, quality: o.quality }),
+    makeOriginal: async (file, o) => publishableCopy(await readFile(file), o),
     readJudgementFiles,
     generatedModel,
     toCsv,

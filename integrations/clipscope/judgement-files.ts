@@ -1,15 +1,15 @@
-// Reads the judgement files (clipscope.judgements/v1, exported by the validation widget) that a user
+// Reads the judgement files (clipscope.judgements/v2 or v1, exported by the validation widget) that a user
 // dropped into the validation folder, for the next build's Validation page and `validated` column.
 //
 // Each file is checked on its own and defensively (size before reading, then the shared parser in
 // integrations/core/judgements.ts: safe JSON, schema, fresh objects). A bad file never stops the build: it
 // becomes a problem naming the file and the reason, and the others are still read.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { MAX_JUDGEMENT_FILE_BYTES, parseJudgementText, sizeProblem, type JudgementFile as JudgementFileV1 } from '../core/judgements.ts';
 import { validatedColumns, validationReport, type ValidationReport } from '../core/validation-report.ts';
+import type { ExtraColumns } from '../engine/results.ts';
 import type { RunResult } from '../core/types.ts';
 
 /** A valid judgement file and the name it was read from (relative to the folder). */
@@ -35,11 +35,23 @@ function isCandidate(name: string): boolean {
 async function readOne(dir: string, name: string, maxBytes: number): Promise<JudgementFile | JudgementProblem> {
   const path = join(dir, name);
   try {
-    const info = await stat(path);
-    if (!info.isFile()) return { file: name, reason: 'it is not a regular file' };
-    const tooBig = sizeProblem(info.size, maxBytes);
-    if (tooBig) return { file: name, reason: tooBig };
-    const bytes = await readFile(path);
+    // Links are not followed (as the image discovery does not follow them): a link in the folder
+    // could point anywhere on the machine (/etc/passwd), and the build publishes its problems.
+    const entry = await lstat(path);
+    if (entry.isSymbolicLink()) return { file: name, reason: 'it is a symbolic link, and links are not followed; copy the file into the folder instead' };
+    if (!entry.isFile()) return { file: name, reason: 'it is not a regular file' };
+    // O_NOFOLLOW: a link swapped in after the lstat is refused too (ELOOP below).
+    const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    let bytes: Buffer;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return { file: name, reason: 'it is not a regular file' };
+      const tooBig = sizeProblem(info.size, maxBytes);
+      if (tooBig) return { file: name, reason: tooBig };
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
     // Re-check: the file may have grown between stat and read.
     const grown = sizeProblem(bytes.length, maxBytes);
     if (grown) return { file: name, reason: grown };
@@ -53,8 +65,10 @@ async function readOne(dir: string, name: string, maxBytes: number): Promise<Jud
     if (!parsed.ok) return { file: name, reason: parsed.reason };
     return { ...parsed.file, source: name };
   } catch (error) {
+    // The error code only: a message would carry this machine's path into the published page.
     const code = (error as NodeJS.ErrnoException).code;
-    return { file: name, reason: code === 'EACCES' ? 'it cannot be read (permission denied)' : `it cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})` };
+    if (code === 'ELOOP') return { file: name, reason: 'it is a symbolic link, and links are not followed; copy the file into the folder instead' };
+    return { file: name, reason: code === 'EACCES' ? 'it cannot be read (permission denied)' : `it cannot be read (${code ?? 'unknown error'})` };
   }
 }
 
@@ -70,7 +84,7 @@ export async function readJudgementFiles(dir: string, opts: ReadJudgementOptions
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { files: [], problems: [] };
-    return { files: [], problems: [{ file: '.', reason: `the judgement folder cannot be read (${code ?? String(error)})` }] };
+    return { files: [], problems: [{ file: '.', reason: `the judgement folder cannot be read (${code ?? 'unknown error'})` }] };
   }
   const files: JudgementFile[] = [];
   const problems: JudgementProblem[] = [];
@@ -85,41 +99,29 @@ export async function readJudgementFiles(dir: string, opts: ReadJudgementOptions
 // ---------------------------------------------------------------------------------------------
 // The judgements merged into the downloadable results
 
-/** Extra CSV columns, after the seed's and clipscope's own (so those stay an exact prefix). */
-export const VALIDATED_COLUMNS = ['validated', 'validated_category'] as const;
-
-/** A text cell a spreadsheet would run as a formula gets a leading quote (like results.ts does). */
-function safeCell(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
 /**
- * The results CSV and JSON with the coders' consensus per image: `validated` (right, wrong or tie;
- * empty where not judged on the current prediction) and `validated_category` (the prediction when
- * right, the majority correction when wrong, "none of these", or empty). Without judgement files
- * both come back unchanged. Rows are matched by their sha256 cell (the CSV's last column).
+ * The coders' consensus per image, as extra columns of the downloadable results (results.ts writes
+ * them): `validated` (right, wrong or tie; empty where not judged on the current prediction) and
+ * `validated_category` (the prediction when right, the majority correction when wrong, "none of
+ * these", or empty); in the JSON `validated` and `validatedCategory` on the judged images. Null
+ * without judgement files: the downloads are then exactly what the CLI writes.
  */
-export function withValidatedColumns(
+export function validatedColumnsOf(
   result: RunResult,
   files: readonly JudgementFile[],
-  downloads: { csv: string; json: string },
-): { csv: string; json: string; report: ValidationReport | null } {
-  if (files.length === 0) return { ...downloads, report: null };
-  const report = validationReport(result, files);
-  const rows = parseCsv(downloads.csv, { bom: false, relax_column_count: false }) as string[][];
-  const shaColumn = rows[0].lastIndexOf('sha256');
-  const out = rows.map((row, i) => {
-    if (i === 0) return [...row, ...VALIDATED_COLUMNS];
-    const v = validatedColumns(report, row[shaColumn] ?? '');
-    return [...row, safeCell(v.validated), safeCell(v.validatedCategory)];
-  });
-  // Cells were formula-escaped when first written; only the new ones needed it (done above).
-  const csv = stringifyCsv(out, { escape_formulas: false });
-
-  const json = JSON.parse(downloads.json) as RunResult;
-  for (const image of json.images) {
-    const v = validatedColumns(report, image.sha256);
-    if (v.validated) Object.assign(image, { validated: v.validated, validatedCategory: v.validatedCategory });
-  }
-  return { csv, json: `${JSON.stringify(json, null, 2)}\n`, report };
+  /** The report already computed from these files (the build computes it once, in buildReport). */
+  computed?: ValidationReport | null,
+): ExtraColumns | null {
+  if (files.length === 0) return null;
+  const report = computed ?? validationReport(result, files);
+  return {
+    columns: [
+      { csv: 'validated', json: 'validated' },
+      { csv: 'validated_category', json: 'validatedCategory' },
+    ],
+    values(image) {
+      const v = validatedColumns(report, image.sha256);
+      return v.validated ? [v.validated, v.validatedCategory] : null;
+    },
+  };
 }

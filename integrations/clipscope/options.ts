@@ -56,6 +56,7 @@ const validationSchema = z.strictObject({
 const NESTED_KEYS: Record<string, string[]> = {
   validation: Object.keys(validationSchema.shape),
   thumbnails: Object.keys(thumbnailsSchema.shape),
+  copyOriginals: ['keepMetadata'],
 };
 
 export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
@@ -72,8 +73,15 @@ export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
   pageSize: int(1, 1000).default(60),
   validation: validationSchema.prefault({}),
   thumbnails: thumbnailsSchema.prefault({}),
-  /** Copy the original files of the images the site shows (links from thumbnails); off by default. */
-  copyOriginals: z.boolean().default(false),
+  /** Publish the originals of the images the site shows large (links from thumbnails); off by
+   * default. true: copies without metadata (no GPS, camera, XMP); { keepMetadata: true }: the files
+   * as they are. Normalised to false | { keepMetadata }. */
+  copyOriginals: z
+    .union([z.boolean(), z.strictObject({ keepMetadata: z.boolean().default(false) })], {
+      error: 'expected true, false or { keepMetadata: true | false }',
+    })
+    .default(false)
+    .transform((v) => (v === true ? { keepMetadata: false } : v)),
 });
 
 export type ClipscopeOptionsInput = z.input<typeof clipscopeOptionsSchema>;

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Thumb, ThumbRequest, ThumbRole } from './report/report.ts';
+import { forEachLimited } from '../engine/pool.ts';
 
 /** Bump when the way thumbnails are made changes, so cached ones are not reused. */
 export const THUMBNAIL_VERSION = 1;
@@ -65,21 +66,13 @@ export function webpSize(data: Buffer): { width: number; height: number } | null
   return null;
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
 /** Make (or reuse from the cache) every requested thumbnail. A failure skips that thumbnail only. */
 export async function makeThumbnails(requests: readonly ThumbRequest[], job: ThumbnailJob): Promise<ThumbnailOutput> {
   await mkdir(job.cacheDir, { recursive: true });
   const out: ThumbnailOutput = { thumbs: {}, files: new Map(), inline: new Map(), made: 0, reused: 0, failed: [] };
   const { quality } = job.settings;
 
-  await pool(requests, job.concurrency ?? 4, async (req) => {
+  await forEachLimited(requests, job.concurrency ?? 4, async (req) => {
     const box = job.settings.sizes[req.role];
     if (box === false) return;
     const name = thumbName(req.sha256, box, quality);
@@ -110,7 +103,8 @@ export async function makeThumbnails(requests: readonly ThumbRequest[], job: Thu
       out.made++;
     }
     const sitePath = `${THUMBS_DIR}/${name}`;
-    (out.thumbs[req.role] ??= {})[req.sha256] = { src: sitePath, width: thumb.width, height: thumb.height };
+    out.thumbs[req.role] ??= {};
+    out.thumbs[req.role]![req.sha256] = { src: sitePath, width: thumb.width, height: thumb.height };
     if (req.role === 'standalone') out.inline.set(req.sha256, thumb.data);
     else out.files.set(sitePath, file);
   });

@@ -73,5 +73,5 @@ export function filteredCsv(index: ExploreIndex, rows: readonly number[]): strin
         .join(','),
     );
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return `${lines.join('\n')}\n`;
 }

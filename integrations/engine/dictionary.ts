@@ -31,6 +31,10 @@ export interface FlatPhrase {
 
 /** Dictionaries are small text files; anything larger is a mistake (or hostile). */
 const MAX_BYTES = 5 * 1024 * 1024;
+/** Alias expansions (`*name`) the YAML reader resolves before it calls the file an alias bomb
+ * ("billion laughs": a few lines that expand to millions of nodes). The yaml package's own default;
+ * a dictionary needs none or a handful. */
+const MAX_ALIAS_COUNT = 100;
 /** Problems listed in one error message before "… and N more". */
 const MAX_PROBLEMS = 10;
 
@@ -81,7 +85,7 @@ export function parseDictionary(text: string, source: string, format: Dictionary
   const doc = parseDocument(text, { uniqueKeys: true, lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) throw parserErrors(doc, source, where);
 
-  const entries = readEntries(doc, source, where);
+  const entries = withAliasLimit(source, () => readEntries(doc, source, where));
   const categories = validate(entries, where, source);
   return { source: basename(source), hash: dictionaryHash(categories), categories };
 }
@@ -180,12 +184,36 @@ function keyName(key: Node | null): unknown {
   return isScalar(key) ? key.value : key;
 }
 
+/**
+ * Runs `read` (which turns YAML nodes into values); the yaml package reports an alias bomb or an
+ * unresolvable alias while doing so with a bare ReferenceError, which becomes a dictionary error.
+ */
+function withAliasLimit<T>(source: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const excessive = /excessive alias count/i.test(error.message);
+    throw new ClipscopeError(
+      'dictionary',
+      excessive
+        ? `${source}: refused: its YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies of anchored nodes, as an "alias bomb" does.`
+        : `${source}: a YAML alias cannot be resolved (${error.message}).`,
+      `Write the phrases out in full instead of repeating them through anchors and aliases (&name / *name). ${HINT_FORMAT}`,
+      { cause: error },
+    );
+  }
+}
+
+/** A node as plain data, with the alias limit stated. */
+const toJS = (node: Node, doc: Document): unknown => node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+
 function readEntries(doc: Document, source: string, where: (o?: number) => string): Entry[] {
   const root = doc.contents;
   const empty = new ClipscopeError('dictionary', `The dictionary ${source} is empty: it has no categories.`, HINT_FORMAT);
   if (root === null || root === undefined || (isScalar(root) && (root.value === null || root.value === ''))) throw empty;
   if (!isMap(root)) {
-    const found = Array.isArray(root.toJS(doc)) ? 'a list' : `${show(root.toJS(doc))}`;
+    const found = Array.isArray(toJS(root, doc)) ? 'a list' : `${show(toJS(root, doc))}`;
     throw new ClipscopeError('dictionary', `${where(root.range?.[0])}: a dictionary must map category names to lists of phrases; found ${found}.`, HINT_FORMAT);
   }
   if (root.items.length === 0) throw empty;
@@ -193,10 +221,10 @@ function readEntries(doc: Document, source: string, where: (o?: number) => strin
   return (root.items as Pair<Node | null, Node | null>[]).map((pair) => {
     const keyNode = pair.key;
     // Unquoted numbers or booleans as names ("2024:") are kept as the text the author wrote.
-    const name = isScalar(keyNode) && typeof keyNode.value !== 'string' && keyNode.value !== null && typeof keyNode.source === 'string' ? keyNode.source : keyNode ? keyNode.toJS(doc) : null;
+    const name = isScalar(keyNode) && typeof keyNode.value !== 'string' && keyNode.value !== null && typeof keyNode.source === 'string' ? keyNode.source : keyNode ? toJS(keyNode, doc) : null;
     let valueNode = pair.value;
     if (isAlias(valueNode)) valueNode = (valueNode.resolve(doc) as Node | undefined) ?? null;
-    const phrases = valueNode ? valueNode.toJS(doc) : null;
+    const phrases = valueNode ? toJS(valueNode, doc) : null;
     const items = valueNode && 'items' in valueNode && Array.isArray(valueNode.items) ? (valueNode.items as (Node | null)[]) : [];
     return {
       name,

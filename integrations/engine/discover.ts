@@ -12,7 +12,7 @@
 // - `images` and `skipped` are sorted by relative POSIX path in UTF-8 byte order (= code point order),
 //   so every machine lists the same folder in the same order.
 
-import { accessSync, constants, readdir, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, readdir, realpathSync, statSync, type Stats } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -24,6 +24,14 @@ export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 't
 
 const IMAGE_NAME = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 const IMAGE_PATTERN = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
+
+/** Refuse an image folder that does not exist or is not a folder, naming the option (`flag`) that set it. */
+export async function checkImageFolder(dir: string, flag: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory()) {
+    throw new ClipscopeError('images', `Image folder ${dir} ${st ? 'is not a folder' : 'does not exist'}`, `Point ${flag} at the folder that holds your images.`);
+  }
+}
 
 /** Entries classified between two yields to the event loop (progress output, timers stay alive). */
 const YIELD_EVERY = 2000;
@@ -112,7 +120,7 @@ export async function discoverImages(root: string, opts: DiscoverOptions = {}): 
 
 /** The root must exist, be a folder and be readable. Returns its real path. */
 async function checkRoot(root: string, absRoot: string): Promise<string> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(absRoot);
   } catch (error) {
@@ -210,7 +218,7 @@ function classify(c: Candidate, realRoot: string, followSymlinks: boolean, scann
     if (!inside && !followSymlinks) return { type: 'skip', reason: 'symlink pointing outside the image folder (not followed; enable followSymlinks to include it)' };
   }
 
-  let info;
+  let info: Stats;
   try {
     info = statSync(c.abs);
   } catch (error) {

@@ -11,11 +11,11 @@
 // would reuse the wrong embedding). Such a file, and one that vanished meanwhile, is skipped.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { decodeForClip } from './decode.ts';
 import { isClipscopeError } from './errors.ts';
 import { readFailure } from './hash.ts';
+import { forEachLimited } from './pool.ts';
 import type { ClipModel } from './model/load.ts';
-import { normalizeInto } from './preprocess.ts';
+import { preprocessImage } from './preprocess.ts';
 import type { HashedImage, SkippedFile } from '../core/types.ts';
 
 export interface EmbeddedImage {
@@ -76,15 +76,6 @@ function reasonOf(e: unknown): string {
 /** Reason for bytes whose hash is not the one discovery recorded. */
 export const CHANGED_DURING_RUN = 'file changed while clipscope was reading it (run again to classify its new content)';
 
-/** Run `fn` over `items` with at most `limit` running at once. */
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** At most this many bytes of the next batch are read ahead during a run; the rest is read when
  * the batch is decoded (bounds memory with large batches of large files). */
 const READ_AHEAD_BYTES = 64 * 1024 * 1024;
@@ -119,10 +110,8 @@ async function prepareBatch(model: ClipModel, batch: HashedImage[], ahead: ReadA
         skipped.push({ path: image.path, reason: CHANGED_DURING_RUN });
         return;
       }
-      const { rgb } = await decodeForClip(bytes, cfg, { pixelLimit: options.pixelLimit });
-      // normalizeInto is synchronous, so no other image can take this slot meanwhile.
-      normalizeInto(rgb, cfg, tensor, ok.length * perImage);
-      ok.push(image);
+      // The k-th image decoded takes slot k, claimed only once its pixels are there.
+      await preprocessImage(bytes, cfg, { pixelLimit: options.pixelLimit, out: tensor, offset: () => (ok.push(image) - 1) * perImage });
     } catch (e) {
       skipped.push({ path: image.path, reason: reasonOf(e) });
     }

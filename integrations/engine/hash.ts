@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { forEachLimited } from './pool.ts';
 import type { DiscoveredImage, HashedImage, SkippedFile } from '../core/types.ts';
 
 /** Files up to this size are hashed from one read; larger ones are streamed. */
@@ -57,24 +58,17 @@ export interface HashResult {
  * hashed, so the size always belongs to the hash.
  */
 export async function hashImages(images: readonly DiscoveredImage[], opts: HashOptions = {}): Promise<HashResult> {
-  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 8));
   const outcomes: (HashedImage | SkippedFile)[] = new Array(images.length);
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < images.length) {
-      const i = next++;
-      const image = images[i];
-      try {
-        const { sha256, size } = await hashFile(image.absPath);
-        outcomes[i] = { ...image, size, sha256 };
-      } catch (error) {
-        outcomes[i] = { path: image.path, reason: readFailure(error) };
-      }
-      opts.onProgress?.(++done, images.length);
+  await forEachLimited(images, opts.concurrency ?? 8, async (image, i) => {
+    try {
+      const { sha256, size } = await hashFile(image.absPath);
+      outcomes[i] = { ...image, size, sha256 };
+    } catch (error) {
+      outcomes[i] = { path: image.path, reason: readFailure(error) };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, images.length) }, worker));
+    opts.onProgress?.(++done, images.length);
+  });
 
   const hashed: HashedImage[] = [];
   const skipped: SkippedFile[] = [];

@@ -258,6 +258,18 @@ export function dropAlpha(rgba: Uint8Array): Uint8Array {
   return rgb;
 }
 
+/** Gives RGBA pixels whose alpha is 0 the colour `rgb` and makes every pixel opaque, in place. */
+export function fillTransparent(rgba: Uint8Array, rgb: readonly [number, number, number]): void {
+  for (let i = 0; i < rgba.length; i += 4) {
+    if (rgba[i + 3] === 0) {
+      rgba[i] = rgb[0];
+      rgba[i + 1] = rgb[1];
+      rgba[i + 2] = rgb[2];
+    }
+    rgba[i + 3] = 255;
+  }
+}
+
 /** Whether every alpha value of RGBA pixels is 255 (then PIL's premultiplication is the identity). */
 export function isOpaque(rgba: Uint8Array): boolean {
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;

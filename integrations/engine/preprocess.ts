@@ -8,7 +8,7 @@
 // int(shortest_edge × long / short) (truncated); centre-crop with Python round() offsets
 // (half to even); RGB; (x × rescale − mean) / std; CHW.
 import { ClipscopeError, show } from './errors.ts';
-import { decodeForClip } from './decode.ts';
+import { decodeForClip, RESAMPLE_FILTERS } from './decode.ts';
 import type { PreprocessConfig } from '../core/types.ts';
 
 /** OpenAI CLIP's preprocessing (ViT-B/32, ViT-B/16, ViT-L/14 at 224 px). */
@@ -26,13 +26,6 @@ export const CLIP_PREPROCESS: PreprocessConfig = Object.freeze({
   doConvertRgb: true,
 }) as PreprocessConfig;
 
-/** PIL resample codes clipscope can reproduce with sharp (decode.ts maps them to kernels). */
-export const SUPPORTED_RESAMPLE: Readonly<Record<number, string>> = Object.freeze({
-  0: 'nearest',
-  1: 'lanczos',
-  2: 'bilinear',
-  3: 'bicubic',
-});
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -103,8 +96,10 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
   let resample = CLIP_PREPROCESS.resample;
   if (json.resample !== undefined && json.resample !== null) {
     const r = json.resample;
-    if (typeof r !== 'number' || !(r in SUPPORTED_RESAMPLE))
-      throw bad('resample', 'a PIL resample code clipscope supports (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic)', r);
+    if (typeof r !== 'number' || !Object.hasOwn(RESAMPLE_FILTERS, r)) {
+      const codes = Object.entries(RESAMPLE_FILTERS).map(([code, f]) => `${code} ${f.pil}`).join(', ');
+      throw bad('resample', `a PIL resample code clipscope supports (${codes})`, r);
+    }
     resample = r;
   }
 
@@ -160,20 +155,32 @@ export function normalizeInto(rgb: Uint8Array, cfg: PreprocessConfig, out: Float
   }
 }
 
+export interface PreprocessImageOptions {
+  /** Images with more pixels are refused (decode.ts's default otherwise). */
+  pixelLimit?: number;
+  /** Write into this tensor (a batch) instead of a fresh one. */
+  out?: Float32Array;
+  /** Where in `out`: a number, or a function called once the image is decoded and just before its
+   * values are written (synchronously, so nothing else runs in between): a batch can give its slots
+   * to images in the order they finish decoding, and a failed image takes none. */
+  offset?: number | (() => number);
+}
+
 /**
- * Decode and preprocess one image into a CHW float32 tensor. With `out`, writes into it at `offset`
- * (for batches) and returns it; otherwise allocates one. width/height are the original image's, as
- * displayed.
+ * Decode and preprocess one image into a CHW float32 tensor: decodeForClip, then normalizeInto.
+ * The one preprocessing path — the embedding run (embed.ts) and the parity tests against the PIL
+ * reference both go through it. Returns the tensor (`out` when given), the offset written at, the
+ * RGB crop the values came from, and the original image's width and height as displayed.
  */
 export async function preprocessImage(
   input: Buffer,
   cfg: PreprocessConfig,
-  out?: Float32Array,
-  offset = 0,
-  opts: { pixelLimit?: number } = {},
-): Promise<{ tensor: Float32Array; width: number; height: number }> {
-  const { rgb, width, height } = await decodeForClip(input, cfg, opts);
-  const tensor = out ?? new Float32Array(tensorSize(cfg));
-  normalizeInto(rgb, cfg, tensor, out ? offset : 0);
-  return { tensor, width, height };
+  opts: PreprocessImageOptions = {},
+): Promise<{ tensor: Float32Array; offset: number; rgb: Uint8Array; width: number; height: number }> {
+  const { rgb, width, height } = await decodeForClip(input, cfg, { pixelLimit: opts.pixelLimit });
+  if (rgb.length !== tensorSize(cfg)) throw new RangeError(`preprocessImage: the decoder gave ${rgb.length} values, expected ${tensorSize(cfg)}`);
+  const tensor = opts.out ?? new Float32Array(tensorSize(cfg));
+  const offset = typeof opts.offset === 'function' ? opts.offset() : (opts.offset ?? 0);
+  normalizeInto(rgb, cfg, tensor, offset);
+  return { tensor, offset, rgb, width, height };
 }

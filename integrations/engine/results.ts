@@ -4,7 +4,7 @@
 //   top-1:   Image, <column>, <column> Label, <column> Probability
 //   top-k>1: Image, <column>_1, <column>_label_1, <column>_prob_1, <column>_2, …, <column>_prob_k
 // then clipscope's extra columns:  <column> Margin, P(<category>) for every category in dictionary
-// order, sha256.
+// order, sha256; then a caller's ExtraColumns, if any (the site's validated, validated_category).
 // - `Image` is the path relative to the image root (never an absolute machine path).
 // - <column> / <column>_1 is the image's category, i.e. "Uncertain" when a threshold applied (the
 //   label and probability still show the best choice, for inspection). <column>_2… are the ranked
@@ -12,8 +12,8 @@
 // - Percentages are rounded to 2 decimals the way the seed did (numpy's round: half to even) and
 //   stay numbers; fewer than k choices leave the cells empty. Skipped images are not rows (they are
 //   in the JSON's `skipped`).
-// - Formula injection: text cells starting with = + - @ tab or CR get a leading single quote
-//   (csv-stringify's escape_formulas), so a file named "=cmd|….jpg" cannot run in a spreadsheet.
+// - Formula injection: text cells starting with = + - @ tab or CR (or full-width ＝＋－＠) get a
+//   leading single quote (csv.ts), so a file named "=cmd|….jpg" cannot run in a spreadsheet.
 //   Numbers are never touched. The JSON always has the raw values; pass escapeFormulas: false for a
 //   byte-exact CSV.
 //
@@ -22,12 +22,20 @@
 // Both files are written atomically (atomic.ts): a reader sees the old or the new file, never a mix;
 // both are complete on disk before either is renamed into place.
 
-import { stringify } from 'csv-stringify/sync';
 import { writeFilesAtomic } from './atomic.ts';
+import { csvText, escapeFormula } from './csv.ts';
 import { comparePaths } from './discover.ts';
 import type { ImageResult, RunResult } from '../core/types.ts';
 
 export const DEFAULT_COLUMN = 'Classification';
+
+/** Columns written after clipscope's own, per image (the site adds the coders' consensus this way). */
+export interface ExtraColumns {
+  /** Each column's CSV header and JSON key. */
+  columns: readonly { csv: string; json: string }[];
+  /** One image's values, in column order; null when it has none (empty CSV cells, no JSON keys). */
+  values(image: ImageResult): readonly string[] | null;
+}
 
 export interface CsvOptions {
   /** Ranked choices per row; 1 gives the seed's top-1 shape. Default: the run's topK. */
@@ -36,6 +44,13 @@ export interface CsvOptions {
   column?: string;
   /** Quote-prefix text cells that a spreadsheet would run as a formula. Default true. */
   escapeFormulas?: boolean;
+  /** Columns after `sha256` (so the seed's and clipscope's columns stay an exact prefix). */
+  extra?: ExtraColumns;
+}
+
+export interface JsonOptions {
+  /** Keys added to each image that has values (after the known keys, sorted). */
+  extra?: ExtraColumns;
 }
 
 export interface CsvTable {
@@ -43,7 +58,7 @@ export interface CsvTable {
   rows: (string | number)[][];
 }
 
-export interface WriteResultsOptions extends CsvOptions {
+export interface WriteResultsOptions extends CsvOptions, JsonOptions {
   /** Where to write the CSV; omitted → no CSV. */
   csv?: string;
   /** Where to write the JSON; omitted → no JSON. */
@@ -71,7 +86,8 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
   const column = opts.column ?? result.run.column ?? DEFAULT_COLUMN;
   if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`toCsvRows: topK must be a whole number >= 1, got ${topK}`);
   const categories = result.dictionary.categories.map((c) => c.name);
-  const header = csvHeader(categories, topK, column);
+  const extra = opts.extra;
+  const header = [...csvHeader(categories, topK, column), ...(extra?.columns.map((c) => c.csv) ?? [])];
   const rows = sortedByPath(result.images).map((image) => {
     const row: (string | number)[] = [image.path];
     if (topK === 1) {
@@ -90,6 +106,12 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
       row.push(p === undefined ? '' : roundSeed(p));
     }
     row.push(image.sha256);
+    if (extra) {
+      const values = extra.values(image);
+      extra.columns.forEach((_, k) => {
+        row.push(values?.[k] ?? '');
+      });
+    }
     return row;
   });
   return { header, rows };
@@ -98,19 +120,28 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
 /** The CSV text (UTF-8, no BOM so the first column is exactly "Image"; "\n" line ends). */
 export function toCsv(result: RunResult, opts: CsvOptions = {}): string {
   const { header, rows } = toCsvRows(result, opts);
-  return stringify([header, ...rows], { escape_formulas: opts.escapeFormulas ?? true });
+  const escapeCells = opts.escapeFormulas ?? true;
+  return csvText([header, ...rows].map((row) => (escapeCells ? row.map(escapeFormula) : row)));
 }
 
 /** The JSON text: canonical key order, 2-space indent, trailing newline. */
-export function toJson(result: RunResult): string {
-  return JSON.stringify(canonicalResult(result), null, 2) + '\n';
+export function toJson(result: RunResult, opts: JsonOptions = {}): string {
+  return JSON.stringify(canonicalResult(opts.extra ? withExtraKeys(result, opts.extra) : result), null, 2) + '\n';
+}
+
+function withExtraKeys(result: RunResult, extra: ExtraColumns): RunResult {
+  const images = result.images.map((image) => {
+    const values = extra.values(image);
+    return values ? { ...image, ...Object.fromEntries(extra.columns.map((c, k) => [c.json, values[k]])) } : image;
+  });
+  return { ...result, images };
 }
 
 /** Write the CSV and/or JSON atomically, both complete before either replaces its old version (a
  * full disk leaves both old files). Throws ClipscopeError (kind "io") naming the file. */
 export async function writeResults(result: RunResult, opts: WriteResultsOptions): Promise<void> {
   const files = [];
-  if (opts.json) files.push({ path: opts.json, data: toJson(result) });
+  if (opts.json) files.push({ path: opts.json, data: toJson(result, opts) });
   if (opts.csv) files.push({ path: opts.csv, data: toCsv(result, opts) });
   await writeFilesAtomic(files);
 }
@@ -149,7 +180,8 @@ function ordered(obj: unknown, known: readonly string[], shape: Record<string, (
   const keys = Object.keys(source).filter((k) => !NEVER_WRITTEN.has(k) && source[k] !== undefined);
   const rest = keys.filter((k) => !known.includes(k)).sort(comparePaths);
   const order = [...known.filter((k) => keys.includes(k)), ...rest];
-  return Object.fromEntries(order.map((k) => [k, shape[k] ? shape[k](source[k]) : source[k]]));
+  // Own keys only: a category named "toString" is data, not Object.prototype's method.
+  return Object.fromEntries(order.map((k) => [k, Object.hasOwn(shape, k) ? shape[k](source[k]) : source[k]]));
 }
 
 const list = (keys: readonly string[], shape?: Record<string, (v: unknown) => unknown>) => (v: unknown) => (Array.isArray(v) ? v.map((x) => ordered(x, keys, shape)) : v);

@@ -208,7 +208,9 @@ export function scoreImages(input: ScoreInput): ImageScore[] {
 
   // Each category's phrases, for "the category's best phrase".
   const members: number[][] = categories.map(() => []);
-  phraseCategory.forEach((c, p) => members[c].push(p));
+  phraseCategory.forEach((c, p) => {
+    members[c].push(p);
+  });
 
   const ensemble = mode === 'ensemble' ? categoryEmbeddings(textEmbeds, phraseCategory, C, dim) : null;
   const k = Math.min(input.topK, mode === 'seed' ? P : C);

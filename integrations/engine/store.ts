@@ -15,8 +15,11 @@
 //
 // Robustness: a store that is not a database, is truncated, fails PRAGMA quick_check or has a
 // foreign or unknown schema is reported through `log`, renamed `*.corrupt-<time>` and replaced by a
-// fresh one (or the run goes on uncached) — never a crash. A blob whose length is not dim × 4 bytes
-// is treated as missing, so a damaged row can only cost a re-embed, never a wrong embedding.
+// fresh one — never a crash. A blob whose length is not dim × 4 bytes,
+// or that holds a value that is not finite (NaN, ±Infinity) or a vector that is not of unit length
+// (|‖v‖ − 1| > UNIT_NORM_TOLERANCE), is treated as missing: the image or phrase is embedded again
+// and the fresh embedding replaces the row. A damaged row can only cost a re-embed, never a wrong
+// embedding.
 //
 // Blob format: float32, little-endian, no header. float16 was measured and rejected
 // (5,000 random unit vectors of dim 512 against 20 random unit "phrases", logit scale 100):
@@ -29,6 +32,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ClipscopeError } from './errors.ts';
 
 /** File name of the database inside the cache directory. */
@@ -36,6 +40,11 @@ export const STORE_FILE = 'embeddings.sqlite';
 const SCHEMA_NAME = 'clipscope.embeddings';
 const SCHEMA_VERSION = 1;
 const BYTES_PER_VALUE = 4;
+/** How far from 1 the L2 norm of a stored embedding may be. Embeddings are normalised in float64 and
+ * stored as float32, which leaves |‖v‖ − 1| below 1e-6 for any width up to 65,536 (float32's relative
+ * precision, 6e-8, times a few); 1e-4 leaves room for that and for any export's rounding while still
+ * refusing every vector a damaged row would hold (zeros, garbage bits, a half-written blob). */
+export const UNIT_NORM_TOLERANCE = 1e-4;
 /** How long a writer waits for another process's write transaction before giving up. */
 const DEFAULT_BUSY_TIMEOUT_MS = 15_000;
 /** A file memo is trusted only when the file was last modified this long before it was hashed:
@@ -79,6 +88,9 @@ export interface PruneResult {
 export interface EmbeddingStore {
   /** Database file, null when the cache is off. */
   readonly location: string | null;
+  /** False when nothing is saved: the cache is off, or opened read-only (then put*, recordModel,
+   * prune and clear do nothing). */
+  readonly writable: boolean;
   getImageEmbeddings(modelKey: string, sha256s: readonly string[]): Map<string, Float32Array>;
   /** One transaction per call: call it once per embedded batch. */
   putImageEmbeddings(modelKey: string, items: readonly { sha256: string; embedding: Float32Array }[]): void;
@@ -105,15 +117,10 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** node:sqlite, or null where this Node does not offer it: Node 22.12 has it only behind
- * --experimental-sqlite (unflagged from 22.13; bin/clipscope.js adds the flag there). Looked up at
- * run time rather than imported, so a Node without it runs uncached instead of failing to start. */
-export function sqliteModule(): typeof import('node:sqlite') | null {
-  return (process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined) ?? null;
+/** node:sqlite: built in and unflagged from Node 22.13 (package.json's engines asks for 22.18). */
+function sqliteModule(): typeof import('node:sqlite') {
+  return process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
 }
-
-const NO_SQLITE =
-  `this Node.js (${process.version}) has no node:sqlite (it needs Node 22.13 or later, or node --experimental-sqlite on 22.12); continuing without the embedding cache.`;
 
 /** The cache directory: CLIPSCOPE_CACHE_DIR if set, else <cwd>/.clipscope. */
 export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
@@ -121,21 +128,37 @@ export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
   return fromEnv ? path.resolve(cwd, fromEnv) : path.join(cwd, '.clipscope');
 }
 
-export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): EmbeddingStore {
+/** What is wrong with `dir` as a cache folder when a file stands where a folder is expected (the
+ * folder itself or one above it), else null (a folder, or nothing yet). */
+export function cacheDirProblem(dir: string): string | null {
+  try {
+    return fs.statSync(dir).isDirectory() ? null : `${dir} is a file, not a folder`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? `a file stands where a folder is expected in ${dir}` : null;
+  }
+}
+
+/** Throws the ClipscopeError for a cache folder that is a file (`setting` says where it was set). */
+export function checkCacheDir(dir: string, setting: string): void {
+  const problem = cacheDirProblem(dir);
+  if (problem) {
+    throw new ClipscopeError('cache', `The embedding cache folder ${setting} cannot be used: ${problem}.`, 'Point it at a folder (it is created when missing), or move the file away.');
+  }
+}
+
+export function openStore(opts: OpenStoreOptions): EmbeddingStore {
   const log = opts.log ?? ((msg: string) => process.stderr.write(`clipscope: ${msg}\n`));
   if (opts.dir === null) return new NoopStore();
-  if (!sqlite) {
-    log(NO_SQLITE);
-    return new NoopStore();
-  }
+  const sqlite = sqliteModule();
   const open = (file: string, readonly: boolean, busyTimeoutMs: number) => openDatabase(sqlite.DatabaseSync, file, readonly, busyTimeoutMs);
   const file = path.join(path.resolve(opts.dir), STORE_FILE);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const readOnlyStore = () => new SqliteStore(openReadOnly(sqlite.DatabaseSync, file, busyTimeoutMs), file, busyTimeoutMs, log, false);
 
   if (opts.readonly) {
     if (!fs.existsSync(file)) return new NoopStore();
     try {
-      return new SqliteStore(open(file, true, busyTimeoutMs), file, busyTimeoutMs, log);
+      return readOnlyStore();
     } catch (e) {
       if (isBusy(e)) throw lockedError(file, busyTimeoutMs, e);
       log(`the embedding cache ${file} cannot be read (${describe(e)}).`);
@@ -143,6 +166,11 @@ export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): Embe
     }
   }
 
+  const problem = cacheDirProblem(path.dirname(file));
+  if (problem) {
+    log(`cannot use the cache folder: ${problem}; continuing without the cache.`);
+    return new NoopStore();
+  }
   try {
     createCacheDir(path.dirname(file));
   } catch (e) {
@@ -159,6 +187,17 @@ export function openStore(opts: OpenStoreOptions, sqlite = sqliteModule()): Embe
       if (e instanceof NewerSchema) {
         log(`${e.message}; continuing without the cache (use --cache DIR for a separate cache).`);
         return new NoopStore();
+      }
+      if (isReadOnlyFailure(e) && fs.existsSync(file)) {
+        // A cache on a read-only disk or folder (a shared or archived one): still worth reading.
+        try {
+          const store = readOnlyStore();
+          log(`the embedding cache ${file} cannot be written (${describe(e)}): embeddings found in it are used, newly embedded ones are not saved.`);
+          return store;
+        } catch (readError) {
+          if (isBusy(readError)) throw lockedError(file, busyTimeoutMs, readError);
+          // Not readable either: reported below.
+        }
       }
       if (attempt === 0 && (isCorrupt(e) || e instanceof ForeignSchema)) {
         // Another process may have moved it aside (and started a fresh one) meanwhile: only move the
@@ -188,7 +227,24 @@ function createCacheDir(dir: string): void {
   fs.writeFileSync(path.join(dir, '.gitignore'), '# clipscope embedding cache\n*\n');
 }
 
-function openDatabase(Database: typeof DatabaseSync, file: string, readonly: boolean, busyTimeoutMs: number): DatabaseSync {
+/**
+ * Opens an existing store for reading only. SQLite reads a WAL database only where it can create
+ * the shared-memory file beside it; in a folder this process may not write it cannot, so the file is
+ * then opened as immutable (no locks, no WAL): nobody can be writing it there either, and a commit
+ * still in a leftover WAL file is just not seen (those images are embedded again).
+ */
+function openReadOnly(Database: typeof DatabaseSync, file: string, busyTimeoutMs: number): DatabaseSync {
+  try {
+    return openDatabase(Database, file, true, busyTimeoutMs);
+  } catch (e) {
+    if (!isReadOnlyFailure(e)) throw e;
+    const url = pathToFileURL(file);
+    url.searchParams.set('immutable', '1');
+    return openDatabase(Database, url, true, busyTimeoutMs);
+  }
+}
+
+function openDatabase(Database: typeof DatabaseSync, file: string | URL, readonly: boolean, busyTimeoutMs: number): DatabaseSync {
   const db = new Database(file, { readOnly: readonly });
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -325,6 +381,12 @@ function isCorrupt(e: unknown): boolean {
   return c === SQLITE_CORRUPT || c === SQLITE_NOTADB;
 }
 
+/** Errors of a store this process may read but not write (read-only file, folder or disk). */
+function isReadOnlyFailure(e: unknown): boolean {
+  const c = errcode(e);
+  return c === SQLITE_READONLY || c === SQLITE_CANTOPEN || c === SQLITE_PERM;
+}
+
 /** Errors after which the store is unusable for this run but the run can go on uncached. */
 function isStoreFailure(e: unknown): boolean {
   const c = errcode(e);
@@ -351,13 +413,8 @@ function transaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (e) {
-    // Always try: SQLite rolls back by itself on some errors, and then ROLLBACK fails harmlessly.
-    // (DatabaseSync.isTransaction would tell, but only from Node 22.16 on.)
-    try {
-      db.exec('ROLLBACK');
-    } catch {
-      // no transaction was open any more
-    }
+    // SQLite rolls back by itself on some errors; roll back only what is still open.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw e;
   }
 }
@@ -389,6 +446,15 @@ export function blobToEmbedding(blob: Uint8Array, dim: number): Float32Array | n
   return out;
 }
 
+/** Whether an embedding can be used as stored: every value finite and the L2 norm within
+ * UNIT_NORM_TOLERANCE of 1. */
+export function isUnitEmbedding(embedding: Float32Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < embedding.length; i++) sum += embedding[i] * embedding[i];
+  // A NaN or ±Infinity value makes the sum NaN or Infinity, which fails the comparison.
+  return Math.abs(Math.sqrt(sum) - 1) <= UNIT_NORM_TOLERANCE;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The stores
 
@@ -399,6 +465,7 @@ function emptyStats(location: string | null): CacheStats {
 /** The store when the cache is off or unusable: remembers nothing. */
 class NoopStore implements EmbeddingStore {
   readonly location = null;
+  readonly writable = false;
   getImageEmbeddings(): Map<string, Float32Array> {
     return new Map();
   }
@@ -429,17 +496,18 @@ interface ModelRow {
 
 class SqliteStore implements EmbeddingStore {
   readonly location: string;
+  readonly writable: boolean;
   #db: DatabaseSync;
   #busyTimeoutMs: number;
   #log: (msg: string) => void;
   /** Set when the database failed mid-run: the rest of the run goes on uncached. */
   #failed = false;
-  #closed = false;
   #statements = new Map<string, StatementSync>();
 
-  constructor(db: DatabaseSync, file: string, busyTimeoutMs: number, log: (msg: string) => void) {
+  constructor(db: DatabaseSync, file: string, busyTimeoutMs: number, log: (msg: string) => void, writable = true) {
     this.#db = db;
     this.location = file;
+    this.writable = writable;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#log = log;
   }
@@ -493,13 +561,19 @@ class SqliteStore implements EmbeddingStore {
     // One statement for any number of keys: the keys travel as one JSON array.
     const rows = this.#sql(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? AND ${column} IN (SELECT value FROM json_each(?))`)
       .all(model.id, JSON.stringify(keys)) as { k: string; v: Uint8Array }[];
-    let wrong = 0;
+    let wrongLength = 0;
+    let notUnit = 0;
     for (const row of rows) {
       const embedding = blobToEmbedding(row.v, model.dim);
-      if (embedding) found.set(row.k, embedding);
-      else wrong++;
+      if (!embedding) wrongLength++;
+      else if (!isUnitEmbedding(embedding)) notUnit++;
+      else found.set(row.k, embedding);
     }
-    if (wrong > 0) this.#log(`ignored ${wrong} damaged cache entr${wrong === 1 ? 'y' : 'ies'} in ${this.location} (wrong length); they will be embedded again.`);
+    const wrong = wrongLength + notUnit;
+    if (wrong > 0) {
+      const why = [wrongLength > 0 ? `${wrongLength} of the wrong length` : '', notUnit > 0 ? `${notUnit} not finite or not of unit length` : ''].filter(Boolean).join(', ');
+      this.#log(`ignored ${wrong} damaged cache entr${wrong === 1 ? 'y' : 'ies'} in ${this.location} (${why}); they will be embedded again.`);
+    }
     return found;
   }
 
@@ -524,6 +598,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   putImageEmbeddings(modelKey: string, items: readonly { sha256: string; embedding: Float32Array }[]): void {
+    if (!this.writable) return;
     this.#guard('writing image embeddings', undefined, () =>
       this.#put('image_embeddings', 'sha256', modelKey, items.map((i) => ({ key: i.sha256, embedding: i.embedding }))),
     );
@@ -534,6 +609,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   putTextEmbeddings(modelKey: string, items: readonly { text: string; embedding: Float32Array }[]): void {
+    if (!this.writable) return;
     this.#guard('writing text embeddings', undefined, () =>
       this.#put('text_embeddings', 'text', modelKey, items.map((i) => ({ key: i.text, embedding: i.embedding }))),
     );
@@ -557,7 +633,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   putFileHashes(entries: readonly { path: string; size: number; mtimeMs: number; sha256: string }[]): void {
-    if (entries.length === 0) return;
+    if (entries.length === 0 || !this.writable) return;
     this.#guard('writing file hashes', undefined, () =>
       transaction(this.#db, () => {
         const now = Date.now();
@@ -571,6 +647,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   recordModel(modelKey: string, info: { name: string; checksum: string; dim: number }): void {
+    if (!this.writable) return;
     this.#guard('recording the model', undefined, () =>
       transaction(this.#db, () => {
         const existing = this.#model(modelKey);
@@ -636,6 +713,7 @@ class SqliteStore implements EmbeddingStore {
 
   prune(opts: { keepSha256?: Set<string>; keepModelKeys?: Set<string> }): PruneResult {
     const bytesBefore = this.#bytes();
+    if (!this.writable) return { images: 0, texts: 0, models: 0, fileHashes: 0, bytesBefore, bytesAfter: bytesBefore };
     const result = this.#guard('pruning', { images: 0, texts: 0, models: 0, fileHashes: 0 }, () =>
       transaction(this.#db, () => {
         const removed = { images: 0, texts: 0, models: 0, fileHashes: 0 };
@@ -660,6 +738,7 @@ class SqliteStore implements EmbeddingStore {
   }
 
   clear(): void {
+    if (!this.writable) return;
     this.#guard('clearing', undefined, () =>
       transaction(this.#db, () => {
         for (const table of ['image_embeddings', 'text_embeddings', 'file_hashes', 'models']) this.#db.exec(`DELETE FROM ${table}`);
@@ -681,9 +760,6 @@ class SqliteStore implements EmbeddingStore {
   }
 
   close(): void {
-    // Tracked here: DatabaseSync.isOpen exists only from Node 22.15 on.
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
   }
 }

@@ -18,8 +18,9 @@
 //   `Classification Margin`, `P(<category>)`…, `sha256`, and `Classification Status`
 //   (classified | missing | unreadable | no image). Rows without a classified image get empty cells
 //   (null in JSON Lines): pandas reads them as NaN.
-// - Formula escaping (results.ts) applies to the added text cells only; original cells are the
-//   user's own data and are never touched.
+// - Formula escaping (csv.ts) applies to the added text cells only; original cells are the
+//   user's own data and are never touched. Any cell holding a CR, LF, the delimiter or a quote is
+//   quoted, whatever line end the table uses (csv.ts).
 //
 // Paths: relative paths are resolved against --images-root, or without it against the table's
 // folder. What the report publishes is a path relative to the root; without --images-root and with
@@ -27,15 +28,16 @@
 // prefix (/home/alice/…) is published. A path outside an explicit root is published as
 // `external-<8 hex of the folder's hash>/<file name>`: stable, but it reveals no folder name.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from './atomic.ts';
+import { csvText, escapeFormula } from './csv.ts';
 import { comparePaths } from './discover.ts';
 import { ClipscopeError, show } from './errors.ts';
 import { groupValue, parseDateCell } from './groups.ts';
+import { forEachLimited } from './pool.ts';
 import { csvHeader, toCsvRows } from './results.ts';
 import type { DiscoveredImage, RunResult, SkippedFile, TableInfo, TableRowRef, TableRowStatus } from '../core/types.ts';
 
@@ -101,6 +103,17 @@ function eolOf(text: string): '\n' | '\r\n' {
   return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
 }
 
+/** A CSV's line end: the first one outside quotes (a quoted header cell may hold a line break). */
+function csvEolOf(text: string): '\n' | '\r\n' {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) return ch === '\r' && text[i + 1] === '\n' ? '\r\n' : '\n';
+  }
+  return '\n';
+}
+
 function decodeUtf8(bytes: Uint8Array, source: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -134,7 +147,7 @@ function parseCsv(text: string, source: string, forced?: string): PostsTable {
   const [columns, ...rows] = records;
   // Short rows (trailing empty cells left out) are padded: pandas reads those cells as NaN too.
   for (const r of rows) while (r.length < columns.length) r.push('');
-  return { format: 'csv', source, columns, rows, dialect: { delimiter, bom, eol: eolOf(body) } };
+  return { format: 'csv', source, columns, rows, dialect: { delimiter, bom, eol: csvEolOf(body) } };
 }
 
 function parseJsonLines(text: string, source: string): PostsTable {
@@ -268,17 +281,10 @@ function pathCell(cell: unknown): string | null {
   return text.trim() === '' ? null : text;
 }
 
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
-}
-
 type Probe = { ok: true; size: number; mtimeMs: number } | { ok: false; status: 'missing' | 'unreadable'; reason: string };
 
 async function probe(abs: string): Promise<Probe> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(abs);
   } catch (error) {
@@ -332,7 +338,7 @@ export async function resolveTableImages(table: PostsTable, opts: ResolveOptions
   const root = opts.imagesRoot ? base : autoRoot([...absOf.keys()], distinct, base);
 
   const probes = new Map<string, Probe>();
-  await pool(distinct, 32, async (abs) => {
+  await forEachLimited(distinct, 32, async (abs) => {
     probes.set(abs, await probe(abs));
   });
 
@@ -432,13 +438,6 @@ export function checkNoClash(table: PostsTable, added: readonly string[], column
   }
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** The quote prefix results.ts's CSV gives text that a spreadsheet would run as a formula. */
-function escapeFormula(cell: string | number | null): string | number | null {
-  return typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : cell;
-}
-
 export interface WriteBackOptions {
   column: string;
   topK: number;
@@ -464,18 +463,14 @@ export function addedCells(result: RunResult, opts: WriteBackOptions): { header:
 export function writeBackText(table: PostsTable, result: RunResult, opts: WriteBackOptions): string {
   const { header, cells } = addedCells(result, opts);
   if (cells.length !== rowCount(table)) {
-    throw new ClipscopeError('table', `Table ${table.source} has ${rowCount(table)} rows, but the run classified ${cells.length}`, 'The table changed during the run: classify it again.');
+    throw new ClipscopeError('table', `Table ${table.source} has ${rowCount(table)} rows, but the run classified ${cells.length}`, 'The run was made for another table: write back the table the run read.');
   }
   checkNoClash(table, header, opts.column);
   if (table.format === 'csv') {
-    const escape = opts.escapeFormulas ?? true;
-    const rows = table.rows.map((r, i) => [...r, ...cells[i].map((c) => (c === null ? '' : escape ? escapeFormula(c) : c))]);
-    return stringify([[...table.columns, ...header], ...rows], {
-      delimiter: table.dialect.delimiter,
-      record_delimiter: table.dialect.eol,
-      bom: table.dialect.bom,
-      escape_formulas: false,
-    });
+    const escapeCells = opts.escapeFormulas ?? true;
+    const ours = (c: string | number | null) => (escapeCells ? escapeFormula(c) : c);
+    const rows = table.rows.map((r, i) => [...r, ...cells[i].map(ours)]);
+    return csvText([[...table.columns, ...header.map(ours)], ...rows], table.dialect);
   }
   const keys = header.map((h) => JSON.stringify(h));
   const lines = table.lines.map((line, i) => {
@@ -505,9 +500,9 @@ export function defaultWriteBackPath(tableFile: string): string {
   return `${basename(tableFile, ext)}.classified${ext}`;
 }
 
-/** Read the table again, join the run's classifications on and write it to `out` atomically. */
-export async function writeTableBack(tableFile: string, out: string, result: RunResult, opts: WriteBackOptions): Promise<void> {
-  checkWriteBackTarget(tableFile, out);
-  const table = await readTable(tableFile);
+/** Join the run's classifications onto the table as it was read for the run (the file is read once;
+ * classify() hands the parsed table out through its `table` effect) and write it to `out` atomically.
+ * The caller checks `out` first (checkWriteBackTarget), before the run. */
+export async function writeTableBack(table: PostsTable, out: string, result: RunResult, opts: WriteBackOptions): Promise<void> {
   await writeFileAtomic(out, writeBackText(table, result, opts));
 }

@@ -212,7 +212,9 @@ export function embedPixels(pixels: ReadonlyArray<{ rgb: Rgb; weight: number }>)
     const max = Math.max(...scores);
     const exps = scores.map((s) => Math.exp(s - max));
     const sum = exps.reduce((a, c) => a + c, 0);
-    exps.forEach((e, k) => (histogram[k] += (weight * e) / sum));
+    exps.forEach((e, k) => {
+      histogram[k] += (weight * e) / sum;
+    });
     for (let c = 0; c < 3; c++) meanRgb[c] += weight * rgb[c];
     const mx = Math.max(...rgb);
     meanChroma += weight * (mx - Math.min(...rgb));
@@ -452,7 +454,9 @@ export function buildVisionGraph(): GraphBuilder {
 export function buildTextGraph(): GraphBuilder {
   const { rows } = colourWordIds();
   const table = new Float32Array((rows.length + 1) * EMBED_DIM);
-  rows.forEach((row, r) => table.set(normalised(embedPalette(COLOUR_WORDS[row.word])), r * EMBED_DIM));
+  rows.forEach((row, r) => {
+    table.set(normalised(embedPalette(COLOUR_WORDS[row.word])), r * EMBED_DIM);
+  });
   // The start token (once in every sequence) keeps colourless phrases off the zero vector.
   table[rows.length * EMBED_DIM + UNKNOWN_DIM] = START_TOKEN_WEIGHT;
   const ids = [...rows.map((r) => r.id), BOS_ID];

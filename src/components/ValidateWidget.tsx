@@ -9,7 +9,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import {
   JUDGEMENTS_SCHEMA,
-  NONE_OF_THESE,
   applyMerge,
   judgementFileName,
   parseJudgementText,
@@ -26,6 +25,15 @@ import { wilson } from '../../integrations/core/stats.ts';
 import type { WidgetData, WidgetItem } from '../../integrations/clipscope/report/widget-data.ts';
 import { emptyState, loadCoder, loadState, saveCoder, saveState, storage, type CoderState } from './ValidateStorage.ts';
 import './ValidateWidget.css';
+
+/** The "none of these" choice in the correction panel (a symbol: no category name can equal it). */
+const NONE_OF_THESE = Symbol('none of these');
+
+/** " → category" or " → none of these" after a Wrong verdict, for the import conflict list. */
+function answerWords(item: JudgementItem): string {
+  if (item.noneOfThese) return ' → none of these';
+  return item.correction ? ` → ${item.correction}` : '';
+}
 
 interface Props {
   data: WidgetData;
@@ -226,12 +234,14 @@ export default function ValidateWidget({ data, base }: Props) {
   );
 
   const correct = useCallback(
-    (category: string | null) => {
+    (category: string | typeof NONE_OF_THESE | null) => {
       if (!correcting || !Object.hasOwn(state.items, correcting)) return;
       // The prediction itself is no correction of a Wrong (its button is disabled too).
       if (category !== null && category === state.items[correcting].predicted) return;
       if (category !== null) {
-        const item = { ...state.items[correcting], correction: category, judgedAt: new Date().toISOString() };
+        const { correction: _c, noneOfThese: _n, ...judged } = state.items[correcting];
+        const answer = category === NONE_OF_THESE ? { noneOfThese: true as const } : { correction: category };
+        const item = { ...judged, ...answer, judgedAt: new Date().toISOString() };
         commit({ ...state, items: { ...state.items, [correcting]: item } });
       }
       setCorrecting(null);
@@ -330,7 +340,7 @@ export default function ValidateWidget({ data, base }: Props) {
   const exportFile = () => {
     if (!coder) return;
     const now = new Date();
-    const text = serialiseJudgements({ schema: JUDGEMENTS_SCHEMA, run, coder, exportedAt: now.toISOString(), items: Object.values(state.items) });
+    const text = serialiseJudgements({ schema: JUDGEMENTS_SCHEMA, run, coder, role: 'coder', mode: 'shown', exportedAt: now.toISOString(), items: Object.values(state.items) });
     const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
     const a = document.createElement('a');
     a.href = url;
@@ -460,7 +470,7 @@ export default function ValidateWidget({ data, base }: Props) {
           <ul className="vw-conflict-list">
             {pending.plan.conflicts.slice(0, 5).map((c) => (
               <li key={c.incoming.sha256}>
-                <span className="mono">{c.incoming.path}</span>: here <strong>{c.existing.verdict}{c.existing.correction ? ` → ${c.existing.correction}` : ''}</strong>, in the file <strong>{c.incoming.verdict}{c.incoming.correction ? ` → ${c.incoming.correction}` : ''}</strong>
+                <span className="mono">{c.incoming.path}</span>: here <strong>{c.existing.verdict}{answerWords(c.existing)}</strong>, in the file <strong>{c.incoming.verdict}{answerWords(c.incoming)}</strong>
               </li>
             ))}
             {pending.plan.conflicts.length > 5 && <li>… and {pending.plan.conflicts.length - 5} more</li>}

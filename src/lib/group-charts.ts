@@ -67,8 +67,8 @@ export interface ShareCharts {
   shown: string[];
   /** Groups left out of the charts (still in the table). */
   hidden: number;
-  /** Group → colour, the same in every panel. */
-  colors: Record<string, string>;
+  /** Group → colour, the same in every panel (a Map: a group value is data, even "__proto__"). */
+  colors: Map<string, string>;
 }
 
 export interface ShareChartOptions {
@@ -93,7 +93,7 @@ export function shareByGroupCharts(shares: GroupShares, opts: ShareChartOptions 
       .map((g) => g.name),
   );
   const groups = shares.groups.filter((g) => largest.has(g.name));
-  const colors = Object.fromEntries(shares.groups.map((g, i) => [g.name, colorOf(i)]));
+  const colors = new Map(shares.groups.map((g, i) => [g.name, colorOf(i)]));
 
   // One share axis for all panels: up to the highest interval bound, so every whisker fits.
   const top = Math.min(1, Math.max(0.05, max(groups.flatMap((g) => g.cells.map((c) => (g.n > 0 ? c.high : 0)))) ?? 0));
@@ -117,7 +117,7 @@ export function shareByGroupCharts(shares: GroupShares, opts: ShareChartOptions 
       return {
         group: g.name,
         label: g.name.length > 28 ? `${g.name.slice(0, 27)}…` : g.name,
-        color: colors[g.name],
+        color: colors.get(g.name)!,
         count: cell.count,
         n: cell.n,
         share: cell.share,

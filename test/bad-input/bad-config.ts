@@ -5,7 +5,7 @@
 // Each case prepares its bad input under a folder and says which path or option it replaces; the
 // message is what the engine says (the same through both front ends; only option names differ:
 // `--batch-size` on the command line, `batchSize (in astro.config.mjs)` in the Astro config).
-import { cp, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { textGraphOfWidth } from '../fixtures/text-graph.ts';
 
@@ -66,6 +66,13 @@ export const BAD_PATHS: BadPathCase[] = [
     setup: dictionary('"Red & Blue":\n  - "a red picture"\n"red / blue":\n  - "a blue picture"\n'),
     message: /"Red & Blue" .* and "red \/ blue" would share the page URL "red-blue"/,
   },
+  {
+    name: 'YAML alias bomb (billion laughs)', astro: true,
+    setup: dictionary(
+      ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]', ...['b', 'c', 'd', 'e', 'f'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcde'[i]}`).join(', ')}]`)].join('\n'),
+    ),
+    message: /dict\.yaml: refused: its YAML aliases \(\*name\) expand to more than 100 copies/,
+  },
   { name: 'image folder that does not exist', astro: true, setup: async (dir) => ({ images: join(dir, 'nowhere') }), message: /nowhere (does not exist|not found)|not found: .*nowhere/ },
   {
     name: 'empty image folder', astro: true,
@@ -90,6 +97,14 @@ export const BAD_PATHS: BadPathCase[] = [
     name: 'model folder with a file that is not ONNX', astro: true,
     setup: brokenModel((m) => writeFile(join(m, 'onnx/vision_model.onnx'), '<html>404 Not Found</html>')),
     message: /Could not load vision_model\.onnx .* as an ONNX model/,
+  },
+  {
+    name: 'model whose config.json states an impossible projection_dim', astro: true,
+    setup: brokenModel(async (m) => {
+      const config = JSON.parse(await readFile(join(m, 'config.json'), 'utf8'));
+      await writeFile(join(m, 'config.json'), JSON.stringify({ ...config, projection_dim: 1e12 }));
+    }),
+    message: /Expected a whole number from 1 to 65536 for projection_dim in .*model\/config\.json but received 1000000000000/,
   },
   {
     name: 'model whose towers embed into different sizes', astro: true,

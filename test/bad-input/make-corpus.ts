@@ -23,6 +23,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
+import { forEachLimited } from '../../integrations/engine/pool.ts';
 import { createRandom } from '../../integrations/core/random.ts';
 import { hasMkfifo } from '../fixtures/mkfifo.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
@@ -356,16 +357,11 @@ export async function writeSmallImages(dir: string, count: number, opts: { size?
   const first = opts.first ?? 0;
   mkdirSync(dir, { recursive: true });
   const names = Array.from({ length: count }, (_, i) => `img-${String(first + i).padStart(5, '0')}.png`);
-  let next = 0;
-  const worker = async () => {
-    while (next < names.length) {
-      const i = next++;
-      const random = createRandom(`small image ${first + i}`);
-      const rgb: Rgb = [Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)];
-      writeFileSync(join(dir, names[i]), await png(size, size, rgb, names[i]));
-    }
-  };
-  await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
+  await forEachLimited(names, opts.concurrency ?? 8, async (name, i) => {
+    const random = createRandom(`small image ${first + i}`);
+    const rgb: Rgb = [Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)];
+    writeFileSync(join(dir, name), await png(size, size, rgb, name));
+  });
   return names;
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { RunResult } from '../../integrations/core/types.ts';
-import { buildSite, crawl, filesContaining, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
+import { buildSite, crawl, filesContaining, launchBrowser, mapLimit, openPage, PAGES_AT_ONCE, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
 
 // A marker in the absolute path of the input folder: if any page, asset or download contained the
 // path, grepping dist/ for the marker finds it.
@@ -96,7 +96,7 @@ describe('a site under /my-repo/ from another folder', () => {
   it('shows hostile file and category names as text, never as markup', async () => {
     const dialogs: string[] = [];
     const category = results.dictionary.categories[0];
-    for (const path of ['/', 'skipped/', 'dictionary/', `categories/${category.slug}/`, `categories/${category.slug}/lowest-first/1/`]) {
+    await mapLimit(['/', 'skipped/', 'dictionary/', `categories/${category.slug}/`, `categories/${category.slug}/lowest-first/1/`], PAGES_AT_ONCE, async (path) => {
       const { page, allProblems, context } = await openPage(browser, server.url(path));
       page.on('dialog', (d) => {
         dialogs.push(d.message());
@@ -118,7 +118,7 @@ describe('a site under /my-repo/ from another folder', () => {
         expect(shown.map((s) => s.replace(/^\d+\./, '')).sort()).toEqual(expected.sort());
       }
       await context.close();
-    }
+    });
     expect(dialogs).toEqual([]);
   });
 

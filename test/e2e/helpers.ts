@@ -10,13 +10,12 @@
 //   await browser.close(); await server.close(); await site.cleanup();
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { processExists } from '../../integrations/engine/atomic.ts';
 
 /** The repository root (the Astro project). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -59,32 +58,16 @@ export interface BuildOptions {
 }
 
 /**
- * Runs `fn` while holding a lock that one `astro build` of this checkout at a time may hold, across
- * vitest's worker processes. Astro writes its prerender chunks to <repo>/.astro/.prerender when the
- * output folder lies outside the project (as the tests' temp folders do), so two builds at once
- * would overwrite each other's chunks ("Cannot find module …/.prerender/chunks/…"). The lock is a
- * folder holding the owner's pid; a lock whose owner died is taken over.
+ * A fresh working folder for one `astro build`, inside the repository (test/.work/) so that Node
+ * finds the project's node_modules from it. Astro writes its prerender chunks to
+ * <cwd>/.astro/.prerender when the output folder lies outside the project (as the tests' temp folders
+ * do), so each build runs in its own folder (with --root pointing at the project) and builds can run
+ * at the same time without overwriting each other's chunks.
  */
-export async function withAstroBuildLock<T>(fn: () => Promise<T>): Promise<T> {
-  const lock = join(REPO_ROOT, 'test', '.work', 'astro-build.lock');
-  await mkdir(dirname(lock), { recursive: true });
-  for (;;) {
-    try {
-      await mkdir(lock);
-      await writeFile(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
-      if (owner && !processExists(owner)) await rm(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+export async function buildWorkDir(): Promise<string> {
+  const parent = join(REPO_ROOT, 'test', '.work');
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, 'astro-build-'));
 }
 
 /**
@@ -102,19 +85,20 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuiltSite> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(NODE_ENV|BASE_URL|MODE|DEV|PROD|SSR|TEST|VITEST.*)$/.test(k)),
   );
+  const cwd = await buildWorkDir();
   const t0 = performance.now();
-  const { code, output } = await withAstroBuildLock(() => new Promise<{ code: number; output: string }>((done) => {
+  const { code, output } = await new Promise<{ code: number; output: string }>((done) => {
     execFile(
       process.execPath,
-      [astro, 'build', '--outDir', outDir],
+      [astro, 'build', '--root', REPO_ROOT, '--outDir', outDir],
       {
-        cwd: REPO_ROOT,
+        cwd,
         env: { ...inherited, CLIPSCOPE_CACHE_DIR: cacheDir, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
-  }));
+  }).finally(() => rm(cwd, { recursive: true, force: true }));
   const seconds = (performance.now() - t0) / 1000;
   const cleanup = async () => {
     await rm(outDir, { recursive: true, force: true });
@@ -281,6 +265,29 @@ export async function openPage(browser: Browser, url: string, opts: { viewport?:
   return { page, context, problems, allProblems };
 }
 
+/**
+ * `fn` over `items` with at most `limit` calls in flight (pages open at once in one browser): page
+ * loads wait on the server, the renderer and the test in turn, so a few at a time keep both cores busy.
+ * Results in the order of `items`; the first error rejects once the calls in flight have settled.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return out;
+}
+
+/** Pages the browser tests open at once (see mapLimit). */
+export const PAGES_AT_ONCE = 3;
+
 // ---------------------------------------------------------------------------------------------
 // Crawler
 
@@ -298,7 +305,7 @@ export interface CrawlResult {
  * loading each HTML page in Chromium (so its CSS and images load too) and checking other files
  * with a GET. Any link to another host, any status ≥ 400, and any page problem is reported.
  */
-export async function crawl(browser: Browser, start: string, opts: { maxPages?: number } = {}): Promise<CrawlResult> {
+export async function crawl(browser: Browser, start: string, opts: { maxPages?: number; pagesAtOnce?: number } = {}): Promise<CrawlResult> {
   const origin = new URL(start).origin;
   const scope = new URL(start).pathname; // links must stay under the base path
   const maxPages = opts.maxPages ?? 500;
@@ -306,34 +313,31 @@ export async function crawl(browser: Browser, start: string, opts: { maxPages?: 
   const queue: { url: string; from: string }[] = [{ url: start, from: '(start)' }];
   const result: CrawlResult = { pages: [], assets: [], broken: [] };
 
-  while (queue.length > 0) {
-    const { url, from } = queue.shift()!;
+  const visit = async ({ url, from }: { url: string; from: string }): Promise<void> => {
     const clean = url.split('#')[0];
-    if (seen.has(clean)) continue;
-    seen.add(clean);
     const target = new URL(clean);
-    if (target.protocol === 'data:') continue;
+    if (target.protocol === 'data:') return;
     if (target.origin !== origin) {
       result.broken.push(`link to another host: ${clean} (from ${from})`);
-      continue;
+      return;
     }
     if (!target.pathname.startsWith(scope)) {
       result.broken.push(`link outside the base path: ${clean} (from ${from})`);
-      continue;
+      return;
     }
     const head = await fetch(clean, { redirect: 'follow' });
     if (head.status >= 400) {
       result.broken.push(`${head.status}: ${clean} (from ${from})`);
-      continue;
+      return;
     }
     const type = head.headers.get('content-type') ?? '';
     if (!type.startsWith('text/html')) {
       await head.arrayBuffer();
       result.assets.push(clean);
-      continue;
+      return;
     }
     await head.arrayBuffer();
-    if (result.pages.length >= maxPages) continue;
+    if (result.pages.length >= maxPages) return;
     result.pages.push(clean);
     const opened = await openPage(browser, clean);
     try {
@@ -360,7 +364,20 @@ export async function crawl(browser: Browser, start: string, opts: { maxPages?: 
     } finally {
       await opened.context.close();
     }
+  };
+
+  // Breadth first, a few pages at a time: each round visits what the previous one found.
+  while (queue.length > 0) {
+    const round = queue.splice(0).filter(({ url }) => {
+      const clean = url.split('#')[0];
+      if (seen.has(clean)) return false;
+      seen.add(clean);
+      return true;
+    });
+    await mapLimit(round, opts.pagesAtOnce ?? PAGES_AT_ONCE, visit);
   }
+  result.pages.sort();
+  result.assets.sort();
   return result;
 }
 

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
-import { buildSite, crawl, filesContaining, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
+import { buildSite, crawl, filesContaining, launchBrowser, mapLimit, openPage, PAGES_AT_ONCE, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
 
 let site: BuiltSite;
 let server: StaticServer;
@@ -240,7 +240,7 @@ describe('the demo site', () => {
     // The filtered list downloads as CSV.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#explore-csv').click()]);
     const csv = await readFile((await download.path())!, 'utf8');
-    const lines = csv.trim().split('\r\n');
+    const lines = csv.trim().split('\n');
     expect(lines[0]).toBe('Image,Category,Category probability,Margin,Second category,Second probability,Groups,Phrase');
     expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(expected.map((i) => i.path).sort());
     // A tile opens the large view.
@@ -271,15 +271,16 @@ describe('the demo site', () => {
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     const slug = results.dictionary.categories[0].slug;
-    const found: string[] = [];
-    for (const path of ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'explore/', 'dictionary/', 'skipped/', 'validation/']) {
+    const paths = ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'explore/', 'dictionary/', 'skipped/', 'validation/'];
+    const found = await mapLimit(paths, PAGES_AT_ONCE, async (path) => {
       const { page, context } = await openPage(browser, server.url(path), { viewport: { width: 375, height: 800 } });
-      for (const v of await serious(page)) found.push(`${path}: ${v}`);
+      const light = (await serious(page)).map((v) => `${path}: ${v}`);
       await page.emulateMedia({ colorScheme: 'dark' });
-      for (const v of await serious(page)) found.push(`${path} (dark): ${v}`);
+      const dark = (await serious(page)).map((v) => `${path} (dark): ${v}`);
       await context.close();
-    }
-    expect(found).toEqual([]);
+      return [...light, ...dark];
+    });
+    expect(found.flat()).toEqual([]);
   });
 
   it('every page and asset loads without CSP violations, console errors or requests to other hosts', async () => {

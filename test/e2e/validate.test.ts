@@ -28,7 +28,7 @@ let server: StaticServer;
 let browser: Browser;
 let results: RunResult;
 /** What the test clicked, by image path: verdict and correction. */
-const clicked = new Map<string, { verdict: string; correction?: string }>();
+const clicked = new Map<string, { verdict: string; correction?: string; noneOfThese?: true }>();
 let exportedPath = '';
 let exportedName = '';
 const opened: OpenedPage[] = [];
@@ -132,7 +132,7 @@ describe('the Validate widget', () => {
     // 5 again: mouse, Wrong → None of these.
     await page.locator('.vw-wrong').click();
     await page.getByRole('button', { name: /None of these/ }).click();
-    clicked.set(p5, { verdict: 'wrong', correction: 'none' });
+    clicked.set(p5, { verdict: 'wrong', noneOfThese: true });
 
     expect(await progress(page)).toBe(`5 / ${total} judged`);
     // 2 Right of 4 Right/Wrong: 50 %, Wilson 95 % interval 15.0 %–85.0 %.
@@ -182,7 +182,7 @@ describe('the Validate widget', () => {
     expect(file.schema).toBe(JUDGEMENTS_SCHEMA);
     expect(file.coder).toBe('Ada');
     expect(file.run).toEqual({ model: results.run.model.name, modelChecksum: results.run.model.checksum, dictionaryHash: results.run.dictionary.hash });
-    const got = new Map(file.items.map((i) => [i.path, { verdict: i.verdict, ...(i.correction ? { correction: i.correction } : {}) }]));
+    const got = new Map(file.items.map((i) => [i.path, { verdict: i.verdict, ...(i.correction ? { correction: i.correction } : {}), ...(i.noneOfThese ? { noneOfThese: true } : {}) }]));
     expect(got).toEqual(clicked);
     // Each item carries the image's hash and its prediction from the results (the probability of the
     // predicted category, as everywhere on the site).

@@ -29,7 +29,12 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-const vec = (seed: number, dim: number) => Float32Array.from({ length: dim }, (_, i) => seed + i);
+/** A unit vector (what the store keeps) of length `dim` derived from `seed`. */
+const vec = (seed: number, dim: number) => {
+  const values = Array.from({ length: dim }, (_, i) => seed + i + 1);
+  const norm = Math.hypot(...values);
+  return Float32Array.from(values, (v) => v / norm);
+};
 
 beforeEach(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'clipscope-cache-cli-'));
@@ -44,6 +49,20 @@ describe('clipscope cache', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ location: path.join(work, 'from-env', 'embeddings.sqlite'), exists: false, images: 0 });
     expect(fs.existsSync(path.join(work, 'from-env'))).toBe(false);
+  });
+
+  it('a file where the cache folder should be is named as the problem, with exit code 2', async () => {
+    fs.writeFileSync(path.join(work, 'a-file'), 'not a folder');
+    for (const args of [['stats'], ['stats', '--json'], ['prune', '--images', '.'], ['clear']]) {
+      const r = await cli(args, { CLIPSCOPE_CACHE_DIR: 'a-file' });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`The embedding cache folder CLIPSCOPE_CACHE_DIR=a-file cannot be used: ${path.join(work, 'a-file')} is a file, not a folder.`);
+      expect(r.stdout).toBe('');
+    }
+    const flag = await cli(['stats', '--cache', 'a-file/inner']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain(`The embedding cache folder --cache a-file/inner cannot be used: a file stands where a folder is expected in ${path.join(work, 'a-file', 'inner')}.`);
+    expect(fs.readFileSync(path.join(work, 'a-file'), 'utf8')).toBe('not a folder');
   });
 
   it('stats, prune --images/--model and clear work on the --cache store', async () => {

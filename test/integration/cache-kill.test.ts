@@ -7,13 +7,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../integrations/core/random.ts';
-import { openStore } from '../../integrations/engine/store.ts';
+import { openStore, STORE_FILE, type EmbeddingStore } from '../../integrations/engine/store.ts';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
+import { NOBODY, permissionCheckImpossible, runningAsRoot } from '../unprivileged.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(ROOT, 'bin', 'clipscope.js');
@@ -70,9 +72,9 @@ function classifyArgs(images: string, cache: string, out: string): string[] {
   ];
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function runCli(args: string[], user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], ...user });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -85,6 +87,13 @@ async function classify(images: string, cache: string, out: string): Promise<Run
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')) as RunResult;
 }
+
+/** The key of the one model a test cache holds. */
+const MODEL_KEY_OF = (store: EmbeddingStore): string => {
+  const models = store.stats().models;
+  expect(models).toHaveLength(1);
+  return models[0].modelKey;
+};
 
 function cachedImages(cache: string): number {
   const store = openStore({ dir: cache, readonly: true, log: () => {} });
@@ -146,6 +155,55 @@ describe('embedding cache through the CLI', () => {
     expect(classifications(resumed)).toEqual(classifications(reference));
     expect(fs.readFileSync(path.join(work, 'resumed.csv'), 'utf8')).toBe(fs.readFileSync(path.join(work, 'reference.csv'), 'utf8'));
   });
+
+  it('a NaN embedding in the cache is embedded again and its row replaced, not used', async () => {
+    const cache = path.join(work, 'cache-nan');
+    fs.cpSync(path.join(work, 'cache-reference'), cache, { recursive: true });
+    const victim = reference.images.find((i) => i.path === 'img-05.png')!.sha256;
+    const nan = new Uint8Array(new Float32Array(32).fill(Number.NaN).buffer);
+    const raw = new DatabaseSync(path.join(cache, STORE_FILE));
+    expect(Number(raw.prepare('UPDATE image_embeddings SET embedding = ? WHERE sha256 = ?').run(nan, victim).changes)).toBe(1);
+    raw.close();
+
+    const result = await classify(path.join(work, 'images'), cache, path.join(work, 'nan'));
+    expect(result.stats).toMatchObject({ images: IMAGES, embedded: 1, fromCache: IMAGES - 1, skipped: 0 });
+    expect(classifications(result)).toEqual(classifications(reference));
+    const store = openStore({ dir: cache, readonly: true, log: () => {} });
+    try {
+      expect(store.getImageEmbeddings(MODEL_KEY_OF(store), [victim]).get(victim)?.every(Number.isFinite)).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it.skipIf(permissionCheckImpossible(new URL('../../integrations/engine/store.ts', import.meta.url)))(
+    'a read-only cache is read: its embeddings are used, new ones are not saved, and the run says so once (as user nobody when root)',
+    async () => {
+      const cache = path.join(work, 'cache-readonly');
+      fs.cpSync(path.join(work, 'cache-reference'), cache, { recursive: true });
+      const file = path.join(cache, STORE_FILE);
+      const bytesBefore = fs.readFileSync(file);
+      fs.chmodSync(file, 0o444);
+      fs.chmodSync(cache, 0o555);
+      const images = imageFolder('images-readonly');
+      writeImage(images, 'new.png', 'not in the cache');
+      const out = path.join(work, 'readonly-out');
+      fs.mkdirSync(out);
+      fs.chmodSync(out, 0o777);
+      fs.chmodSync(work, 0o755);
+
+      const r = await runCli(classifyArgs(images, cache, path.join(out, 'r')), runningAsRoot ? NOBODY : {});
+      expect(r.code, r.stderr).toBe(0);
+      const notes = r.stderr.split('\n').filter((l) => l.includes('newly embedded ones are not saved'));
+      expect(notes).toHaveLength(1);
+      expect(notes[0]).toMatch(/^the embedding cache .*cache-readonly\/embeddings\.sqlite cannot be written \(.*readonly.*\): embeddings found in it are used, newly embedded ones are not saved\.$/);
+      const result = JSON.parse(fs.readFileSync(path.join(out, 'r.json'), 'utf8')) as RunResult;
+      expect(result.stats).toMatchObject({ images: IMAGES + 1, embedded: 1, fromCache: IMAGES, skipped: 0 });
+      expect(result.images.filter((i) => i.path !== 'new.png')).toEqual(classifications(reference));
+      expect(fs.readFileSync(file).equals(bytesBefore)).toBe(true);
+      expect(fs.readdirSync(cache).sort()).toEqual(['.gitignore', STORE_FILE]);
+    },
+  );
 
   it('embeds identical bytes once, reuses a renamed file and re-embeds a file changed under its name', async () => {
     const cache = path.join(work, 'cache-reference'); // holds all 48 images from the first test

@@ -70,7 +70,7 @@ function expectedFor(path: string, mode: ScoringMode, topK: number): Expected {
   const phrases = Object.entries(DICTIONARY).flatMap(([category, list]) => list.map((text) => ({ category, text })));
   const names = Object.keys(DICTIONARY);
   const cos = phrases.map((p) => dot(img, reference.text.get(p.text)!));
-  const byDesc = (values: number[]) => values.map((v, i) => i).sort((a, b) => values[b] - values[a] || a - b);
+  const byDesc = (values: number[]) => values.map((_v, i) => i).sort((a, b) => values[b] - values[a] || a - b);
   if (mode === 'ensemble') {
     const centroids = names.map((c) => {
       const rows = DICTIONARY[c as keyof typeof DICTIONARY].map((t) => reference.text.get(t)!);

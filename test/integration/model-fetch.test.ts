@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
-import { fetchModel, formatProgress, hubFromEnv, progressPrinter, type DownloadProgress, type FetchModelOptions } from '../../integrations/engine/model/fetch.ts';
+import { fetchLimits, fetchModel, hubFromEnv, type DownloadProgress, type FetchModelOptions } from '../../integrations/engine/model/fetch.ts';
+import { formatProgress, progressPrinter } from '../../integrations/cli/model.ts';
 import { readClipTokenizer } from '../../integrations/engine/model/tokenizer.ts';
 import { buildClipTokenizerFiles } from '../../scripts/models/tokenizer-files.ts';
 
@@ -61,6 +62,17 @@ interface HubBehaviour {
   ignoreRange: Set<string>;
   /** Paths whose first CDN transfer sends this many bytes and then nothing, without closing. */
   stallOnce: Map<string, number>;
+  /** Paths whose every transfer sends the file followed by this many more bytes, chunked or with a
+   * Content-Length that says so. */
+  oversize: Map<string, { extra: number; announced: boolean }>;
+  /** Paths the tree API lists with this value as their size (lfs.size for LFS files). */
+  badSize: Map<string, unknown>;
+  /** Paths whose every transfer fails with HTTP 503. */
+  serverError: Set<string>;
+}
+
+function HubBehaviour(): HubBehaviour {
+  return { cutOnce: new Map(), wrongSha: new Set(), ignoreRange: new Set(), stallOnce: new Map(), oversize: new Map(), badSize: new Map(), serverError: new Set() };
 }
 
 interface Logged {
@@ -72,7 +84,7 @@ interface Logged {
 class FakeHub {
   readonly files = modelRepo();
   readonly requests: Logged[] = [];
-  behaviour: HubBehaviour = { cutOnce: new Map(), wrongSha: new Set(), ignoreRange: new Set(), stallOnce: new Map() };
+  behaviour: HubBehaviour = HubBehaviour();
   private server: Server = createServer((req, res) => this.handle(req, res));
   endpoint = '';
 
@@ -88,7 +100,7 @@ class FakeHub {
 
   reset(): void {
     this.requests.length = 0;
-    this.behaviour = { cutOnce: new Map(), wrongSha: new Set(), ignoreRange: new Set(), stallOnce: new Map() };
+    this.behaviour = HubBehaviour();
     this.pendingCuts.clear();
   }
 
@@ -118,9 +130,40 @@ class FakeHub {
         entry.size = data.length;
         entry.oid = 'e'.repeat(40); // the git oid of the pointer file, not of the content
       }
+      if (this.behaviour.badSize.has(path)) {
+        const size = this.behaviour.badSize.get(path);
+        if (entry.lfs) (entry.lfs as Record<string, unknown>).size = size;
+        else entry.size = size;
+      }
       entries.push(entry);
     }
     return entries;
+  }
+
+  /** The file's bytes as the server sends them, misbehaving as told; true when it handled the request. */
+  private misbehave(path: string, data: Buffer, res: ServerResponse): boolean {
+    if (this.behaviour.serverError.has(path)) {
+      res.writeHead(503, { 'content-length': 0 });
+      res.end();
+      return true;
+    }
+    const over = this.behaviour.oversize.get(path);
+    if (over === undefined) return false;
+    const { extra, announced } = over;
+    // The file, then more and more bytes, as long as the client reads.
+    res.writeHead(200, announced ? { 'content-length': data.length + extra } : {});
+    res.write(data);
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    let left = extra;
+    const more = () => {
+      while (left > 0 && !res.destroyed) {
+        left -= chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      if (!res.destroyed) res.end();
+    };
+    more();
+    return true;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -157,6 +200,7 @@ class FakeHub {
       if (rev !== COMMIT || !data) return notFound('EntryNotFound');
       // LFS files live on a CDN; the Hub answers with a redirect to it.
       if (LFS.test(path)) return send(302, '', { location: `/cdn/${sha256(data)}?name=${encodeURIComponent(path)}` });
+      if (this.misbehave(path, data, res)) return;
       return send(200, data);
     }
     m = /^\/cdn\/([0-9a-f]{64})$/.exec(url.pathname);
@@ -164,6 +208,7 @@ class FakeHub {
       const path = url.searchParams.get('name')!;
       const data = this.files.get(path);
       if (!data || sha256(data) !== m[1]) return notFound('EntryNotFound');
+      if (this.misbehave(path, data, res)) return;
       const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
       if (range && !this.behaviour.ignoreRange.has(path)) {
         const from = Number(range[1]);
@@ -209,7 +254,7 @@ function options(extra: Partial<FetchModelOptions> = {}): FetchModelOptions {
     extra.onProgress?.(p);
     hub.observe(p);
   };
-  return { repo: REPO, dest, endpoint: hub.endpoint, attempts: 3, retryDelayMs: 0, idleTimeoutMs: 10_000, ...extra, onProgress };
+  return { repo: REPO, dest, endpoint: hub.endpoint, retries: 2, retryDelayMs: 0, timeout: 10, ...extra, onProgress };
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -293,7 +338,7 @@ describe('fetchModel', () => {
   it('gives up on a stalled transfer and resumes it', async () => {
     hub.behaviour.stallOnce.set('onnx/text_model.onnx', 40_000);
     const log: string[] = [];
-    await fetchModel(options({ idleTimeoutMs: 300, log: (l) => log.push(l) }));
+    await fetchModel(options({ timeout: 0.3, log: (l) => log.push(l) }));
     expect(log.some((l) => l.includes('no data for 300 ms'))).toBe(true);
     // A second request was made (with a Range when bytes had been saved before the stall).
     expect(hub.rangesFor('onnx/text_model.onnx')).toHaveLength(2);
@@ -302,13 +347,62 @@ describe('fetchModel', () => {
 
   it('says the partial file is kept when every attempt fails', async () => {
     hub.behaviour.cutOnce.set('onnx/text_model.onnx', 30_000);
-    const e = await expectClipscopeError(fetchModel(options({ attempts: 1 })));
+    const e = await expectClipscopeError(fetchModel(options({ retries: 0 })));
     expect(e.kind).toBe('network');
     expect(e.message).toContain('onnx/text_model.onnx');
     expect(e.hint).toContain('text_model.onnx.part is kept');
     expect((await readFile(join(dest, 'clip-tiny/onnx/text_model.onnx.part'))).length).toBe(30_000);
     await fetchModel(options());
     expect(hub.rangesFor('onnx/text_model.onnx').at(-1)).toBe('bytes=30000-');
+  });
+
+  it('does not say a partial file is kept when there is none', async () => {
+    hub.behaviour.serverError.add('onnx/text_model.onnx');
+    const e = await expectClipscopeError(fetchModel(options({ retries: 1 })));
+    expect(e.message).toContain('onnx/text_model.onnx');
+    expect(e.message).toContain('HTTP 503');
+    expect(e.hint).not.toContain('is kept');
+    expect(e.hint).toMatch(/again/);
+    expect((await listFiles(join(dest, 'clip-tiny'))).some((f) => f.endsWith('.part'))).toBe(false);
+  });
+
+  it.each([
+    ['config.json', 10_000_000, false],
+    ['onnx/text_model.onnx', 3_000_000, false],
+    ['config.json', 10_000_000, true],
+  ])('stops %s at its listed size when the server sends %i bytes more (Content-Length: %s), deletes the part file and does not retry', async (path, extra, announced) => {
+    hub.behaviour.oversize.set(path, { extra, announced });
+    const listed = hub.files.get(path)!.length;
+    let most = 0;
+    const e = await expectClipscopeError(
+      fetchModel(
+        options({
+          onProgress: (p) => {
+            if (p.path === path) most = Math.max(most, p.received);
+          },
+        }),
+      ),
+    );
+    expect(e.kind).toBe('download');
+    expect(e.message).toContain(path);
+    expect(e.message).toContain(`more than the ${listed} bytes listed`);
+    expect(most).toBeLessThanOrEqual(listed);
+    expect((await listFiles(join(dest, 'clip-tiny'))).some((f) => f.startsWith(path))).toBe(false);
+    // Asked once: a server that sends too much is not asked again.
+    expect(hub.requests.filter((r) => r.url.includes(`/resolve/${COMMIT}/${path}`))).toHaveLength(1);
+  });
+
+  it.each([
+    ['config.json', 'abc'],
+    ['tokenizer.json', -1],
+    ['onnx/vision_model.onnx', 1.5],
+    ['onnx/text_model.onnx', null],
+  ])('refuses a listing where %s has the size %j, before downloading anything', async (path, size) => {
+    hub.behaviour.badSize.set(path, size);
+    const e = await expectClipscopeError(fetchModel(options()));
+    expect(e.message).toContain(path);
+    expect(e.message).toContain(`size ${JSON.stringify(size)}`);
+    expect(hub.requests.some((r) => r.url.includes('/resolve/') || r.url.startsWith('/cdn/'))).toBe(false);
   });
 
   it('starts over when the server ignores Range', async () => {
@@ -373,6 +467,24 @@ describe('fetchModel', () => {
   });
 });
 
+/** Runs integrations/cli/model.ts in its own process, registered on a bare commander program the
+ * way commands.ts does, so these tests do not depend on the other subcommands. */
+async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: unknown; stdout: string; stderr: string }> {
+  const model = join(import.meta.dirname, '../../integrations/cli/model.ts');
+  const script = `import { Command } from 'commander'; import { register } from ${JSON.stringify(pathToFileURL(model).href)};
+    const p = new Command('clipscope'); register(p); await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+    env: { ...process.env, HF_ENDPOINT: hub.endpoint, ...env },
+    cwd: join(import.meta.dirname, '../..'),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}
+
 describe('progress and environment', () => {
   it('formats bytes, percent and rate', () => {
     const p = { path: 'onnx/a.onnx', received: 1_500_000, total: 6_000_000, resumedFrom: 0, bytesPerSecond: 2_500_000, done: false };
@@ -385,26 +497,49 @@ describe('progress and environment', () => {
     expect(lines.map((l) => l.split('  ')[2])).toEqual(['0.0%', '26.7%', '51.7%', '100.0%', '100.0%']);
   });
 
+  it('--timeout and --retries are validated, with their defaults when not given', () => {
+    expect(fetchLimits({})).toEqual({ idleTimeoutMs: 60_000, attempts: 5 });
+    expect(fetchLimits({ timeout: '2.5', retries: '0' })).toEqual({ idleTimeoutMs: 2500, attempts: 1 });
+    expect(fetchLimits({ timeout: 0.3, retries: 7 })).toEqual({ idleTimeoutMs: 300, attempts: 8 });
+    for (const [flag, value] of [['timeout', '0'], ['timeout', 'soon'], ['timeout', '-1'], ['timeout', '7200'], ['retries', '1.5'], ['retries', '-1'], ['retries', 'many'], ['retries', '1000']]) {
+      let error: unknown;
+      try {
+        fetchLimits({ [flag]: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(isClipscopeError(error), `${flag} ${value}`).toBe(true);
+      expect((error as Error & { kind: string }).kind).toBe('options');
+      expect((error as Error).message).toContain(`for --${flag} but received "${value}"`);
+    }
+  });
+
   it('reads HF_ENDPOINT and HF_TOKEN', () => {
     expect(hubFromEnv({})).toEqual({ endpoint: 'https://huggingface.co', token: undefined });
     expect(hubFromEnv({ HF_ENDPOINT: 'http://mirror.local', HF_TOKEN: 'hf_x' })).toEqual({ endpoint: 'http://mirror.local', token: 'hf_x' });
   });
 
+  it('the CLI gives up on a stalled server after --timeout and --retries', async () => {
+    hub.behaviour.stallOnce.set('onnx/vision_model.onnx', 0);
+    hub.behaviour.serverError.add('onnx/text_model.onnx');
+    const started = performance.now();
+    const run = await runCli(['model', 'fetch', REPO, '--dest', dest, '--timeout', '0.5', '--retries', '1']);
+    expect(run.stderr).toContain('onnx/vision_model.onnx: no data for 500 ms; resuming (attempt 2 of 2)');
+    // Two transfers of text_model.onnx (HTTP 503 both times), no third: --retries 1 is two attempts.
+    expect(run.stderr).toContain('Downloading onnx/text_model.onnx of test-org/clip-tiny failed 2 times (last: HTTP 503)');
+    expect(run.code).not.toBe(0);
+    expect(hub.requests.filter((r) => r.url.includes('name=onnx%2Ftext_model.onnx'))).toHaveLength(2);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    const bad = await runCli(['model', 'fetch', REPO, '--dest', dest, '--retries', 'lots']);
+    expect(bad.stderr).toContain('Expected a whole number from 0 to 100 for --retries but received "lots"');
+    // Help text with commander's line wrapping undone.
+    const help = { stdout: (await runCli(['model', 'fetch', '--help'])).stdout.replace(/\n\s+(?!-)/g, ' ') };
+    expect(help.stdout).toMatch(/--timeout <seconds> +give a request up after this many seconds without data, then resume it \(default 60\)/);
+    expect(help.stdout).toMatch(/--retries <n> +transfers of a file after a failed one, 0 for none \(default 4\)/);
+  });
+
   it('the CLI command fetches from HF_ENDPOINT with HF_TOKEN and prints progress on stderr', async () => {
-    // Runs integrations/cli/model.ts in its own process, registered on a bare commander program the
-    // way commands.ts does, so this test does not depend on the other subcommands.
-    const model = join(import.meta.dirname, '../../integrations/cli/model.ts');
-    const script = `import { Command } from 'commander'; import { register } from ${JSON.stringify(pathToFileURL(model).href)};
-      const p = new Command('clipscope'); register(p); await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'model', 'fetch', REPO, '--dest', dest, '--name', 'via-cli'], {
-      env: { ...process.env, HF_ENDPOINT: hub.endpoint, HF_TOKEN: 'hf_cli' },
-      cwd: join(import.meta.dirname, '../..'),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runCli(['model', 'fetch', REPO, '--dest', dest, '--name', 'via-cli'], { HF_TOKEN: 'hf_cli' });
     expect(stderr).toMatch(/onnx\/vision_model\.onnx {2}300\.0 kB \/ 300\.0 kB {2}100\.0% {2}\S+ \S*B\/s/);
     expect(code).toBe(0);
     expect(stdout).toContain(`Fetched ${REPO} (fp32) into ${join(dest, 'via-cli')}: 7 files downloaded`);

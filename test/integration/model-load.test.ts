@@ -184,6 +184,18 @@ describe('loadModel on broken folders', () => {
     expect(e.message).toMatch(/^config\.json in model folder .* is not valid JSON/);
   });
 
+  it.each([1e12, 0, 2.5, '512'])('refuses projection_dim %j in config.json before sizing anything by it', async (value) => {
+    const dir = await copyOfTiny(`projection-${String(value)}`);
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, projection_dim: value }));
+    const expected = `Expected a whole number from 1 to 65536 for projection_dim in ${join(dir, 'config.json')} but received ${JSON.stringify(value)}`;
+    for (const lazy of [false, true]) {
+      const e = await loadError(dir, { threads: 1, lazy });
+      expect(e.message).toBe(expected);
+      expect(e.hint).toContain('remove it');
+    }
+  });
+
   it('says so when a model file is not ONNX', async () => {
     const dir = await copyOfTiny('not-onnx');
     await writeFile(join(dir, 'onnx/vision_model.onnx'), '<html>404 Not Found</html>');

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeForClip } from '../../integrations/engine/decode.ts';
 import { CLIP_PREPROCESS, preprocessImage } from '../../integrations/engine/preprocess.ts';
 import { decodePlanes } from '../fixtures/parity/codec.ts';
 
@@ -55,13 +54,13 @@ describe('preprocessing parity with the PIL reference', () => {
     const input = fs.readFileSync(path.join(dir, 'inputs', c.file));
     const expected = decodePlanes(fs.readFileSync(path.join(dir, 'expected', `${c.file}.chw.br`)), N, N);
 
-    const { tensor, width, height } = await preprocessImage(input, CLIP_PREPROCESS);
+    // preprocessImage is what a run calls on every image (embed.ts): decode, crop, normalise.
+    const { tensor, rgb, width, height } = await preprocessImage(input, CLIP_PREPROCESS);
     expect([width, height]).toEqual([c.width, c.height]);
     expect(tensor.length).toBe(3 * PLANE);
     const cos = cosine(tensor, referenceTensor(expected));
 
     // The crop bytes too: how far apart are they, in 8-bit levels?
-    const { rgb } = await decodeForClip(input, CLIP_PREPROCESS);
     let maxDiff = 0;
     for (let i = 0; i < PLANE; i++)
       for (let ch = 0; ch < 3; ch++) maxDiff = Math.max(maxDiff, Math.abs(rgb[i * 3 + ch] - expected[ch * PLANE + i]));

@@ -79,7 +79,9 @@ describe('clipscope classify --table', () => {
       'Classification Status',
     ]);
     expect(rows).toHaveLength(7);
-    rows.forEach((row, i) => expect(row.slice(0, 7)).toEqual(before[i + 1]));
+    rows.forEach((row, i) => {
+      expect(row.slice(0, 7)).toEqual(before[i + 1]);
+    });
     expect(rows.map((r) => r.at(-1))).toEqual(['classified', 'classified', 'classified', 'missing', 'no image', 'unreadable', 'classified']);
 
     // The joined cells are the per-image results (rounded like the seed), the same for both coffee rows.
@@ -112,7 +114,9 @@ describe('clipscope classify --table', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = (await readFile(join(tmp, 'out.jsonl'), 'utf8')).trimEnd().split('\n');
     expect(out).toHaveLength(2);
-    out.forEach((line, i) => expect(line.startsWith(lines[i].slice(0, -1) + ',"Classification":')).toBe(true));
+    out.forEach((line, i) => {
+      expect(line.startsWith(`${lines[i].slice(0, -1)},"Classification":`)).toBe(true);
+    });
     expect(JSON.parse(out[1])).toMatchObject({ party: 'Grüne', nested: { a: [1, 2] }, 'Classification Status': 'classified' });
   });
 

@@ -28,7 +28,7 @@ function walk(dir: string, out: string[] = []): string[] {
 const IMPORT = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** The import specifiers of a source text (comments removed first). */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
   return [...code.matchAll(IMPORT)].map((m) => m[1] ?? m[2]);
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dictionaryHash, flattenPhrases, loadDictionary, parseDictionary, slugify } from '../../integrations/engine/dictionary.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 
@@ -84,6 +84,11 @@ describe('hash', () => {
   });
 });
 
+/** Six lines that expand to 9^6 ≈ 531,000 phrases. */
+const ALIAS_BOMB = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+  .concat(['b', 'c', 'd', 'e', 'f'].map((k, i) => { const p = 'abcde'[i]; return `${k}: &${k} [${Array(9).fill(`*${p}`).join(', ')}]`; }))
+  .join('\n');
+
 describe('refused dictionaries name the file, line, category and phrase', () => {
   const cases: { name: string; text: string; source?: string; message: RegExp[]; hint?: RegExp }[] = [
     { name: 'empty file', text: '', message: [/dict\.yaml is empty/] },
@@ -129,6 +134,12 @@ describe('refused dictionaries name the file, line, category and phrase', () => 
     { name: 'reserved name Uncertain', text: 'Uncertain:\n  - x\n', message: [/dict\.yaml:1:1/, /"Uncertain" is reserved/] },
     { name: 'empty category name', text: '"":\n  - x\n', message: [/category #1 has an empty name/] },
     { name: 'null category name', text: '? \n: [x]\n', message: [/category #1 has the name null, which is not text/] },
+    {
+      name: 'YAML alias bomb (billion laughs)',
+      text: ALIAS_BOMB,
+      message: [/dict\.yaml: refused: its YAML aliases \(\*name\) expand to more than 100 copies/],
+      hint: /instead of repeating them through anchors and aliases/,
+    },
     { name: 'YAML syntax error', text: 'A: [x\n', message: [/dict\.yaml:2:1/] },
     { name: 'JSON syntax error', text: '{"A": ["x"],}', source: 'd.json', message: [/d\.json: not valid JSON/, /line 1 column 13/] },
     { name: 'several problems at once', text: 'A: []\nB:\n  - 1\n', message: [/2 problems/, /dict\.yaml:1:1: category "A" has no phrases/, /dict\.yaml:3:5: category "B", phrase 1 is number 1/] },

@@ -49,11 +49,12 @@ describe('applyFilter', () => {
 
 describe('filteredCsv', () => {
   it('writes the rows shown, quoting what needs quotes and defusing formulas', () => {
+    expect(filteredCsv({ ...index, path: ['＝HYPERLINK.jpg'] }, [0]).split('\n')[1]).toMatch(/^'＝HYPERLINK\.jpg,/); // full-width too
     const tricky = { ...index, path: ['=cmd|x.jpg', 'a,"b".jpg'], category: [0, 1], p: [99.1, 50], margin: [90, -3.5], second: [1, -1], secondP: [0.5, 0], group: [[0], []], label: [0, 0], phrases: ['a photo'] };
     expect(filteredCsv(tricky, [0, 1])).toBe(
-      'Image,Category,Category probability,Margin,Second category,Second probability,Groups,Phrase\r\n' +
-        `'=cmd|x.jpg,${index.categories[0]},99.1,90,${index.categories[1]},0.5,A,a photo\r\n` +
-        `"a,""b"".jpg",${index.categories[1]},50,-3.5,,0,,a photo\r\n`,
+      'Image,Category,Category probability,Margin,Second category,Second probability,Groups,Phrase\n' +
+        `'=cmd|x.jpg,${index.categories[0]},99.1,90,${index.categories[1]},0.5,A,a photo\n` +
+        `"a,""b"".jpg",${index.categories[1]},50,-3.5,,0,,a photo\n`,
     );
   });
 });

@@ -15,7 +15,7 @@ describe('groupSharesCsv', () => {
     result.rows = [0, 1, 2, 3].map((i) => ({ image: result.images[i].path, status: 'classified' as const, group: i < 3 ? 'A, B' : 'B' }));
     result.grouping = { kind: 'column', column: 'party' };
     const csv = groupSharesCsv(buildReport({ result, options }))!;
-    const lines = csv.split('\r\n');
+    const lines = csv.split('\n');
     expect(lines[0]).toBe('group,category,count,n,share,ci95_low,ci95_high');
     // Wilson 95 % for 2 of 3 (z = 1.96): centre 0.573079, half-width 0.365427.
     const row = lines.find((l) => l.startsWith(`"A, B",${cats[0]},`))!;
@@ -26,7 +26,7 @@ describe('groupSharesCsv', () => {
     // Every group × category, then the All rows.
     expect(lines.filter(Boolean)).toHaveLength(1 + 3 * cats.length);
     expect(lines.filter((l) => l.startsWith('All,'))).toHaveLength(cats.length);
-    expect(csv.endsWith('\r\n')).toBe(true);
+    expect(csv.endsWith('\n')).toBe(true);
   });
 
   it('is absent when the run has no groups', () => {

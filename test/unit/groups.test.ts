@@ -19,8 +19,6 @@ import {
 } from '../../integrations/clipscope/report/groups.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 
-const TOL = 1e-6;
-
 function units(group: string | null, category: string, count: number, image = (i: number) => `${group}/${category}/${i}.jpg`, date?: string): Unit[] {
   return Array.from({ length: count }, (_, i) => ({ group, category, image: image(i), ...(date ? { date } : {}) }));
 }
@@ -225,7 +223,7 @@ describe('Groups page layouts', async () => {
     expect(a.valueLabel).toBe('30.0 % · 3 of 10');
     expect(a.title).toBe('A: 3 of 10 posts in Campaign (30.0 %, 95 % interval 10.8–60.3 %)');
     expect(a.href).toBe('/groups/A/Campaign/1/');
-    expect(charts.colors.A).not.toBe(charts.colors.B);
+    expect(charts.colors.get('A')).not.toBe(charts.colors.get('B'));
   });
 
   it('draws the largest groups when there are too many, and says how many are left out', () => {

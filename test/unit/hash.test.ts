@@ -98,7 +98,7 @@ describe('hashImages', () => {
     const f = await file('secret.jpg', 'x');
     await chmod(f.absPath, 0o000);
     await chmod(dir, 0o755);
-    let skipped;
+    let skipped: unknown;
     if (process.getuid?.() === 0) {
       const module = new URL('../../integrations/engine/hash.ts', import.meta.url).href;
       const code = `import { hashImages } from ${JSON.stringify(module)};

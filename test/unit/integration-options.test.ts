@@ -42,6 +42,19 @@ describe('parseClipscopeOptions', () => {
     expect(messageOf(() => parse({ scoring: 'best' }))).toMatch(/"seed", "sum" or "ensemble" for option scoring .* received "best"/);
   });
 
+  it('copyOriginals: true publishes copies without metadata; keeping it is an explicit choice', () => {
+    expect(parse({ copyOriginals: true }).copyOriginals).toEqual({ keepMetadata: false });
+    expect(parse({ copyOriginals: {} }).copyOriginals).toEqual({ keepMetadata: false });
+    expect(parse({ copyOriginals: { keepMetadata: true } }).copyOriginals).toEqual({ keepMetadata: true });
+    expect(parse({ copyOriginals: false }).copyOriginals).toBe(false);
+    expect(messageOf(() => parse({ copyOriginals: { keepExif: true } }))).toBe('Unknown option "copyOriginals.keepExif" in option copyOriginals (in astro.config.mjs)');
+    for (const bad of ['yes', { keepMetadata: 'yes' }]) {
+      expect(messageOf(() => parse({ copyOriginals: bad }))).toBe(
+        `Invalid value ${JSON.stringify(bad)} for option copyOriginals (in astro.config.mjs): expected true, false or { keepMetadata: true | false }`,
+      );
+    }
+  });
+
   it('names nested site options by their path', () => {
     expect(messageOf(() => parse({ validation: { perCategory: 0 } }))).toMatch(/^Invalid value 0 for option validation\.perCategory \(in astro\.config\.mjs\)/);
     expect(messageOf(() => parse({ thumbnails: { quality: 101 } }))).toMatch(/^Invalid value 101 for option thumbnails\.quality/);

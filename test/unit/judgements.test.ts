@@ -1,9 +1,11 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JUDGEMENTS_SCHEMA,
+  JUDGEMENTS_SCHEMA_V1,
+  coderAnswer,
   fileSafe,
   judgementFileName,
   parseJudgementText,
@@ -12,11 +14,14 @@ import {
   serialiseJudgements,
   type JudgementFile,
 } from '../../integrations/core/judgements.ts';
-import { readJudgementFiles, withValidatedColumns } from '../../integrations/clipscope/judgement-files.ts';
+import { readJudgementFiles, validatedColumnsOf } from '../../integrations/clipscope/judgement-files.ts';
+import { validationReport } from '../../integrations/core/validation-report.ts';
 import { applyMerge, planMerge } from '../../integrations/core/judgements.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
+import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 const sha = (c: string) => c.repeat(64);
 
@@ -25,11 +30,13 @@ function goodFile(): JudgementFile {
     schema: JUDGEMENTS_SCHEMA,
     run: { model: 'demo-colors', modelChecksum: 'a'.repeat(64), dictionaryHash: 'b'.repeat(64) },
     coder: 'Ada',
+    role: 'coder',
+    mode: 'shown',
     exportedAt: '2025-03-01T14:05:00.000Z',
     items: [
       { sha256: sha('1'), path: 'x/one.jpg', predicted: 'Green', label: 'a green picture', probability: 71.25, verdict: 'right', judgedAt: '2025-03-01T14:00:00.000Z' },
       { sha256: sha('2'), path: 'two.png', predicted: 'Green', label: 'a green picture', probability: 40, verdict: 'wrong', correction: 'Blue and cold', judgedAt: '2025-03-01T14:01:00.000Z' },
-      { sha256: sha('3'), path: 'three.png', predicted: 'Monochrome', label: 'a grey picture', probability: 55, verdict: 'wrong', correction: 'none', judgedAt: '2025-03-01T14:02:00.000Z' },
+      { sha256: sha('3'), path: 'three.png', predicted: 'Monochrome', label: 'a grey picture', probability: 55, verdict: 'wrong', noneOfThese: true, judgedAt: '2025-03-01T14:02:00.000Z' },
       { sha256: sha('4'), path: 'four.png', predicted: 'Monochrome', label: 'a grey picture', probability: 33.3, verdict: 'skip', judgedAt: '2025-03-01T14:03:00+01:00' },
     ],
   };
@@ -63,8 +70,20 @@ describe('parseJudgementText', () => {
   it('refuses a foreign schema, naming it', () => {
     expect(reasonOf(text({ ...goodFile(), schema: 'clipscope.results/v1' }))).toMatch(/not a clipscope judgement file: its schema is "clipscope.results\/v1"/);
     expect(reasonOf(text({ coder: 'x' }))).toMatch(/has no "schema" field/);
+    expect(reasonOf(text({ schema: 'root:x:0:0:root:/root:/bin/bash' }))).toBe('This is not a clipscope judgement file: its "schema" is not a clipscope schema, expected "clipscope.judgements/v2".');
     expect(reasonOf('[1,2]')).toMatch(/expected a JSON object/);
     expect(reasonOf('null')).toMatch(/expected a JSON object/);
+  });
+
+  it('locates a JSON syntax error by line and column, never quoting the text', () => {
+    expect(reasonOf('root:x:0:0:root')).toBe('The file is not valid JSON: syntax error at line 1, column 1.');
+    expect(reasonOf('{"schema": "x",\n  "coder": tru }')).toBe('The file is not valid JSON: syntax error at line 2, column 12.');
+    expect(reasonOf('{"a": [1, 2,]}')).toBe('The file is not valid JSON: syntax error at line 1, column 13.');
+    expect(reasonOf('{"a": "b\\q"}')).toBe('The file is not valid JSON: syntax error at line 1, column 9.');
+    expect(reasonOf('{"a": 1} x')).toBe('The file is not valid JSON: syntax error at line 1, column 10.');
+    expect(reasonOf('{"a": 01}')).toBe('The file is not valid JSON: syntax error at line 1, column 8.');
+    expect(reasonOf('')).toBe('The file is not valid JSON: it ends too early (line 1, column 1).');
+    expect(reasonOf('{"a": "secret')).toBe('The file is not valid JSON: it ends too early (line 1, column 14).');
   });
 
   it('refuses malformed JSON', () => {
@@ -132,12 +151,57 @@ describe('parseJudgementText', () => {
   });
 });
 
+describe('format v2: "none of these" apart from any category name', () => {
+  it('reads a v1 file: its correction "none" becomes noneOfThese, other corrections stay', () => {
+    const v1 = { ...goodFile(), schema: JUDGEMENTS_SCHEMA_V1 } as Record<string, unknown>;
+    delete v1.role;
+    delete v1.mode;
+    v1.items = goodFile().items.map((i) => (i.noneOfThese ? { ...i, noneOfThese: undefined, correction: 'none' } : i));
+    const parsed = parseJudgementText(JSON.stringify(v1));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.file.schema).toBe(JUDGEMENTS_SCHEMA);
+    expect([parsed.file.role, parsed.file.mode]).toEqual(['coder', 'shown']);
+    expect(parsed.file.items.map((i) => [i.correction, i.noneOfThese])).toEqual([
+      [undefined, undefined],
+      ['Blue and cold', undefined],
+      [undefined, true],
+      [undefined, undefined],
+    ]);
+  });
+
+  it('keeps a category named "none" a category in v2, and "none of these" its own answer', () => {
+    const file = goodFile();
+    file.items[1] = { ...file.items[1], correction: 'none' };
+    const parsed = parseJudgementText(serialiseJudgements(file));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(coderAnswer(parsed.file.items[1])).toEqual({ kind: 'category', category: 'none' });
+    expect(coderAnswer(parsed.file.items[2])).toEqual({ kind: 'none' });
+    expect(coderAnswer(parsed.file.items[0])).toEqual({ kind: 'category', category: 'Green' });
+    expect(coderAnswer(parsed.file.items[3])).toBeNull();
+  });
+
+  it('refuses a judgement with both a correction and noneOfThese', () => {
+    const file = goodFile();
+    const bad = { ...file, items: [{ ...file.items[2], correction: 'Green' }] };
+    expect(reasonOf(text(bad))).toMatch(/either a correction or "noneOfThese"/);
+  });
+
+  it('writes role and mode, and reads an adjudicator\'s blind file back', () => {
+    const file = { ...goodFile(), role: 'adjudicator' as const, mode: 'blind' as const };
+    const parsed = parseJudgementText(serialiseJudgements(file));
+    expect(parsed.ok && [parsed.file.role, parsed.file.mode]).toEqual(['adjudicator', 'blind']);
+    expect(reasonOf(text({ ...goodFile(), role: 'boss' }))).toMatch(/role: expected "coder" or "adjudicator"/);
+  });
+});
+
 describe('serialise, names and run ids', () => {
   it('writes keys in a fixed order and items by time', () => {
     const f = goodFile();
     f.items.reverse();
     const out = serialiseJudgements(f);
-    expect(Object.keys(JSON.parse(out))).toEqual(['schema', 'run', 'coder', 'exportedAt', 'items']);
+    expect(Object.keys(JSON.parse(out))).toEqual(['schema', 'run', 'coder', 'role', 'mode', 'exportedAt', 'items']);
     expect(JSON.parse(out).items.map((i: { path: string }) => i.path)).toEqual(['x/one.jpg', 'two.png', 'three.png', 'four.png']);
     expect(Object.keys(JSON.parse(out).items[1])).toEqual(['sha256', 'path', 'predicted', 'label', 'probability', 'verdict', 'correction', 'judgedAt']);
   });
@@ -192,6 +256,27 @@ describe('readJudgementFiles', () => {
     expect(reason['h-folder.json']).toMatch(/not a regular file/);
   });
 
+  it('does not follow a symbolic link, and never quotes a file\'s content in a problem', async () => {
+    const links = await mkdtemp(join(tmpdir(), 'clipscope-judgement-links-'));
+    try {
+      const secret = join(links, 'secret.txt');
+      await writeFile(secret, 'root:x:0:0:root:/root:/bin/bash\n');
+      await symlink(secret, join(links, 'a-link.json'));
+      await symlink(join(dir, 'a-good.json'), join(links, 'b-link-to-good.json'));
+      await writeFile(join(links, 'c-text.json'), 'root:x:0:0:root:/root:/bin/bash\n');
+      const { files, problems } = await readJudgementFiles(links);
+      expect(files).toEqual([]);
+      const reason = Object.fromEntries(problems.map((p) => [p.file, p.reason]));
+      expect(reason['a-link.json']).toMatch(/symbolic link/);
+      expect(reason['b-link-to-good.json']).toMatch(/symbolic link/);
+      // Position only: no snippet of the file (JSON.parse's own message quotes its first characters).
+      expect(reason['c-text.json']).toMatch(/not valid JSON: syntax error at line 1, column 1/);
+      for (const r of Object.values(reason)) expect(r).not.toMatch(/root|secret|\/tmp/);
+    } finally {
+      await rm(links, { recursive: true, force: true });
+    }
+  });
+
   it('returns nothing for a missing folder', async () => {
     expect(await readJudgementFiles(join(dir, 'missing'))).toEqual({ files: [], problems: [] });
   });
@@ -222,8 +307,11 @@ describe('planMerge / applyMerge (Import never overwrites silently)', () => {
 });
 
 describe('withValidatedColumns (the downloadable results)', () => {
-  const result = makeRunResult({ syntheticCount: 6, seed: 'validated-columns' });
-  // A category name a spreadsheet would run as a formula.
+  const made = makeRunResult({ syntheticCount: 6, seed: 'validated-columns' });
+  // A category name a spreadsheet would run as a formula (corrections must be the run's categories).
+  // The formula cases too: corrections must be the run's categories to be counted.
+  const formulaCategories = [['=HYPERLINK("x")', 'hyperlink'], ...FORMULA_CASES.map(([, text], i) => [text, `formula-${i}`])].map(([name, slug]) => ({ name, slug, phrases: [] }));
+  const result = { ...made, dictionary: { ...made.dictionary, categories: [...made.dictionary.categories, ...formulaCategories] } };
   const [a, b, c] = result.images;
   const file = {
     ...goodFile(),
@@ -236,13 +324,18 @@ describe('withValidatedColumns (the downloadable results)', () => {
   };
   const csv = toCsv(result, {});
   const json = toJson(result);
+  const withValidated = (files: Parameters<typeof validatedColumnsOf>[1]) => {
+    const extra = validatedColumnsOf(result, files) ?? undefined;
+    return { csv: toCsv(result, { extra }), json: toJson(result, { extra }) };
+  };
 
   it('leaves the files unchanged without judgements', () => {
-    expect(withValidatedColumns(result, [], { csv, json })).toEqual({ csv, json, report: null });
+    expect(validatedColumnsOf(result, [])).toBeNull();
+    expect(withValidated([])).toEqual({ csv, json });
   });
 
   it('appends validated and validated_category, keeping every existing cell', () => {
-    const out = withValidatedColumns(result, [file], { csv, json });
+    const out = withValidated([file]);
     const before = parseCsv(csv) as string[][];
     const after = parseCsv(out.csv) as string[][];
     expect(after[0]).toEqual([...before[0], 'validated', 'validated_category']);
@@ -257,6 +350,22 @@ describe('withValidatedColumns (the downloadable results)', () => {
     expect([ja.validated, ja.validatedCategory]).toEqual(['right', a.category]);
     expect(Object.keys(ja).slice(-2)).toEqual(['validated', 'validatedCategory']);
     expect('validated' in images.find((i) => i.path === c.path)!).toBe(false);
-    expect(out.report?.accuracy.n).toBe(2);
+    // Everything else in the JSON is what the CLI writes.
+    expect(JSON.parse(out.json).images.map(({ validated: _v, validatedCategory: _c, ...rest }: Record<string, unknown>) => rest)).toEqual(JSON.parse(json).images);
+  });
+
+  it('uses the report the build computed once instead of computing another', () => {
+    // A report computed from other judgements (a Wrong for image a): its consensus is what is written.
+    const other = { ...file, items: [{ ...file.items[0], verdict: 'wrong' as const }] };
+    const computed = validationReport(result, [other]);
+    expect(validatedColumnsOf(result, [file], computed)!.values(a)).toEqual(['wrong', '']);
+    expect(validatedColumnsOf(result, [file])!.values(a)).toEqual(['right', a.category]);
+  });
+
+  it.each(FORMULA_CASES)('validated_category starting with %s is escaped like every CSV cell clipscope writes', (_name, correction) => {
+    const wrong = { ...file, items: [{ ...file.items[1], correction }] };
+    const out = withValidated([wrong]);
+    const row = readRfc4180(out.csv).find((r) => r[0] === b.path)!;
+    expect(row.slice(-2)).toEqual(['wrong', `'${correction}`]);
   });
 });

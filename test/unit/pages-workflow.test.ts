@@ -1,6 +1,7 @@
 // The GitHub Pages workflow (.github/workflows/pages.yml) read as GitHub reads it: the steps a
-// publish needs, in order, with the settings the report depends on (Node 24, npm ci, the cache of
-// embeddings and thumbnails, the base path from configure-pages, the optional Hub model).
+// publish needs, in order, with the settings the report depends on (Node 24, npm ci, typecheck and
+// lint before the build, the cache of embeddings and thumbnails, the base path from configure-pages,
+// the optional Hub model).
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
@@ -67,6 +68,18 @@ describe('the Pages workflow', () => {
     expect(index(node)).toBeLessThan(index(install));
     expect(index(install)).toBeLessThan(index(buildStep));
     expect(action(build, 'upload-pages-artifact')?.with?.path).toBe('dist');
+  });
+
+  it('typechecks and lints (as CI does) after the install and before the build', () => {
+    const install = build.find((s) => s.run?.startsWith('npm ci'));
+    const typecheck = build.find((s) => s.run === 'npm run typecheck');
+    const lint = build.find((s) => s.run === 'npm run lint');
+    const buildStep = build.find((s) => s.run === 'npm run build');
+    expect(typecheck && lint && buildStep).toBeTruthy();
+    expect(index(install)).toBeLessThan(index(typecheck));
+    expect(index(install)).toBeLessThan(index(lint));
+    expect(index(typecheck)).toBeLessThan(index(buildStep));
+    expect(index(lint)).toBeLessThan(index(buildStep));
   });
 
   it('restores the .clipscope cache before the build, saved under a new key each run', () => {

@@ -1,18 +1,21 @@
 // prepareSite() with a fixture engine: what the integration publishes, and how it names things.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareSite, type PrepareEffects } from '../../integrations/clipscope/prepare.ts';
+import sharp from 'sharp';
+import { prepareSite, publishAssets, type PrepareEffects } from '../../integrations/clipscope/prepare.ts';
 import { parseClipscopeOptions } from '../../integrations/clipscope/options.ts';
 import { thumbName, webpSize } from '../../integrations/clipscope/thumbnails.ts';
 import { escapeHtml, html } from '../../integrations/clipscope/html.ts';
 import { standaloneCsp } from '../../integrations/clipscope/standalone.ts';
-import { thumbnail } from '../../integrations/engine/decode.ts';
+import { publishableCopy, thumbnail } from '../../integrations/engine/decode.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { ClipscopeError } from '../../integrations/engine/errors.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 import { REPO_ROOT } from '../e2e/helpers.ts';
+import { JUDGEMENTS_SCHEMA } from '../../integrations/core/judgements.ts';
+import { cameraJpeg } from '../fixtures/camera-jpeg.ts';
 
 // File names cannot hold "/", so markup in names is tags without closing slashes.
 const HOSTILE = ['<script>alert(1)<script>.png', 'quote"and\'apos.png', 'emoji 🎉 ünï.png', '..%2F..%2Fetc.png', 'a&amp;b.png'];
@@ -37,6 +40,7 @@ function effects(log: string[], overrides: Partial<PrepareEffects> = {}): Prepar
     warn: (m) => log.push(`warn: ${m}`),
     classify: async () => makeRunResult({ imagesDir: images, seed: 'prepare' }),
     makeThumbnail: (file, o) => thumbnail(file, { width: o.width, quality: o.quality }),
+    makeOriginal: async (file, o) => publishableCopy(await readFile(file), o),
     readJudgementFiles: async () => ({ files: [], problems: [] }),
     toCsv,
     toJson,
@@ -93,6 +97,36 @@ describe('prepareSite', () => {
     expect(cached.every((f) => f.endsWith('.webp'))).toBe(true);
   });
 
+  it('computes the validation statistics once and publishes them beside the results', async () => {
+    // The judgement folder must exist; its reading is replaced below.
+    const options = parseClipscopeOptions({ images, cache: join(dir, 'cache'), thumbnails: { list: false }, validation: { dir: images } }, { root: dir, env: {} });
+    const run = makeRunResult({ imagesDir: images, seed: 'prepare' });
+    const [a, b] = run.images;
+    const judgement = (img: typeof a, verdict: 'right' | 'wrong') => ({ sha256: img.sha256, path: img.path, predicted: img.category, label: img.label, probability: img.probability, verdict, judgedAt: '2025-03-01T10:00:00.000Z' });
+    const file = {
+      schema: JUDGEMENTS_SCHEMA as typeof JUDGEMENTS_SCHEMA,
+      run: { model: run.run.model.name, modelChecksum: run.run.model.checksum, dictionaryHash: run.run.dictionary.hash },
+      coder: 'Ada',
+      role: 'coder' as const,
+      mode: 'shown' as const,
+      exportedAt: '2025-03-01T12:00:00.000Z',
+      items: [judgement(a, 'right'), judgement(b, 'wrong')],
+      source: 'ada.json',
+    };
+    const { report, assets } = await prepareSite(options, effects([], { readJudgementFiles: async () => ({ files: [file], problems: [] }) }));
+    expect(report.validation?.accuracy).toMatchObject({ successes: 1, n: 2 });
+    const json = JSON.parse(String((assets.get('downloads/validation.json') as { data: string }).data));
+    expect(json.schema).toBe('clipscope.validation/v1');
+    expect(json.accuracy.sample).toMatchObject({ estimate: 0.5, n: 2 });
+    expect(String((assets.get('downloads/validation.csv') as { data: string }).data)).toMatch(/^figure,subject,estimate,low,high,n,mode\n/);
+    expect(String((assets.get('downloads/validation-methods.md') as { data: string }).data)).toContain('## Validation of the automated classification');
+    expect(String((assets.get('downloads/results.csv') as { data: string }).data)).toContain('validated,validated_category');
+    // Without judgement files: no validation statistics and no validation downloads.
+    const none = await prepareSite(options, effects([]));
+    expect(none.report.validation).toBeNull();
+    expect([...none.assets.keys()].filter((p) => p.includes('validation'))).toEqual([]);
+  });
+
   it('copies originals of the images shown large only when configured, under hash names', async () => {
     const base = { images, cache: join(dir, 'cache'), samplesPerCategory: 1, thumbnails: { list: false as const } };
     const without = await prepareSite(parseClipscopeOptions(base, { root: dir, env: {} }), effects([]));
@@ -103,7 +137,61 @@ describe('prepareSite', () => {
     expect(originals).toHaveLength(shown.size);
     for (const p of originals) {
       expect(p).toMatch(/^_clipscope\/originals\/[0-9a-f]{24}\.(png|jpg)$/);
-      expect(withOriginals.assets.get(p)).toMatchObject({ file: expect.stringContaining(images) });
+      // A copy made in the cache folder, not the user's file.
+      expect(withOriginals.assets.get(p)).toMatchObject({ file: expect.stringContaining(join(dir, 'cache', 'originals')), type: p.endsWith('.png') ? 'image/png' : 'image/jpeg' });
+    }
+  });
+
+  it('publishes originals named by the format of their bytes, without metadata unless asked to keep it', async () => {
+    // "evil.html": a valid PNG with a script appended; "photo.jpg": a JPEG with GPS, camera and XMP.
+    const own = await mkdtemp(join(tmpdir(), 'clipscope-originals-'));
+    const folder = join(own, 'images');
+    await mkdir(folder);
+    const evil = Buffer.concat([await readFile(join(REPO_ROOT, 'content', 'images', 'coffee.png')), Buffer.from('<script>alert(localStorage.length)</script>')]);
+    await writeFile(join(folder, 'evil.png'), evil); // listed by the fixture engine, published as evil.html
+    await writeFile(join(folder, 'evil.html'), evil);
+    const photo = await cameraJpeg();
+    await writeFile(join(folder, 'photo.jpg'), photo);
+    const classify = async () => {
+      const result = makeRunResult({ imagesDir: folder, seed: 'originals' });
+      for (const img of result.images) if (img.path === 'evil.png') img.path = 'evil.html';
+      return result;
+    };
+    try {
+      for (const keepMetadata of [false, true]) {
+        const log: string[] = [];
+        const options = parseClipscopeOptions({ images: folder, cache: join(own, 'cache'), copyOriginals: keepMetadata ? { keepMetadata } : true }, { root: own, env: {} });
+        const { report, assets } = await prepareSite(options, effects(log, { classify }));
+        const byPath = new Map(report.result.images.map((img) => [img.path, report.originals[img.sha256]]));
+        expect(byPath.get('evil.html')).toMatch(/^_clipscope\/originals\/[0-9a-f]{24}\.png$/);
+        expect(byPath.get('photo.jpg')).toMatch(/^_clipscope\/originals\/[0-9a-f]{24}\.jpg$/);
+        expect(assets.get(byPath.get('evil.html')!)!.type).toBe('image/png');
+        expect(assets.get(byPath.get('photo.jpg')!)!.type).toBe('image/jpeg');
+        expect(log).toContain(`Originals: 2 made, 0 reused from the cache (metadata ${keepMetadata ? 'kept' : 'removed'})`);
+
+        const out = join(own, `dist-${keepMetadata}`);
+        await publishAssets(assets, out);
+        const published = await readdir(join(out, '_clipscope', 'originals'));
+        expect(published.map((f) => f.replace(/^[0-9a-f]{24}/, '')).sort()).toEqual(['.jpg', '.png']);
+        const publishedPhoto = await readFile(join(out, byPath.get('photo.jpg')!));
+        const publishedEvil = await readFile(join(out, byPath.get('evil.html')!));
+        if (keepMetadata) {
+          expect(publishedPhoto.equals(photo)).toBe(true);
+          expect(publishedEvil.equals(evil)).toBe(true);
+        } else {
+          const meta = await sharp(publishedPhoto).metadata();
+          expect([meta.exif, meta.xmp, meta.iptc]).toEqual([undefined, undefined, undefined]);
+          expect([meta.width, meta.height]).toEqual([80, 120]); // orientation applied
+          for (const secret of ['SecretCam', 'Jane Doe']) expect(publishedPhoto.includes(secret)).toBe(false);
+          expect(publishedEvil.includes('<script>')).toBe(false);
+        }
+      }
+      // A rebuild takes the copies from the cache.
+      const log: string[] = [];
+      await prepareSite(parseClipscopeOptions({ images: folder, cache: join(own, 'cache'), copyOriginals: true }, { root: own, env: {} }), effects(log, { classify }));
+      expect(log).toContain('Originals: 0 made, 2 reused from the cache (metadata removed)');
+    } finally {
+      await rm(own, { recursive: true, force: true });
     }
   });
 

@@ -10,11 +10,12 @@ import { describe, expect, it } from 'vitest';
 import {
   clipGeometry,
   decodeForClip,
-  DEFAULT_PIXEL_LIMIT,
+  gifTransparentColour,
   readImageInfo,
   thumbnail,
 } from '../../integrations/engine/decode.ts';
 import { roundHalfEven } from '../../integrations/engine/rounding.ts';
+import { DEFAULT_PIXEL_LIMIT } from '../../integrations/engine/options.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import {
   cmykToRgb,
@@ -114,6 +115,13 @@ describe('preprocessConfigFrom', () => {
     expect(e.message).toContain('models/x/preprocessor_config.json');
     expect(e.message).toContain(field);
     expect(e.hint).toBeTruthy();
+  });
+
+  it('lists the resample codes it supports, from the one table decode.ts resizes with', () => {
+    expect(() => preprocessConfigFrom({ resample: 5 }, 'p.json')).toThrow(
+      'p.json: expected a PIL resample code clipscope supports (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic) for "resample" but found 5',
+    );
+    expect(() => preprocessConfigFrom({ resample: 'toString' }, 'p.json')).toThrow(/"resample"/);
   });
 });
 
@@ -232,6 +240,40 @@ function pngBomb(width: number, height: number): Buffer {
   return pngWithHeader(width, height, 8, 0, zlib.deflateSync(Buffer.alloc(width + 1)));
 }
 
+describe('gifTransparentColour (the colour PIL shows for transparent GIF pixels)', () => {
+  /** A GIF's bytes up to its first image descriptor: header, screen descriptor, optional global
+   * table, optional graphic control extension, image descriptor with an optional local table. */
+  function gif(o: { global?: number[][]; transparent?: number; local?: number[][]; comment?: boolean }): Uint8Array {
+    const tableFlags = (t?: number[][]) => (t ? 0x80 | (Math.log2(t.length) - 1) : 0);
+    const bytes = [...Buffer.from('GIF89a'), 4, 0, 4, 0, tableFlags(o.global), 0, 0, ...(o.global?.flat() ?? [])];
+    if (o.comment) bytes.push(0x21, 0xfe, 3, 0x61, 0x62, 0x63, 0);
+    if (o.transparent !== undefined) bytes.push(0x21, 0xf9, 4, 1, 0, 0, o.transparent, 0);
+    bytes.push(0x2c, 0, 0, 0, 0, 4, 0, 4, 0, tableFlags(o.local), ...(o.local?.flat() ?? []), 2, 0);
+    return Uint8Array.from(bytes);
+  }
+  const table = [[10, 20, 30], [40, 50, 60], [70, 80, 90], [100, 110, 120]];
+  const other = [[1, 2, 3], [4, 5, 6]];
+
+  it('is the transparency index of the global table', () => {
+    expect(gifTransparentColour(gif({ global: table, transparent: 2 }))).toEqual([70, 80, 90]);
+    expect(gifTransparentColour(gif({ global: table, transparent: 2, comment: true }))).toEqual([70, 80, 90]);
+  });
+  it('takes the local table over the global one', () => {
+    expect(gifTransparentColour(gif({ global: table, local: other, transparent: 1 }))).toEqual([4, 5, 6]);
+  });
+  it('is index 0 without a transparency index, grey without any table', () => {
+    expect(gifTransparentColour(gif({ global: table }))).toEqual([10, 20, 30]);
+    expect(gifTransparentColour(gif({ transparent: 7 }))).toEqual([7, 7, 7]);
+  });
+  it('is null for anything but a GIF with a frame', () => {
+    expect(gifTransparentColour(fixture('one-pixel.png'))).toBeNull();
+    expect(gifTransparentColour(gif({ global: table }).subarray(0, 25))).toBeNull();
+  });
+  it('is the palette colour of the parity GIF with transparency (what PIL shows there)', () => {
+    expect(gifTransparentColour(fixture('chelsea-trns.gif'))).toEqual([146, 104, 72]);
+  });
+});
+
 describe('decode errors are short reasons (ClipscopeError "image")', () => {
   const jpeg = fixture('rocket-landscape-icc.jpg');
   const png = fixture('coins-grey.png');
@@ -270,7 +312,7 @@ describe('decode errors are short reasons (ClipscopeError "image")', () => {
     const bomb = pngBomb(50_000, 50_000);
     expect((await rejection(readImageInfo(bomb))).message).toBe('image is 50000×50000 = 2500 MP, over the 100 MP limit');
     expect((await rejection(thumbnail(bomb, { width: 100 }))).message).toMatch(/over the 100 MP limit/);
-    const e = await rejection(preprocessImage(jpeg, CLIP_PREPROCESS, undefined, 0, { pixelLimit: 50_000 }));
+    const e = await rejection(preprocessImage(jpeg, CLIP_PREPROCESS, { pixelLimit: 50_000 }));
     expect(e.message).toBe('image is 400×267 = 0.1 MP, over the 0.1 MP limit');
   });
 
@@ -376,11 +418,25 @@ describe('decodeForClip on awkward images', () => {
   it('writes into a batch buffer at an offset', async () => {
     const batch = new Float32Array(2 * 3 * 224 * 224);
     const input = fixture('horse-rgba.png');
-    const r = await preprocessImage(input, CLIP_PREPROCESS, batch, 3 * 224 * 224);
+    const r = await preprocessImage(input, CLIP_PREPROCESS, { out: batch, offset: 3 * 224 * 224 });
     expect(r.tensor).toBe(batch);
+    expect(r.offset).toBe(3 * 224 * 224);
     expect(batch[0]).toBe(0);
     const alone = await preprocessImage(input, CLIP_PREPROCESS);
     expect(batch.subarray(3 * 224 * 224)).toEqual(alone.tensor);
+  });
+
+  it('asks for a computed offset only once the image is decoded, and never for an image that fails', async () => {
+    const batch = new Float32Array(2 * 3 * 224 * 224);
+    const asked: string[] = [];
+    const slot = (name: string) => () => (asked.push(name), (asked.length - 1) * 3 * 224 * 224);
+    const results = await Promise.allSettled([
+      preprocessImage(Buffer.from('not an image'), CLIP_PREPROCESS, { out: batch, offset: slot('broken') }),
+      preprocessImage(fixture('horse-rgba.png'), CLIP_PREPROCESS, { out: batch, offset: slot('horse') }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect(asked).toEqual(['horse']);
+    expect(batch.subarray(0, 3 * 224 * 224)).toEqual((await preprocessImage(fixture('horse-rgba.png'), CLIP_PREPROCESS)).tensor);
   });
 });
 

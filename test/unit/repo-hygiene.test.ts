@@ -3,7 +3,7 @@
 //   os.tmpdir()) in code, and nothing read from the reference material outside the repository
 //   (../shared) at run or test time;
 // - `npm install` stays on the npm registry: .npmrc skips onnxruntime-node's GPU download;
-// - package.json declares Node ≥ 22.12 and package-lock.json is committed and matches it (npm ci).
+// - package.json declares Node ≥ 22.18 (no flags passed anywhere) and package-lock.json is committed and matches it (npm ci).
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -62,8 +62,14 @@ describe('install and engines', () => {
     expect(npmrc).toMatch(/^onnxruntime-node-install\s*=\s*skip\s*$/m);
   });
 
-  it('package.json declares Node ≥ 22.12', () => {
-    expect(pkg.engines.node).toMatch(/^>=\s*22\.12(\.0)?$/);
+  it('package.json declares Node ≥ 22.18 (unflagged type stripping and node:sqlite)', () => {
+    expect(pkg.engines.node).toMatch(/^>=\s*22\.18(\.0)?$/);
+  });
+
+  it('no script or command passes the flags Node needed before 22.18', () => {
+    const flags = /--experimental-(strip-types|sqlite)/;
+    for (const [name, script] of Object.entries(pkg.scripts as Record<string, string>)) expect(script, name).not.toMatch(flags);
+    expect(readFileSync(join(ROOT, 'bin/clipscope.js'), 'utf8')).not.toMatch(flags);
   });
 
   it.skipIf(tracked === null)('package-lock.json is committed and lists exactly the dependencies of package.json', () => {
@@ -74,5 +80,27 @@ describe('install and engines', () => {
     expect(root.dependencies ?? {}).toEqual(pkg.dependencies ?? {});
     expect(root.devDependencies ?? {}).toEqual(pkg.devDependencies ?? {});
     expect(root.engines).toEqual(pkg.engines);
+  });
+
+  it('CI typechecks and lints (Biome, formatter off) and counts both in its last line', () => {
+    expect(pkg.scripts.lint).toMatch(/^biome lint\b/);
+    expect(pkg.devDependencies).toHaveProperty('@biomejs/biome');
+    const biome = readFileSync(join(ROOT, 'biome.jsonc'), 'utf8');
+    expect(biome).toMatch(/"formatter":\s*\{\s*"enabled":\s*false\s*\}/);
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    expect(ci).toMatch(/for check in typecheck lint; do/);
+    expect(ci).toMatch(/npm run "\$check"/);
+    expect(ci).toMatch(/checks_failed/);
+  });
+
+  it.skipIf(tracked === null)('the benchmark\'s peer is bench/package.json\'s own dependency, with its own lock, not the project\'s', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+    expect(Object.keys(lock.packages).filter((k) => /node_modules\/(@huggingface\/transformers|onnxruntime-web)$/.test(k))).toEqual([]);
+    const bench = JSON.parse(readFileSync(join(ROOT, 'bench/package.json'), 'utf8'));
+    expect(Object.keys(bench.dependencies)).toContain('@huggingface/transformers');
+    expect(tracked).toContain('bench/package-lock.json');
+    expect(tracked).toContain('bench/.npmrc');
+    const benchLock = JSON.parse(readFileSync(join(ROOT, 'bench/package-lock.json'), 'utf8'));
+    expect(benchLock.packages[''].dependencies).toEqual(bench.dependencies);
   });
 });

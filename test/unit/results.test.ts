@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../../integrations/engine/atomic.ts';
 import { csvHeader, roundSeed, toCsv, toCsvRows, toJson, writeResults } from '../../integrations/engine/results.ts';
 import { UNCERTAIN } from '../../integrations/core/types.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
+import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 // Simulated disk-full: when `fault.code` is set, writes through file handles opened on a temporary
 // file write half of the data and then fail with that code, the way a full disk does.
@@ -170,6 +172,12 @@ describe('CSV: the seed columns', () => {
     expect(rows[0][3]).toBe('71.31');
     const raw = parseCsv(toCsv(hostile, { topK: 1, escapeFormulas: false })).slice(1);
     expect(raw.map((r) => r[0])).toContain('=HYPERLINK("http://x").jpg');
+  });
+
+  it.each(FORMULA_CASES)('formula injection: a path or label starting with %s gets a quote', (_name, text) => {
+    const hostile = runResult([image(`${text}.jpg`, { label: text, top: [{ category: 'Political Events', label: text, probability: 50 }] })]);
+    const [, row] = readRfc4180(toCsv(hostile, { topK: 1 }));
+    expect([row[0], row[2]]).toEqual([`'${text}.jpg`, `'${text}`]);
   });
 
   it('has no byte-order mark, so the first column is exactly "Image"', () => {

@@ -9,15 +9,21 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import { blobToEmbedding, defaultCacheDir, embeddingToBlob, openStore, STORE_FILE, type EmbeddingStore } from '../../integrations/engine/store.ts';
+import { writerId } from '../fixtures/writer-embedding.ts';
 
 const WRITER = fileURLToPath(new URL('../fixtures/store-writer.ts', import.meta.url));
 
 let dir: string;
 let logs: string[];
 const open = (extra: { readonly?: boolean; busyTimeoutMs?: number } = {}) => openStore({ dir, log: (m) => logs.push(m), ...extra });
-const vec = (...values: number[]) => Float32Array.from(values);
-/** A deterministic embedding of length `dim` whose values all derive from `seed`. */
-const embedding = (seed: number, dim = 8) => Float32Array.from({ length: dim }, (_, i) => Math.sin(seed * 31 + i) / 3);
+/** The values scaled to unit length, as the store keeps embeddings. */
+const unit = (values: number[]) => {
+  const norm = Math.hypot(...values);
+  return Float32Array.from(values, (v) => v / norm);
+};
+const vec = (...values: number[]) => unit(values);
+/** A deterministic unit embedding of length `dim` whose values all derive from `seed`. */
+const embedding = (seed: number, dim = 8) => unit(Array.from({ length: dim }, (_, i) => Math.sin(seed * 31 + i) / 3));
 const dbFile = () => path.join(dir, STORE_FILE);
 const asideFiles = () => fs.readdirSync(dir).filter((f) => f.includes('.corrupt-'));
 
@@ -49,7 +55,7 @@ describe('blobs', () => {
 
   it('reads an unaligned blob by copying it', () => {
     const bytes = new Uint8Array(1 + 8);
-    bytes.set(embeddingToBlob(vec(1.5, -2)), 1);
+    bytes.set(embeddingToBlob(Float32Array.from([1.5, -2])), 1);
     expect(Array.from(blobToEmbedding(bytes.subarray(1), 2)!)).toEqual([1.5, -2]);
   });
 
@@ -83,14 +89,14 @@ describe('openStore', () => {
 
     const images = store.getImageEmbeddings('m', ['a', 'b', 'missing']);
     expect([...images.keys()].sort()).toEqual(['a', 'b']);
-    expect(Array.from(images.get('b')!)).toEqual([-1, 0.5, 0.25]);
-    expect(Array.from(store.getImageEmbeddings('other', ['a']).get('a')!)).toEqual([7, 7]);
+    expect(Array.from(images.get('b')!)).toEqual(Array.from(vec(-1, 0.5, 0.25)));
+    expect(Array.from(store.getImageEmbeddings('other', ['a']).get('a')!)).toEqual(Array.from(vec(7, 7)));
     expect(store.getImageEmbeddings('unknown-model', ['a']).size).toBe(0);
     expect(store.getImageEmbeddings('m', []).size).toBe(0);
 
     const texts = store.getTextEmbeddings('m', ['a photo of a cat 🐈', 'a photo of a dog']);
     expect([...texts.keys()]).toEqual(['a photo of a cat 🐈']);
-    expect(texts.get('a photo of a cat 🐈')![1]).toBeCloseTo(0.2, 7);
+    expect(texts.get('a photo of a cat 🐈')![1]).toBe(vec(0.1, 0.2, 0.3)[1]);
     store.close();
     expect(logs).toEqual([]);
   });
@@ -107,7 +113,7 @@ describe('openStore', () => {
     const store = open();
     store.putImageEmbeddings('m', [{ sha256: 'a', embedding: vec(1, 2) }]);
     store.putImageEmbeddings('m', [{ sha256: 'a', embedding: vec(3, 4) }]);
-    expect(Array.from(store.getImageEmbeddings('m', ['a']).get('a')!)).toEqual([3, 4]);
+    expect(Array.from(store.getImageEmbeddings('m', ['a']).get('a')!)).toEqual(Array.from(vec(3, 4)));
     store.close();
   });
 
@@ -276,6 +282,43 @@ describe('broken stores', () => {
     store.close();
   });
 
+  it.each([
+    ['NaN', (v: Float32Array) => v.fill(Number.NaN)],
+    ['one +Infinity', (v: Float32Array) => (v[3] = Number.POSITIVE_INFINITY)],
+    ['all zeros', (v: Float32Array) => v.fill(0)],
+    ['twice unit length', (v: Float32Array) => v.forEach((x, i) => {
+      v[i] = 2 * x;
+    })],
+    ['norm 1 + 2e-4 (tolerance 1e-4)', (v: Float32Array) => v.forEach((x, i) => {
+      v[i] = x * (1 + 2e-4);
+    })],
+  ])('treats a stored embedding with %s as missing, and a new put repairs it', (_, damage) => {
+    const store = open();
+    fill(store, 3);
+    store.putTextEmbeddings('m', [{ text: 'a cat', embedding: embedding(7) }]);
+    const bad = embedding(1);
+    damage(bad);
+    const raw = new DatabaseSync(dbFile());
+    raw.prepare("UPDATE image_embeddings SET embedding = ? WHERE sha256 = 'img-1'").run(embeddingToBlob(bad));
+    raw.prepare("UPDATE text_embeddings SET embedding = ? WHERE text = 'a cat'").run(embeddingToBlob(bad));
+    raw.close();
+    expect([...store.getImageEmbeddings('m', ['img-0', 'img-1', 'img-2']).keys()].sort()).toEqual(['img-0', 'img-2']);
+    expect(store.getTextEmbeddings('m', ['a cat']).size).toBe(0);
+    expect(logs.join('\n')).toMatch(/ignored 1 damaged cache entry .*\(1 not finite or not of unit length\); they will be embedded again/);
+    store.putImageEmbeddings('m', [{ sha256: 'img-1', embedding: embedding(1) }]);
+    expect(Array.from(store.getImageEmbeddings('m', ['img-1']).get('img-1')!)).toEqual(Array.from(embedding(1)));
+    store.close();
+  });
+
+  it('keeps an embedding whose norm is off by float32 rounding (within the 1e-4 tolerance)', () => {
+    const store = open();
+    const v = embedding(5, 512).map((x) => x * (1 + 5e-5));
+    store.putImageEmbeddings('m', [{ sha256: 'a', embedding: v }]);
+    expect(store.getImageEmbeddings('m', ['a']).size).toBe(1);
+    expect(logs).toEqual([]);
+    store.close();
+  });
+
   it('a store damaged while in use: reads give nothing, writes are skipped, no exception', () => {
     const before = open();
     fill(before, 2000, 512); // 4 MB, more than SQLite's page cache holds
@@ -303,6 +346,10 @@ describe('broken stores', () => {
     const store = openStore({ dir: path.join(file, 'cache'), log: (m) => logs.push(m) });
     expect(store.location).toBeNull();
     expect(logs.join('\n')).toMatch(/continuing without the cache/);
+    expect(logs.join('\n')).toContain(`a file stands where a folder is expected in ${path.join(file, 'cache')}`);
+    logs = [];
+    expect(openStore({ dir: file, log: (m) => logs.push(m) }).location).toBeNull();
+    expect(logs).toEqual([`cannot use the cache folder: ${file} is a file, not a folder; continuing without the cache.`]);
   });
 });
 
@@ -335,7 +382,7 @@ describe('concurrency', () => {
     const batches = 40;
     const run = (tag: number) =>
       new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WRITER, dir, String(tag), String(batches)], {
+        const child = spawn(process.execPath, ['--no-warnings', WRITER, dir, String(tag), String(batches)], {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let stderr = '';
@@ -361,7 +408,7 @@ describe('concurrency', () => {
       if (r.code === 0) expect(got.size).toBe(keys.length);
       for (const [key, value] of got) {
         const [, b, i] = key.split('-').map(Number);
-        expect(value.every((x) => x === tag * 1_000_000 + b * 1_000 + i)).toBe(true);
+        expect(writerId(value)).toBe(tag * 1_000_000 + b * 1_000 + i);
       }
     });
     const stats = store.stats();
@@ -373,7 +420,7 @@ describe('concurrency', () => {
 describe('SIGKILL', () => {
   it('a writer killed mid-run keeps every committed batch, whole, and leaves a clean store', async () => {
     const batches = 100_000; // more than it can write before the kill
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WRITER, dir, '3', String(batches)], {
+    const child = spawn(process.execPath, ['--no-warnings', WRITER, dir, '3', String(batches)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let committed = -1;
@@ -398,7 +445,7 @@ describe('SIGKILL', () => {
     for (let b = 0; b < committed + 50; b++) for (let i = 0; i < 32; i++) keys.push(`3-${b}-${i}`);
     for (const [key, value] of store.getImageEmbeddings('model-A', keys)) {
       const [, b, i] = key.split('-').map(Number);
-      expect(value.every((x) => x === 3_000_000 + b * 1_000 + i)).toBe(true);
+      expect(writerId(value)).toBe(3_000_000 + b * 1_000 + i);
       perBatch.set(b, (perBatch.get(b) ?? 0) + 1);
     }
     // Every batch reported before the kill is there; every batch is all or nothing.

@@ -107,7 +107,9 @@ describe('synthetic-tiny in onnxruntime', () => {
   it('vision: batch 1 and 3 give finite outputs of the right shape; batch rows equal single runs', async () => {
     const images = [0, 1, 2].map(pixels);
     const batch = new Float32Array(3 * images[0].length);
-    images.forEach((im, i) => batch.set(im, i * im.length));
+    images.forEach((im, i) => {
+      batch.set(im, i * im.length);
+    });
     const out3 = await vision.run({ pixel_values: new ort.Tensor('float32', batch, [3, 3, 224, 224]) });
     expect(out3.image_embeds.dims).toEqual([3, tiny.projectionDim]);
     expect(out3.last_hidden_state.dims).toEqual([3, 50, tiny.vision.width]);

@@ -1,6 +1,6 @@
 // Posts tables: reading CSV / JSON Lines, resolving image paths (missing, duplicate, outside the
 // root), and the write-back round trip — every row and column intact, plus the classification columns.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -19,10 +19,13 @@ import {
   tableFormatOf,
   tableRowRefs,
   writeBackText,
+  writeTableBack,
   type PostsTable,
 } from '../../integrations/engine/table.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
+import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
 
 const CATEGORIES = ['Campaign Material', 'Interviews & Media'];
 
@@ -258,6 +261,88 @@ describe('write-back round trip', () => {
     result.images[0].category = '=evil';
     const [, row] = parse(writeBackText(table, result, { column: 'Classification', topK: 1 })) as string[][];
     expect(row.slice(0, 3)).toEqual(['images/spd/3.png', '=1+1', "'=evil"]);
+  });
+
+  // Every line end the file may use × every cell content that needs quoting, read back with an
+  // independent strict reader (test/fixtures/rfc4180.ts) that splits records at CRLF, LF or CR alike,
+  // as pandas, Python's csv and Excel do.
+  const EOLS = { LF: '\n', CRLF: '\r\n' } as const;
+  const CONTENTS = { LF: 'line one\nline two', CR: 'line one\rline two', CRLF: 'line one\r\nline two', delimiter: 'a{d}b', quote: 'say "hi"' } as const;
+  const quoteCell = (cell: string, d: string) => (/["\r\n]/.test(cell) || cell.includes(d) ? `"${cell.replaceAll('"', '""')}"` : cell);
+  for (const [eolName, eol] of Object.entries(EOLS)) {
+    for (const [contentName, template] of Object.entries(CONTENTS)) {
+      for (const [delimiter, bom] of [[',', false], [';', true], ['\t', false]] as const) {
+        it(`CSV: ${eolName} file, cell with ${contentName}, delimiter ${JSON.stringify(delimiter)}${bom ? ', BOM' : ''}: every row reads back whole`, async () => {
+          const content = template.replace('{d}', delimiter);
+          const header = ['post_id', 'caption', 'Image'];
+          const cells = [
+            ['1', content, 'images/spd/3.png'],
+            ['2', `${content} again`, 'images/afd.bund/1.jpg'],
+            ['3', 'plain', 'images/cdu/missing.jpg'],
+          ];
+          const text = (bom ? '\ufeff' : '') + [header, ...cells].map((r) => r.map((c) => quoteCell(c, delimiter)).join(delimiter) + eol).join('');
+          const tableFile = join(dir, `matrix.${delimiter === '\t' ? 'tsv' : 'csv'}`);
+          await writeFile(tableFile, text);
+          const table = await readTable(tableFile);
+          expect(table.format === 'csv' && table.dialect).toEqual({ delimiter, bom, eol });
+          const { result } = await fakeRun(table, tableFile);
+          const out = writeBackText(table, result, { column: 'Classification', topK: 1 });
+          expect(out.startsWith(bom ? '\ufeffpost_id' : 'post_id')).toBe(true);
+          expect(out.endsWith(eol)).toBe(true);
+          const records = readRfc4180(bom ? out.slice(1) : out, delimiter);
+          const added = addedColumns(CATEGORIES, 1, 'Classification');
+          expect(records).toHaveLength(4);
+          expect(records[0]).toEqual([...header, ...added]);
+          records.slice(1).forEach((record, r) => {
+            expect(record).toHaveLength(header.length + added.length);
+            expect(record.slice(0, 3)).toEqual(cells[r]);
+          });
+          expect(records.map((r) => r.at(-1))).toEqual(['Classification Status', 'classified', 'classified', 'missing']);
+        });
+      }
+    }
+  }
+
+  it('CSV: the line end is the first one outside quotes (a header cell may hold a line break)', () => {
+    const table = parseTable('"post\nid",Image\r\n1,a.jpg\r\n', 'csv', 't.csv');
+    expect(table.format === 'csv' && table.dialect.eol).toBe('\r\n');
+    const lf = parseTable('"post\r\nid",Image\n1,a.jpg\n', 'csv', 't.csv');
+    expect(lf.format === 'csv' && lf.dialect.eol).toBe('\n');
+  });
+
+  it('CSV: a CRLF table of 35 posts with multi-line captions comes back as 35 records', async () => {
+    const rows = Array.from({ length: 35 }, (_, i) => [`${i + 1}`, i % 3 === 0 ? `Caption ${i}\n\n#hashtag #more` : `Caption ${i}`, 'images/spd/3.png']);
+    const text = ['post_id,caption,Image', ...rows.map((r) => r.map((c) => quoteCell(c, ',')).join(','))].join('\r\n') + '\r\n';
+    const tableFile = join(dir, 'scraped.csv');
+    await writeFile(tableFile, text);
+    const table = await readTable(tableFile);
+    const { result } = await fakeRun(table, tableFile);
+    const records = readRfc4180(writeBackText(table, result, { column: 'Classification', topK: 1 }));
+    expect(records).toHaveLength(36);
+    expect(records.slice(1).map((r) => r.slice(0, 3))).toEqual(rows);
+  });
+
+  it.each(FORMULA_CASES)('CSV: an added cell starting with %s is escaped like results.csv; the original cell is not', async (_name, text) => {
+    const tableFile = join(dir, 'formula-cases.csv');
+    await writeFile(tableFile, `Image,t\nimages/spd/3.png,"${text}"\n`);
+    const table = await readTable(tableFile);
+    const { result } = await fakeRun(table, tableFile);
+    result.images[0].category = text;
+    result.images[0].top[0].label = `${text} label`;
+    const [, row] = readRfc4180(writeBackText(table, result, { column: 'Classification', topK: 1 }));
+    expect(row.slice(0, 4)).toEqual(['images/spd/3.png', text, `'${text}`, `'${text} label`]);
+  });
+
+  it('writes back the table as the run read it, from that one parse (the file is not read again)', async () => {
+    const tableFile = join(dir, 'once.csv');
+    await writeFile(tableFile, 'Image,note\nimages/spd/3.png,as read\n');
+    const table = await readTable(tableFile);
+    const { result } = await fakeRun(table, tableFile);
+    await writeFile(tableFile, 'Image,note\nimages/spd/3.png,changed on disk since\nimages/spd/3.png,and longer\n');
+    await writeTableBack(table, join(dir, 'once.out.csv'), result, { column: 'Classification', topK: 1 });
+    const records = readRfc4180(await readFile(join(dir, 'once.out.csv'), 'utf8'));
+    expect(records.map((r) => r.slice(0, 2))).toEqual([['Image', 'note'], ['images/spd/3.png', 'as read']]);
+    expect(records[1].at(-1)).toBe('classified');
   });
 
   it('JSON Lines: every line kept as written (64-bit ids, nested values, key order), new keys appended', async () => {

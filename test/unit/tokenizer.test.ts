@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
 import { createClipTokenizer, readClipTokenizer, type ClipTokenizer } from '../../integrations/engine/model/tokenizer.ts';
 import { buildClipTokenizerFiles, writeTokenizerFiles } from '../../scripts/models/tokenizer-files.ts';
@@ -19,8 +19,8 @@ beforeAll(() => {
 
 describe('built CLIP tokenizer.json', () => {
   it('has the 49,408 tokens of CLIP with the byte symbols first', () => {
-    const { tokenizerJson } = buildClipTokenizerFiles() as { tokenizerJson: any };
-    const vocab = tokenizerJson.model.vocab as Record<string, number>;
+    const { tokenizerJson } = buildClipTokenizerFiles() as { tokenizerJson: { model: { vocab: Record<string, number>; merges: string[] } } };
+    const vocab = tokenizerJson.model.vocab;
     expect(Object.keys(vocab)).toHaveLength(49408);
     expect(vocab['!']).toBe(0);
     expect(vocab['!</w>']).toBe(256);

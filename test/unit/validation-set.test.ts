@@ -9,7 +9,11 @@ const result = makeRunResult({ syntheticCount: 400, seed: 'validation-set-test' 
 const images = result.images;
 const categories = result.dictionary.categories.map((c) => c.name);
 const paths = (idx: number[], from: readonly ImageResult[] = images) => idx.map((i) => from[i].path);
-const countBy = (list: ImageResult[]) => list.reduce<Record<string, number>>((m, i) => ((m[i.category] = (m[i.category] ?? 0) + 1), m), {});
+const countBy = (list: ImageResult[]) => {
+  const m: Record<string, number> = {};
+  for (const i of list) m[i.category] = (m[i.category] ?? 0) + 1;
+  return m;
+};
 
 describe('drawValidationSet', () => {
   it('is the same on every draw, whatever order the images come in', () => {

@@ -4,7 +4,8 @@
 import { cellImages, groupShares, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from './groups.ts';
 import type { Grouping, TableInfo } from '../../core/types.ts';
 import type { ReportData } from './report.ts';
-import { csvCell } from '../../core/format.ts';
+import { escapeFormula } from '../../core/format.ts';
+import { csvText } from '../../engine/csv.ts';
 
 export interface GroupEntry {
   name: string;
@@ -24,7 +25,7 @@ export interface GroupCellPage {
   /** Indices (into report.result.images) of the cell's distinct images, by path. */
   members: number[];
   /** Posts per image in this cell (an image posted twice by the group counts 2). */
-  posts: Record<string, number>;
+  posts: Map<string, number>;
 }
 
 export interface GroupReport {
@@ -34,8 +35,8 @@ export interface GroupReport {
   table: TableInfo | null;
   groups: GroupEntry[];
   shares: GroupShares | null;
-  /** Category name → page slug (the category pages' slugs). */
-  categorySlugs: Record<string, string>;
+  /** Category name → page slug (the category pages' slugs). A Map: a name is data, even "__proto__". */
+  categorySlugs: Map<string, string>;
   time: TimeSeries | null;
   units: Unit[];
 }
@@ -66,7 +67,7 @@ export function groupReport(report: ReportData): GroupReport {
     table: result.table ?? null,
     groups,
     shares,
-    categorySlugs: Object.fromEntries(report.categories.map((c) => [c.name, c.slug])),
+    categorySlugs: new Map(report.categories.map((c) => [c.name, c.slug])),
     time: timeSeries(units, categoryNames),
     units,
   };
@@ -88,11 +89,11 @@ export function groupCells(report: ReportData): GroupCellPage[] {
   const cells: GroupCellPage[] = [];
   g.shares.groups.forEach((row, gi) => {
     for (const cell of row.cells) {
-      const posts: Record<string, number> = {};
-      for (const u of g.units) if (u.group === row.name && u.category === cell.category) posts[u.image] = (posts[u.image] ?? 0) + 1;
+      const posts = new Map<string, number>();
+      for (const u of g.units) if (u.group === row.name && u.category === cell.category) posts.set(u.image, (posts.get(u.image) ?? 0) + 1);
       cells.push({
         group: g.groups[gi],
-        category: { name: cell.category, slug: g.categorySlugs[cell.category] ?? groupSlug(cell.category, new Set()) },
+        category: { name: cell.category, slug: g.categorySlugs.get(cell.category) ?? groupSlug(cell.category, new Set()) },
         count: cell.count,
         members: cellImages(g.units, row.name, cell.category).map((p) => indexOf.get(p)!),
         posts,
@@ -120,9 +121,9 @@ export function groupSharesCsv(report: ReportData): string | null {
   const shares = groupReport(report).shares;
   if (!shares || shares.groups.length === 0) return null;
   const p = (v: number) => (Number.isFinite(v) ? v.toFixed(6) : '');
-  const lines = [['group', 'category', 'count', 'n', 'share', 'ci95_low', 'ci95_high'].join(',')];
+  const rows: (string | number)[][] = [['group', 'category', 'count', 'n', 'share', 'ci95_low', 'ci95_high']];
   for (const row of [...shares.groups, shares.all]) {
-    for (const c of row.cells) lines.push([row.name, c.category, c.count, c.n, p(c.share), p(c.low), p(c.high)].map((v) => csvCell(v)).join(','));
+    for (const c of row.cells) rows.push([escapeFormula(row.name), escapeFormula(c.category), c.count, c.n, p(c.share), p(c.low), p(c.high)]);
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText(rows);
 }

@@ -12,6 +12,7 @@ import { sampleCategory } from '../../core/sampling.ts';
 import { categoryProbability, secondCategory } from '../../core/confidence.ts';
 import { drawValidationSet } from './validation-set.ts';
 import { assessChance, type ChanceAssessment, type GeneratedModel } from './chance.ts';
+import { validationReport, type ValidationReport } from '../../core/validation-report.ts';
 
 /** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). `large` is the
  * rendition the large view (src/scripts/viewer.ts) opens from any thumbnail. */
@@ -90,10 +91,12 @@ export interface ReportData {
   /** Site-relative paths of copied originals by sha256 (only with `copyOriginals`). */
   originals: Record<string, string>;
   files: SiteFiles;
-  /** Judgement files read from the validation folder (issue 6 computes statistics from them). */
+  /** Judgement files read from the validation folder. */
   judgements: { files: JudgementFile[]; problems: JudgementProblem[] };
   /** Whether the results are close to chance (./chance.ts), with the reasons the overview shows. */
   chance: ChanceAssessment;
+  /** The validation statistics of those files, computed once here (null without files). */
+  validation: ValidationReport | null;
 }
 
 /** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
@@ -221,6 +224,7 @@ export function buildReport({ result, options, judgements, generated = null }: B
     },
     judgements: judgements ?? { files: [], problems: [] },
     chance: assessChance(images, result.dictionary.categories.length, generated),
+    validation: judgements && judgements.files.length > 0 ? validationReport(result, judgements.files) : null,
   };
 }
 

@@ -1,24 +1,20 @@
-// Load and check a CLIP model folder in the Hugging Face ONNX layout (the Xenova/clip-vit-* repos):
-//
-//   config.json  preprocessor_config.json  tokenizer.json  tokenizer_config.json
-//   onnx/vision_model.onnx  onnx/text_model.onnx        (variant "fp32")
-//   onnx/vision_model_quantized.onnx  onnx/text_model_quantized.onnx   (variant "quantized")
+// Load and check a CLIP model folder in the Hugging Face ONNX layout (the Xenova/clip-vit-* repos;
+// its files are listed in ./layout.ts).
 //
 // Everything a user can get wrong here (a missing file, a non-ONNX file, a graph without the inputs
 // and outputs CLIP needs, towers of different widths) becomes a ClipscopeError that names the file
 // and says how to get a working model.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic.ts';
 import { ClipscopeError } from '../errors.ts';
+import { sha256File } from '../hash.ts';
 import { preprocessConfigFrom } from '../preprocess.ts';
 import type { ModelInfo, TokenizedText } from '../../core/types.ts';
 import { createSession, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
-
-export type ModelVariant = 'fp32' | 'quantized';
+import { modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
 
 export type { ClipTokenizer };
 
@@ -38,13 +34,6 @@ export interface LoadModelOptions {
   variant?: ModelVariant;
   /** Open the ONNX sessions on first use (see loadModel). Default false. */
   lazy?: boolean;
-}
-
-export const CONFIG_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
-
-export function onnxFiles(variant: ModelVariant): { vision: string; text: string } {
-  const suffix = variant === 'quantized' ? '_quantized' : '';
-  return { vision: `onnx/vision_model${suffix}.onnx`, text: `onnx/text_model${suffix}.onnx` };
 }
 
 /** The logit scale when config.json does not state a trained one: OpenAI CLIP's trained value. */
@@ -80,7 +69,7 @@ async function checkFolder(dir: string, required: string[]): Promise<void> {
   const missing: string[] = [];
   for (const file of required) {
     const s = await stat(join(dir, file)).catch(() => null);
-    if (!s || !s.isFile()) missing.push(file);
+    if (!s?.isFile()) missing.push(file);
   }
   if (missing.length > 0) {
     throw modelError(`Model folder ${dir} is missing ${missing.join(', ')} (a CLIP model in the Hugging Face ONNX layout has ${required.join(', ')})`);
@@ -133,12 +122,6 @@ interface SidecarEntry {
   size: number;
   mtimeMs: number;
   sha256: string;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export async function modelChecksum(dir: string, files: string[]): Promise<string> {
@@ -227,10 +210,22 @@ function lazyTower(file: string, threads: number, check: (session: OnnxSession) 
   };
 }
 
-/** The projection width config.json states, or null when it states none. */
-function configDim(config: Record<string, unknown>): number | null {
+/** The widest embedding clipscope accepts. CLIP models embed into 512–1280 values; the bound only
+ * keeps a mistyped config.json from sizing arrays (1e12 values would be 4 TB) before any check. */
+export const MAX_PROJECTION_DIM = 65_536;
+
+/** The projection width config.json states, or null when it states none; a value that cannot be
+ * an embedding width is refused with the file, key and value. */
+function configDim(config: Record<string, unknown>, source: string): number | null {
   const d = config.projection_dim;
-  return typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : null;
+  if (d === undefined || d === null) return null;
+  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > MAX_PROJECTION_DIM) {
+    throw modelError(
+      `Expected a whole number from 1 to ${MAX_PROJECTION_DIM} for projection_dim in ${source} but received ${JSON.stringify(d)}`,
+      'Set projection_dim to the width of the model\'s embeddings (512 for ViT-B/32), or remove it: clipscope then reads the width from the ONNX graphs.',
+    );
+  }
+  return d;
 }
 
 /**
@@ -243,14 +238,15 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   const variant = options.variant ?? 'fp32';
   const root = resolve(dir);
   const onnx = onnxFiles(variant);
-  await checkFolder(dir, [...CONFIG_FILES, onnx.vision, onnx.text]);
+  const required = modelFolderFiles(variant).required;
+  await checkFolder(dir, required);
 
   const config = (await readJson(root, 'config.json')) as Record<string, unknown>;
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
   const preprocess = preprocessConfigFrom(await readJson(root, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
   const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir);
   const logitScale = logitScaleFrom(config, join(dir, 'config.json'));
-  const stated = configDim(config);
+  const stated = configDim(config, join(dir, 'config.json'));
 
   const [cropH, cropW] = [preprocess.cropHeight, preprocess.cropWidth];
   const perImage = 3 * cropH * cropW;
@@ -347,7 +343,7 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
 
   let checksum: string;
   try {
-    checksum = await modelChecksum(root, [...CONFIG_FILES, onnx.vision, onnx.text]);
+    checksum = await modelChecksum(root, required);
   } catch (e) {
     await close();
     throw e;
@@ -370,9 +366,10 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       return normalizedRows(await rawImages(session, pixels, count), count, dim);
     },
     async embedTexts(tokenized) {
-      const out = new Float32Array(tokenized.length * dim);
-      if (tokenized.length === 0) return out;
+      if (tokenized.length === 0) return new Float32Array(0);
+      // Opened (and its width checked against config.json) before anything is sized by `dim`.
       const session = await text.open();
+      const out = new Float32Array(tokenized.length * dim);
       for (let start = 0; start < tokenized.length; start += TEXT_BATCH) {
         const batch = tokenized.slice(start, start + TEXT_BATCH);
         out.set(normalizedRows(await rawTexts(session, batch), batch.length, dim), start * dim);

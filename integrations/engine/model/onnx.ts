@@ -89,7 +89,7 @@ export async function runFloat(session: OnnxSession, feeds: Record<string, Feed>
   const out: Record<string, FloatOutput> = {};
   for (const name of outputNames) {
     const t = results[name];
-    if (!t || t.type !== 'float32') {
+    if (t?.type !== 'float32') {
       throw new ClipscopeError('model', `${basename(session.file)} gave ${t ? t.type : 'no'} output ${name}; expected float32`);
     }
     out[name] = { data: t.data as Float32Array, dims: [...t.dims] };

@@ -1,0 +1,48 @@
+// forEachLimited, the one bounded-concurrency loop (engine/pool.ts).
+import { describe, expect, it } from 'vitest';
+import { forEachLimited } from '../../integrations/engine/pool.ts';
+
+const tick = () => new Promise((r) => setTimeout(r, 1));
+
+describe('forEachLimited', () => {
+  it('runs every item once, with its index, never more than `limit` at once, starting in order', async () => {
+    const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const seen = new Map<number, string>();
+    await forEachLimited(items, 3, async (item, i) => {
+      started.push(i);
+      running++;
+      peak = Math.max(peak, running);
+      await tick();
+      seen.set(i, item);
+      running--;
+    });
+    expect(peak).toBe(3);
+    expect(started).toEqual(items.map((_, i) => i));
+    expect([...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v)).toEqual(items);
+  });
+
+  it.each([0, -2, Number.NaN, 0.5])('runs one at a time for a limit of %s', async (limit) => {
+    let running = 0;
+    let peak = 0;
+    let done = 0;
+    await forEachLimited([1, 2, 3], limit, async () => {
+      peak = Math.max(peak, ++running);
+      await tick();
+      running--;
+      done++;
+    });
+    expect([peak, done]).toEqual([1, 3]);
+  });
+
+  it('does nothing for no items, and rejects with the error of a call that throws', async () => {
+    await forEachLimited([], 4, async () => {
+      throw new Error('never called');
+    });
+    await expect(forEachLimited([1, 2, 3], 2, async (n) => {
+      if (n === 2) throw new Error('two');
+    })).rejects.toThrow('two');
+  });
+});
