@@ -20,6 +20,9 @@ export default defineConfig({
       directives: ["default-src 'self'", "img-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'"],
     },
   },
+  // Scripts as files of the site, never inlined (Vite inlines small ones by default): the large view's
+  // script (src/scripts/viewer.ts) is served as /_astro/*.js under script-src 'self'.
+  vite: { build: { assetsInlineLimit: 0 } },
   integrations: [
     react(),
     clipscope({

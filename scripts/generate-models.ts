@@ -96,7 +96,7 @@ export async function generateModel(name: ModelName, modelsDir: string, options:
     const extraOnnx = quantizedTowers(towers, log);
     result = await writeModelFolder(
       dir,
-      { config: clipConfig(spec), visionModel: towers.vision, textModel: towers.text, extraOnnx, logitScale: DEFAULT_LOGIT_SCALE, generator },
+      { config: { ...clipConfig(spec), clipscope_generated: 'synthetic' }, visionModel: towers.vision, textModel: towers.text, extraOnnx, logitScale: DEFAULT_LOGIT_SCALE, generator },
       { log, isCurrent: options.isCurrent },
     );
   } else {

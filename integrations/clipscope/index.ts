@@ -19,6 +19,7 @@ import type { Plugin, ViteDevServer } from 'vite';
 import { classify } from '../engine/run.ts';
 import { publishableCopy, thumbnail } from '../engine/decode.ts';
 import { readJudgementFiles } from './judgement-files.ts';
+import { generatedModel } from './model-origin.ts';
 import { toCsv, toJson } from '../engine/results.ts';
 import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
@@ -49,6 +50,7 @@ function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
     makeThumbnail: (file, o) => thumbnail(file, { width: o.width, quality: o.quality }),
     makeOriginal: async (file, o) => publishableCopy(await readFile(file), o),
     readJudgementFiles,
+    generatedModel,
     toCsv,
     toJson,
   };

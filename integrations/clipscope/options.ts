@@ -35,6 +35,8 @@ const thumbnailsSchema = z.strictObject({
   sample: int(64, 2048).default(360),
   /** Longest side of the small thumbnails on the "all images" pages; false: no thumbnails there. */
   list: z.union([int(32, 1024), z.literal(false)]).default(128),
+  /** Longest side of the large view every thumbnail opens (smaller images keep their own size). */
+  large: int(256, 4096).default(1024),
   /** Longest side of the large image in the validation widget. */
   validation: int(128, 4096).default(768),
   /** Longest side of the thumbnails embedded in the standalone HTML file (kept small: they are inline). */

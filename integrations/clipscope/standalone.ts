@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import { formatCount, formatDate, formatPercent, formatShare, plural } from '../core/format.ts';
 import { probabilityNote, secondChoice, type ReportData } from './report/report.ts';
+import { categoryProbability } from '../core/confidence.ts';
+import { chanceRule } from './report/chance.ts';
 import { html, raw, type HtmlFragment } from './html.ts';
 
 const CSS = `
@@ -14,6 +16,7 @@ const CSS = `
 body { margin: 0 auto; max-width: 72rem; padding: 1rem; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 h1 { font-size: 1.6rem; margin: 0.5rem 0; } h2 { font-size: 1.25rem; margin: 2rem 0 0.5rem; border-bottom: 1px solid var(--line); padding-bottom: 0.25rem; }
 .meta { color: var(--muted); margin: 0; } .note { border-left: 4px solid var(--accent); background: var(--card); padding: 0.5rem 0.75rem; }
+.warn { border-left: 4px solid #d4a72c; background: var(--card); padding: 0.5rem 0.75rem; margin: 0.5rem 0; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; } td.n { white-space: nowrap; }
 @media (max-width: 30rem) { body { padding: 0.75rem; } th, td { padding: 0.3rem 0.25rem; } }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: 0.75rem; }
@@ -47,7 +50,8 @@ export function renderStandalone(report: ReportData, inline: ReadonlyMap<string,
     return html`<figure>
       ${t ? html`<img src="${`data:image/webp;base64,${t.data.toString('base64')}`}" width="${t.width}" height="${t.height}" alt="${img.path}">` : html`<div class="missing">no preview</div>`}
       <figcaption><div class="path">${img.path}</div>
-      <div><span class="p">${formatPercent(img.probability)}</span> ${img.label}</div>
+      <div><span class="p">${formatPercent(categoryProbability(img))}</span> ${img.category}</div>
+      <div>“${img.label}”${run.scoring === 'seed' ? html` <span class="meta">phrase share ${formatPercent(img.probability)}</span>` : ''}</div>
       ${second ? html`<div class="meta">2nd: ${second.category} ${formatPercent(second.probability)}</div>` : ''}</figcaption>
     </figure>`;
   };
@@ -66,9 +70,10 @@ export function renderStandalone(report: ReportData, inline: ReadonlyMap<string,
 <h1>${title}</h1>
 <p class="meta">Model ${run.model.name} · dictionary ${run.dictionary.source} (${run.dictionary.categories} categories, ${run.dictionary.phrases} phrases) · scoring ${run.scoring} · run ${formatDate(run.startedAt)}</p>
 <p class="meta">${plural(result.images.length, 'image')} classified, ${formatCount(result.skipped.length)} skipped. Up to ${report.options.standaloneSamples} random samples per category (seed ${String(report.options.seed)}). ${probabilityNote(run)}</p>
+${report.chance.reasons.length > 0 ? html`<div class="warn"><strong>Close to chance: read these results with care.</strong> ${report.chance.reasons.join(' ')} <span class="meta">${chanceRule()}</span></div>` : ''}
 <p class="note">A first look at the classification: this overview does not replace proper external validation.</p>
 <table>
-<thead><tr><th scope="col">Category</th><th scope="col" class="n">Images</th><th scope="col" class="n">Share</th><th scope="col" class="n">Mean probability</th></tr></thead>
+<thead><tr><th scope="col">Category</th><th scope="col" class="n">Images</th><th scope="col" class="n">Share</th><th scope="col" class="n">Mean category probability</th></tr></thead>
 <tbody>${report.categories.map(
     (c) => html`<tr><td><a href="${`#c-${c.slug}`}">${c.name}</a></td><td class="n">${formatCount(c.count)}</td><td class="n">${formatShare(c.share)}</td><td class="n">${formatPercent(c.meanProbability)}</td></tr>`,
   )}</tbody>

@@ -75,8 +75,8 @@ function latestBy(files: readonly JudgementFile[], current: ReadonlyMap<string, 
     for (const item of file.items) {
       const image = current.get(item.sha256);
       if (!image || item.predicted !== image.category) continue;
-      let byName = out.get(item.sha256);
-      if (!byName) out.set(item.sha256, (byName = new Map()));
+      const byName = out.get(item.sha256) ?? new Map();
+      out.set(item.sha256, byName);
       const had = byName.get(file.coder);
       if (!had || item.judgedAt >= had.item.judgedAt) byName.set(file.coder, { item, mode: file.mode });
     }

@@ -76,3 +76,21 @@ export function assetUrl(base: string, relative: string): string {
   const prefix = base.endsWith('/') ? base : `${base}/`;
   return prefix + relative.replace(/^\/+/, '');
 }
+
+/** Text a spreadsheet would run as a formula: starting with = + - @, tab or CR, or the full-width
+ * ＝ ＋ － ＠ that some spreadsheets read the same way. */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** A cell as clipscope writes it into a CSV: text a spreadsheet would run gets a leading quote, so a
+ * file named "=cmd|….jpg" stays text. Numbers are never touched (a negative number is data). The one
+ * formula escape of every CSV clipscope writes (engine/csv.ts re-exports it). */
+export function escapeFormula<T extends string | number | null>(cell: T): T | string {
+  return typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+/** One CSV cell for the CSVs the browser writes (the Explore list), as engine/csv.ts writes them:
+ * formula-escaped, quoted when it holds a comma, quote or line break. */
+export function csvCell(value: string | number): string {
+  const s = String(escapeFormula(value));
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

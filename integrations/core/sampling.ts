@@ -2,6 +2,7 @@
 // seed and a name (category or purpose), so a rebuild of the same results shows the same images, and
 // changing one category does not reshuffle another.
 import { sample } from './random.ts';
+import { categoryProbability, type Scored } from './confidence.ts';
 
 interface Sampleable {
   path: string;
@@ -39,10 +40,13 @@ export function stratifiedSample<T extends Sampleable>(images: readonly T[], cat
 export type SortOrder = 'lowest-first' | 'highest-first';
 export const SORT_ORDERS: readonly SortOrder[] = ['lowest-first', 'highest-first'];
 
-/** Images sorted by top-1 probability (ties by path, so the order is total and stable). */
-export function sortByProbability<T extends Sampleable>(images: readonly T[], order: SortOrder): T[] {
+/** Images sorted by their category probability (core/confidence.ts; ties by path, so the order is
+ * total and stable). */
+export function sortByProbability<T extends Sampleable & Scored>(images: readonly T[], order: SortOrder): T[] {
   const sign = order === 'lowest-first' ? 1 : -1;
-  return images.slice().sort((a, b) => sign * (a.probability - b.probability) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const keyed = images.map((image) => ({ image, p: categoryProbability(image) }));
+  keyed.sort((a, b) => sign * (a.p - b.p) || (a.image.path < b.image.path ? -1 : a.image.path > b.image.path ? 1 : 0));
+  return keyed.map((k) => k.image);
 }
 
 export interface PageSlice<T> {

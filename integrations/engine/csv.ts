@@ -13,12 +13,8 @@
 // never touched (a negative number is data, not a formula).
 import { stringify } from 'csv-stringify/sync';
 
-const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
-
-/** A cell as clipscope writes it into a CSV: text a spreadsheet would run gets a leading quote. */
-export function escapeFormula<T extends string | number | null>(cell: T): T | string {
-  return typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : cell;
-}
+// The escape itself lives in core (browser-safe): the site's Explore page writes CSV in the browser.
+export { escapeFormula } from '../core/format.ts';
 
 export interface CsvDialectOut {
   /** Default ",". */

@@ -46,10 +46,22 @@ export function formatBar(p: Progress, width = 24): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent} ${formatProgressLine(p)}`;
 }
 
-/** "Classified 1000 images in 52s: 990 embedded, 10 from the cache, 2 skipped." */
+/**
+ * "Classified 1000 images in 52 s: 990 embedded now, 10 from the cache; 2 files skipped: they could not
+ * be used as images." Says what happened to every file the run announced: an image "to embed" that
+ * could not be decoded is counted among the skipped, never silently missing.
+ */
 export function formatSummary(s: RunSummary): string {
-  const parts = [`${s.embedded} embedded`, `${s.fromCache} from the cache`, `${s.skipped} skipped`];
-  return `Classified ${s.classified} image${s.classified === 1 ? '' : 's'} in ${formatDuration(s.seconds)}: ${parts.join(', ')}.`;
+  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+  const skipped = s.skipped > 0 ? `; ${files(s.skipped)} skipped: ${s.skipped === 1 ? 'it could not be used as an image' : 'they could not be used as images'}` : '; nothing skipped';
+  return `Classified ${s.classified} image${s.classified === 1 ? '' : 's'} in ${formatDuration(s.seconds)}: ${s.embedded} embedded now, ${s.fromCache} from the cache${skipped}.`;
+}
+
+/** The skipped files for a log: the first `shown` with their reasons, then how many more. */
+export function formatSkipped(skipped: readonly { path: string; reason: string }[], shown = 5): string[] {
+  const lines = skipped.slice(0, shown).map((f) => `Skipped ${f.path}: ${f.reason}`);
+  if (skipped.length > shown) lines.push(`… and ${skipped.length - shown} more skipped file${skipped.length - shown === 1 ? '' : 's'} (all are listed on the report's Skipped page)`);
+  return lines;
 }
 
 export interface ProgressStream {

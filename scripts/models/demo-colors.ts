@@ -479,6 +479,8 @@ function demoConfig(): Record<string, unknown> {
     model_type: 'clip',
     projection_dim: EMBED_DIM,
     clipscope_note: 'demo-colors: hand-set weights that measure colour, not content (see models/README.md)',
+    // Read by the report (integrations/clipscope/model-origin.ts), which warns that results are chance.
+    clipscope_generated: 'demo-colors',
     text_config: { model_type: 'clip_text_model', vocab_size: CLIP_VOCAB_SIZE, max_position_embeddings: 77, bos_token_id: BOS_ID, eos_token_id: BOS_ID + 1 },
     vision_config: { model_type: 'clip_vision_model', image_size: 224, num_channels: 3 },
   };

@@ -69,6 +69,8 @@ export interface HistogramChart {
   total: number;
   /** Cumulative share of values up to each bin edge (percent), drawn against a right-hand axis. */
   cumulative?: { path: string; ticks: Tick[]; label: string };
+  /** A marked value (chance level 1/K): its x position and its label. */
+  marker?: { value: number; x: number; label: string };
 }
 
 export interface HistogramOptions {
@@ -81,6 +83,8 @@ export interface HistogramOptions {
   cumulative?: boolean;
   /** Formats a bin edge for tooltips and tick labels. */
   unit?: string;
+  /** A value to mark with a vertical line, e.g. chance level (100/K %), and its label. */
+  marker?: { value: number; label: string };
 }
 
 /**
@@ -131,6 +135,9 @@ export function histogramChart(values: readonly number[], opts: HistogramOptions
     yLabel: opts.yLabel ?? 'Images',
     total: values.length,
   };
+  if (opts.marker && opts.marker.value >= lo && opts.marker.value <= hi) {
+    chart.marker = { value: opts.marker.value, x: x(opts.marker.value), label: opts.marker.label };
+  }
 
   if (cumulative && values.length > 0) {
     const yc = scaleLinear().domain([0, 100]).range([area.bottom, area.top]);

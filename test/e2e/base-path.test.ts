@@ -52,6 +52,9 @@ beforeAll(async () => {
       '  - "a cold blue picture"',
       '"Grey 🩶":',
       '  - "a black and white photo"',
+      // No image goes here: its page shows the images that came closest.
+      '"Never <i>chosen</i>":',
+      '  - "a colourful picture"',
       '',
     ].join('\n'),
   );
@@ -75,7 +78,7 @@ afterAll(async () => {
 describe('a site under /my-repo/ from another folder', () => {
   it('classified the other folder with the other dictionary', () => {
     expect(results.images.map((i) => i.path).sort()).toEqual(NAMES.map(([, to]) => to).sort());
-    expect(results.dictionary.categories.map((c) => c.name)).toEqual(['Warm <b>brown</b> & orange', 'Blue "cold" pictures', 'Grey 🩶']);
+    expect(results.dictionary.categories.map((c) => c.name)).toEqual(['Warm <b>brown</b> & orange', 'Blue "cold" pictures', 'Grey 🩶', 'Never <i>chosen</i>']);
     expect(results.skipped.map((s) => s.path)).toEqual(['broken.png']);
   });
 
@@ -99,9 +102,11 @@ describe('a site under /my-repo/ from another folder', () => {
         dialogs.push(d.message());
         void d.dismiss();
       });
-      // No element came from a name: no <b>, no extra <img> without a thumbnail source, no <script>.
+      // No element came from a name: no <b>, no extra <img> without a thumbnail source, no <script>
+      // but the site's own large-view script file (under the base path, nothing inline).
       expect(await page.locator('main b').count()).toBe(0);
-      expect(await page.locator('script').count()).toBe(0);
+      const scripts = await page.locator('script').evaluateAll((ss) => ss.map((s) => [s.getAttribute('src'), s.textContent]));
+      for (const script of scripts) expect(script).toEqual([expect.stringMatching(/^\/my-repo\/_astro\/[\w.-]+\.js$/), '']);
       const srcs = await page.locator('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src')!));
       for (const src of srcs) expect(src).toMatch(/^\/my-repo\/_clipscope\/thumbs\/[0-9a-f]{24}-\d+\.webp$/);
       expect(allProblems()).toEqual([]);
@@ -115,6 +120,20 @@ describe('a site under /my-repo/ from another folder', () => {
       await context.close();
     });
     expect(dialogs).toEqual([]);
+  });
+
+  it('an empty category shows the images that came closest to it, not an empty histogram', async () => {
+    const never = results.dictionary.categories[3];
+    expect(results.images.filter((i) => i.category === never.name)).toEqual([]);
+    const { page, allProblems, context } = await openPage(browser, server.url(`categories/${encodeURIComponent(never.slug)}/`));
+    expect(await page.locator('#closest').textContent()).toContain(`came closest: they have the highest probabilities of ${never.name}`);
+    expect(await page.locator('#confidence').count()).toBe(0);
+    const cards = await page.locator('.cards .card').evaluateAll((cs) => cs.map((c) => [c.querySelector('.path')!.textContent, Number(c.querySelector('.prob')!.getAttribute('data-probability'))]));
+    const expected = results.images.map((i) => [i.path, i.categories[never.name]] as const).sort((a, b) => b[1] - a[1]).slice(0, 12);
+    expect(cards.map((c) => c[0])).toEqual(expected.map((e) => e[0]));
+    for (const [i, [, p]] of cards.entries()) expect(p).toBeCloseTo(expected[i][1], 3);
+    expect(allProblems()).toEqual([]);
+    await context.close();
   });
 
   it('encodes names in URLs so that every category page resolves', async () => {

@@ -152,6 +152,13 @@ describe('the Groups page of a posts table', () => {
     const paths = await page.locator('.rows .path').allTextContents();
     expect(paths.map((p) => p.replace(/^\d+\./, ''))).toContain('coffee.png');
     expect(await page.locator('.rows').textContent()).toContain('in 2 posts of this group');
+    // Its thumbnail opens the large view, which lists the rows of the table that post it (group, date).
+    // (Once the page has loaded: a click before the view's script runs would open the image file.)
+    await page.waitForFunction(() => document.readyState === 'complete');
+    await page.locator('.row', { hasText: 'coffee.png' }).locator('a[data-view]').click();
+    const posts = results.rows!.filter((r) => r.image === 'coffee.png' && r.status === 'classified').map((r) => [r.group, r.date].filter(Boolean).join(', '));
+    expect(posts.length).toBeGreaterThan(1);
+    expect(await page.locator('dialog#viewer .viewer-posts').textContent()).toBe(`Posts: ${posts.join('; ')}`);
     expect(allProblems()).toEqual([]);
     await context.close();
   });

@@ -118,7 +118,22 @@ describe('the bad-input corpus through `astro build`', () => {
         if (res.status === 404) break;
         await res.arrayBuffer();
         const { page, problems, close } = await open(`/categories/${category.slug}/lowest-first/${n}/`);
-        shown.push(...(await page.locator('.row .path').evaluateAll((ps) => ps.map((p) => [...p.childNodes].filter((c) => c.nodeType === Node.TEXT_NODE).map((c) => c.textContent).join('')))));
+        const rowPaths = await page.locator('.row .path').evaluateAll((ps) => ps.map((p) => [...p.childNodes].filter((c) => c.nodeType === Node.TEXT_NODE).map((c) => c.textContent).join('')));
+        shown.push(...rowPaths);
+        // The large view shows every name as text as well (and runs nothing from it).
+        const viewable = await page.locator('a[data-view]').evaluateAll((as) => as.map((a) => a.getAttribute('data-path')!));
+        for (const p of viewable) expect(rowPaths).toContain(p);
+        if (viewable.length > 0) {
+          await page.locator('a[data-view]').first().click();
+          const seen: string[] = [];
+          for (let k = 0; k < viewable.length; k++) {
+            seen.push((await page.locator('dialog#viewer .viewer-path').textContent())!);
+            await page.keyboard.press('ArrowRight');
+          }
+          expect(seen).toEqual(viewable);
+          expect(await injected(page)).toEqual([]);
+          await page.keyboard.press('Escape');
+        }
         for (const src of await page.locator('main img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src')))) expect(src).toMatch(/^\/_clipscope\/thumbs\/[0-9a-f]{24}-\d+\.webp$/);
         // Every thumbnail loaded (a broken URL would leave naturalWidth 0).
         await page.waitForFunction(() => [...document.querySelectorAll('main img')].every((i) => (i as HTMLImageElement).complete));

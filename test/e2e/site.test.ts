@@ -43,6 +43,25 @@ describe('the demo site', () => {
   it('logs classification progress and thumbnail work through Astro', () => {
     expect(site.output).toMatch(/\[clipscope\] 14\/14 images · [\d.]+ images\/s · ETA/);
     expect(site.output).toMatch(/\[clipscope\] Thumbnails: \d+ made/);
+    // The summary says what happened to every file the run announced.
+    expect(site.output).toMatch(/\[clipscope\] Classified 14 images in [\d.]+ s: \d+ embedded now, \d+ from the cache; nothing skipped\./);
+  });
+
+  it('warns, in the build log and first thing on the overview, that the demo model’s results are chance', async () => {
+    expect(site.output).toMatch(/\[WARN\] \[clipscope\] These results may be no better than chance\. The model is clipscope’s demo model/);
+    const { page, allProblems, context } = await openPage(browser, server.url('/'));
+    const warning = page.locator('#chance');
+    expect(await warning.locator('h2').textContent()).toContain('Close to chance');
+    expect(await warning.textContent()).toContain('demo model (demo-colors)');
+    expect(await warning.textContent()).toMatch(/chance level \(1\/K for K categories\)/); // the rule is stated
+    // Before the samples and the figures.
+    const order = await page.evaluate(() => ['#chance', '#samples', '#categories', '#charts'].map((id) => document.querySelector(id)!.getBoundingClientRect().top));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // The histogram marks chance level 1/K.
+    const k = results.dictionary.categories.length;
+    expect(await page.locator('#probability-distribution-title + svg .chance-label').textContent()).toBe(`chance 1/${k} = ${(100 / k).toFixed(1)} %`);
+    expect(allProblems()).toEqual([]);
+    await context.close();
   });
 
   it('overview lists every category with the count the results give', async () => {
@@ -56,9 +75,21 @@ describe('the demo site', () => {
     for (const [name, count] of rows.map((r) => [r[0], Number(r[1])] as const)) expect(count).toBe(counts.get(name) ?? 0);
     // Both charts are SVG with axes labels, drawn without JavaScript.
     expect(await page.locator('svg.chart').count()).toBe(2);
-    expect(await page.locator('#probability-distribution-title').textContent()).toContain('Distribution of top-1 probabilities');
-    expect(await page.locator('svg.chart .axis-label').allTextContents()).toEqual(expect.arrayContaining(['Images', 'Top-1 probability (%)']));
-    expect(await page.locator('script').count()).toBe(0);
+    expect(await page.locator('#probability-distribution-title').textContent()).toContain('Distribution of category probabilities');
+    expect(await page.locator('svg.chart .axis-label').allTextContents()).toEqual(expect.arrayContaining(['Images', 'Category probability (%)']));
+    // Scripts are files of the site (the large view), nothing inline.
+    const scripts = await page.locator('script').evaluateAll((ss) => ss.map((s) => [(s as HTMLScriptElement).getAttribute('src'), s.textContent]));
+    expect(scripts).toHaveLength(1);
+    for (const script of scripts) expect(script).toEqual([expect.stringMatching(/^\/_astro\/[\w.-]+\.js$/), '']);
+    // Every chart is also a standalone SVG file, linked under it, with the chance level drawn in.
+    const links = await page.locator('.chart-download a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toContain('/downloads/charts/overview-probability-distribution.svg');
+    const svg = await (await fetch(server.url('/downloads/charts/overview-probability-distribution.svg'))).text();
+    expect(svg).toMatch(/<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain(`chance 1/${results.dictionary.categories.length}`);
+    // Samples of every category come first: a strip per category with its sampled thumbnails.
+    const strips = await page.locator('.strip-section').evaluateAll((ss) => ss.map((s) => [s.querySelector('h3')!.textContent, s.querySelectorAll('a[data-view]').length]));
+    expect(strips).toEqual(results.dictionary.categories.map((c) => [c.name, Math.min(6, counts.get(c.name) ?? 0)]));
     // Downloads resolve.
     for (const href of await page.locator('.downloads a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))) {
       expect((await fetch(href)).status, href).toBe(200);
@@ -76,10 +107,23 @@ describe('the demo site', () => {
     const cards = page.locator('.cards .card');
     expect(await cards.count()).toBe(Math.min(12, count));
     const first = cards.first();
-    expect(await first.locator('.prob').textContent()).toMatch(/^\d+\.\d %/);
+    expect(await first.locator('.prob').textContent()).toMatch(/^\s*\d+\.\d %/);
     expect(await first.locator('.second').textContent()).toMatch(/^2nd: .+\(\d+\.\d %\)$/);
-    // The demo scores like the seed (top-1 phrase, top-k 1): the page says the "2nd" is a whole category.
-    expect(await page.locator('#samples + p').textContent()).toContain("winning phrase's share among all 14 phrases; “2nd” is the next most probable category");
+    // The demo scores like the seed: the page says every percentage is a category's, the phrase share labelled.
+    expect(await page.locator('#samples + p').textContent()).toContain('Percentages are category probabilities');
+    expect(await first.locator('.phrase').textContent()).toMatch(/phrase share \d+\.\d %/);
+    // Every card's probability is the results' probability of the image's category (P(<category>)),
+    // and the second choice is the second most probable category.
+    const shown = await cards.evaluateAll((cs) =>
+      cs.map((c) => [c.querySelector('.path')!.textContent, Number(c.querySelector('.prob')!.getAttribute('data-probability')), c.querySelector('.prob')!.textContent!.trim(), c.querySelector('.second')!.textContent]),
+    );
+    for (const [path, probability, text, second] of shown as [string, number, string, string][]) {
+      const image = results.images.find((i) => i.path === path)!;
+      expect(probability).toBeCloseTo(image.categories[image.category], 3);
+      expect(text.startsWith(`${image.categories[image.category].toFixed(1)} %`)).toBe(true);
+      const [other, p] = Object.entries(image.categories).filter(([c]) => c !== image.category).sort((a, b) => b[1] - a[1])[0];
+      expect(second).toBe(`2nd: ${other} (${p.toFixed(1)} %)`);
+    }
     // Every thumbnail loaded (naturalWidth > 0) and is no larger than the configured box.
     const sizes = await page.locator('.cards img').evaluateAll((imgs) => imgs.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]));
     expect(sizes.length).toBe(Math.min(12, count));
@@ -90,6 +134,119 @@ describe('the demo site', () => {
     expect(total).toBe(count);
     expect(await page.locator('table.phrases tbody tr').count()).toBe(results.dictionary.categories.find((c) => c.name === name)!.phrases.length);
     await page.screenshot({ path: join(SHOTS, 'category.png'), fullPage: true });
+    expect(allProblems()).toEqual([]);
+    await context.close();
+  });
+
+  it('every thumbnail opens a large view: 1024 px on the long side (or the image’s own size), all category probabilities, ← → and Esc', async () => {
+    // retina.jpg is 1411 × 1411: its large view is 1024 px; coins.png (384 × 303) keeps its size.
+    const retina = results.images.find((i) => i.path === 'retina.jpg')!;
+    const coins = results.images.find((i) => i.path === 'coins.png')!;
+    for (const [image, w, h] of [[retina, 1024, 1024], [coins, 384, 303]] as const) {
+      const slug = results.dictionary.categories.find((c) => c.name === image.category)!.slug;
+      const { page, allProblems, context } = await openPage(browser, server.url(`categories/${slug}/`));
+      const link = page.locator(`.card:has(.path:text-is("${image.path}")) a[data-view]`);
+      await link.click();
+      const dialog = page.locator('dialog#viewer');
+      expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
+      const img = dialog.locator('img.viewer-img');
+      await img.evaluate((i) => (i as HTMLImageElement).decode());
+      expect(await img.evaluate((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])).toEqual([w, h]);
+      expect(await dialog.locator('.viewer-path').textContent()).toBe(image.path);
+      // Every category, most probable first, with the results' values.
+      const rows = await dialog.locator('.viewer-probs tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)));
+      const expected = Object.entries(image.categories).sort((a, b) => b[1] - a[1]).map(([c, p]) => [c, `${p.toFixed(1)} %`]);
+      expect(rows).toEqual(expected);
+      await page.keyboard.press('Escape');
+      expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-path'))).toBe(image.path);
+      expect(allProblems()).toEqual([]);
+      await context.close();
+    }
+
+    // Previous / next by keyboard through the page's thumbnails, wrapping around.
+    const [name] = [...countsByCategory()].sort((a, b) => b[1] - a[1])[0];
+    const slug = results.dictionary.categories.find((c) => c.name === name)!.slug;
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+      const { page, allProblems, context } = await openPage(browser, server.url(`categories/${slug}/`), { viewport });
+      const paths = await page.locator('.cards .card .path').allTextContents();
+      await page.locator('.cards a[data-view]').first().click();
+      const current = () => page.locator('dialog#viewer .viewer-path').textContent();
+      expect(await current()).toBe(paths[0]);
+      await page.keyboard.press('ArrowRight');
+      expect(await current()).toBe(paths[1]);
+      expect(await page.locator('dialog#viewer .viewer-count').textContent()).toBe(`2 of ${paths.length}`);
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      expect(await current()).toBe(paths.at(-1));
+      // The view fits the screen: no sideways scrolling, the image inside the window.
+      const box = await page.locator('dialog#viewer img.viewer-img').boundingBox();
+      expect(box!.x >= 0 && box!.x + box!.width <= viewport.width + 1).toBe(true);
+      await page.screenshot({ path: join(SHOTS, `large-view-${viewport.width}.png`) });
+      // The open view passes axe-core too, light and dark.
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+        expect(serious, colorScheme).toEqual([]);
+      }
+      await page.keyboard.press('Escape');
+      expect(allProblems()).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it('the large view goes to the next / previous image with a swipe on a touch screen', async () => {
+    const [name] = [...countsByCategory()].sort((a, b) => b[1] - a[1])[0];
+    const slug = results.dictionary.categories.find((c) => c.name === name)!.slug;
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(server.url(`categories/${slug}/`));
+    const paths = await page.locator('.cards .card .path').allTextContents();
+    await page.locator('.cards a[data-view]').first().tap();
+    const current = () => page.locator('dialog#viewer .viewer-path').textContent();
+    expect(await current()).toBe(paths[0]);
+    const swipe = (from: number, to: number) =>
+      page.locator('dialog#viewer').evaluate((dialog, [x0, x1]) => {
+        const touch = (x: number) => new Touch({ identifier: 1, target: dialog, clientX: x, clientY: 300 });
+        dialog.dispatchEvent(new TouchEvent('touchstart', { changedTouches: [touch(x0)], bubbles: true }));
+        dialog.dispatchEvent(new TouchEvent('touchend', { changedTouches: [touch(x1)], bubbles: true }));
+      }, [from, to]);
+    await swipe(300, 100); // right to left: next
+    expect(await current()).toBe(paths[1]);
+    await swipe(100, 300); // left to right: previous
+    expect(await current()).toBe(paths[0]);
+    await swipe(200, 180); // too short: stays
+    expect(await current()).toBe(paths[0]);
+    await context.close();
+  });
+
+  it('Explore filters every image in the browser: live counts, the grid, the filtered list as CSV', async () => {
+    const { page, allProblems, context } = await openPage(browser, server.url('explore/'));
+    const count = page.locator('#explore-count');
+    await expect.poll(() => count.textContent()).toBe(`${results.images.length} of ${results.images.length} images match.`);
+    expect(await page.locator('#explore-grid li').count()).toBe(results.images.length);
+    // A category: the count is the category's size.
+    const [name, size] = [...countsByCategory()].sort((a, b) => b[1] - a[1])[0];
+    await page.locator('select[name=category]').selectOption({ label: name });
+    expect(await count.textContent()).toBe(`${size} of ${results.images.length} images match.`);
+    expect(await page.locator('#explore-grid li').count()).toBe(size);
+    // And a probability range: those of the category with P(category) of at least 99.5 %.
+    await page.locator('input[name=pMin]').fill('99.5');
+    const expected = results.images.filter((i) => i.category === name && Math.round(i.categories[i.category] * 10) / 10 >= 99.5);
+    expect(await count.textContent()).toBe(`${expected.length} of ${results.images.length} images match.`);
+    // The filtered list downloads as CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#explore-csv').click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('Image,Category,Category probability,Margin,Second category,Second probability,Groups,Phrase');
+    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(expected.map((i) => i.path).sort());
+    // A tile opens the large view.
+    if (expected.length > 0) {
+      await page.locator('#explore-grid a[data-view]').first().click();
+      expect(await page.locator('dialog#viewer .viewer-path').textContent()).toBe(expected[0].path);
+      await page.keyboard.press('Escape');
+    }
+    await page.screenshot({ path: join(SHOTS, 'explore.png'), fullPage: true });
     expect(allProblems()).toEqual([]);
     await context.close();
   });
@@ -111,7 +268,7 @@ describe('the demo site', () => {
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     const slug = results.dictionary.categories[0].slug;
-    const paths = ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'dictionary/', 'skipped/', 'validation/'];
+    const paths = ['/', `categories/${slug}/`, `categories/${slug}/lowest-first/1/`, 'explore/', 'dictionary/', 'skipped/', 'validation/'];
     const found = await mapLimit(paths, PAGES_AT_ONCE, async (path) => {
       const { page, context } = await openPage(browser, server.url(path), { viewport: { width: 375, height: 800 } });
       const light = (await serious(page)).map((v) => `${path}: ${v}`);

@@ -199,10 +199,11 @@ describe('the Validate widget', () => {
     expect(file.run).toEqual({ model: results.run.model.name, modelChecksum: results.run.model.checksum, dictionaryHash: results.run.dictionary.hash });
     const got = new Map(file.items.map((i) => [i.path, { verdict: i.verdict, ...(i.correction ? { correction: i.correction } : {}), ...(i.noneOfThese ? { noneOfThese: true } : {}) }]));
     expect(got).toEqual(clicked);
-    // Each item carries the image's hash and its prediction from the results.
+    // Each item carries the image's hash and its prediction from the results (the probability of the
+    // predicted category, as everywhere on the site).
     for (const item of file.items) {
       const image = results.images.find((i) => i.path === item.path)!;
-      expect([item.sha256, item.predicted, item.label, item.probability]).toEqual([image.sha256, image.category, image.label, image.probability]);
+      expect([item.sha256, item.predicted, item.label, item.probability]).toEqual([image.sha256, image.category, image.label, image.categories[image.category]]);
     }
     expect(main.allProblems()).toEqual([]);
   });

@@ -50,7 +50,7 @@ describe('clipscope classify', () => {
   it('writes the CSV and JSON, lists the skipped image and exits 0', async () => {
     const r = await clipscope([...base(), '--out', 'out.csv', '--json', 'out.json', '--top-k', '2', '--no-cache']);
     expect(r.stderr).toContain('Skipped 1 image:\n  truncated.png: ');
-    expect(r.stderr).toMatch(/Classified 3 images in [\d.]+ s: 3 embedded, 0 from the cache, 1 skipped\./);
+    expect(r.stderr).toMatch(/Classified 3 images in [\d.]+ s: 3 embedded now, 0 from the cache; 1 file skipped: it could not be used as an image\./);
     expect(r.code).toBe(0);
     const rows: Record<string, string>[] = parse(await readFile(join(tmp, 'out.csv'), 'utf8'), { columns: true });
     expect(rows.map((row) => row.Image)).toEqual(['coins.png', 'horse.png', 'nested/rocket.jpg']);

@@ -24,7 +24,7 @@ describe('parseClipscopeOptions', () => {
     expect(o.model).toBe(join(root, 'models/demo-colors'));
     expect(o.validation.dir).toBe(join(root, 'content/validation'));
     expect(o).toMatchObject({ samplesPerCategory: 12, seed: 'clipscope', pageSize: 60, copyOriginals: false, scoring: 'seed', topK: 1 });
-    expect(o.thumbnails).toEqual({ sample: 360, list: 128, validation: 768, standalone: 200, quality: 75 });
+    expect(o.thumbnails).toEqual({ sample: 360, list: 128, large: 1024, validation: 768, standalone: 200, quality: 75 });
     expect(o.validation).toMatchObject({ perCategory: 20, seed: 'clipscope' });
     expect(o.standaloneSamples).toBe(12);
   });

@@ -49,6 +49,17 @@ function effects(log: string[], overrides: Partial<PrepareEffects> = {}): Prepar
 }
 
 describe('prepareSite', () => {
+  it('logs what happened to every file, names the skipped ones, and warns when results are chance', async () => {
+    const options = parseClipscopeOptions({ images, cache: join(dir, 'cache-log'), thumbnails: { list: false } }, { root: dir, env: {} });
+    const skipped = Array.from({ length: 7 }, (_, i) => ({ path: `bad-${i}.jpg`, reason: 'truncated file' }));
+    const log: string[] = [];
+    await prepareSite(options, effects(log, { classify: async () => makeRunResult({ imagesDir: images, seed: 'prepare', skipped }), generatedModel: async () => 'synthetic' }));
+    expect(log).toContain('Classified 5 images in 1.5 s: 5 embedded now, 0 from the cache; 7 files skipped: they could not be used as images.');
+    expect(log).toContain('warn: Skipped bad-0.jpg: truncated file');
+    expect(log).toContain("warn: … and 2 more skipped files (all are listed on the report's Skipped page)");
+    expect(log.find((l) => l.startsWith('warn: These results may be no better than chance.'))).toContain('random weights');
+  });
+
   it('publishes thumbnails of shown images, the results and a standalone file with escaped names', async () => {
     const options = parseClipscopeOptions({ images, cache: join(dir, 'cache'), samplesPerCategory: 10, thumbnails: { list: false } }, { root: dir, env: {} });
     const log: string[] = [];
@@ -59,7 +70,7 @@ describe('prepareSite', () => {
     expect(paths).toContain('downloads/results.json');
     expect(paths).toContain('downloads/2025-01-02-CLIP-Classification.html');
     // Site paths are content-hash names: no user file name ever becomes a path.
-    for (const p of paths) expect(p).toMatch(/^(downloads\/[\w.-]+|_clipscope\/thumbs\/[0-9a-f]{24}-\d+\.webp)$/);
+    for (const p of paths) expect(p).toMatch(/^(downloads\/[\w.-]+|_clipscope\/thumbs\/[0-9a-f]{24}-\d+\.webp|_clipscope\/explore\.json)$/);
 
     const sample = report.categories.find((c) => c.sample.length > 0)!;
     const shown = report.result.images[sample.sample[0]];

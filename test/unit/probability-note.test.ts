@@ -1,22 +1,17 @@
-// The sentence that tells a reader what the percentages on an image card are: the seed's phrase
-// probability and a category-level second choice must not be presented as one scale.
+// The sentence that tells a reader what the percentages on an image card are: every percentage called
+// a probability is a category's; the seed's phrase share appears only labelled as such.
 import { describe, expect, it } from 'vitest';
 import { probabilityNote } from '../../integrations/clipscope/report/report.ts';
 
 const dictionary = { source: 'd.yaml', hash: 'h', categories: 5, phrases: 14 };
 
 describe('probabilityNote', () => {
-  it('seed scoring at top-k 1: a phrase probability, and a second choice that is a whole category', () => {
-    const note = probabilityNote({ scoring: 'seed', topK: 1, dictionary });
-    expect(note).toContain("winning phrase's share among all 14 phrases");
-    expect(note).toContain('next most probable category, with all its phrases together');
-  });
-
-  it('seed scoring at top-k 2 or more: both are phrases (the second may share the category)', () => {
-    const note = probabilityNote({ scoring: 'seed', topK: 3, dictionary });
-    expect(note).toContain('phrase probabilities');
-    expect(note).toContain('next most probable phrase');
-    expect(note).not.toContain('category, with all its phrases');
+  it.each([1, 3])('seed scoring (top-k %i): category probabilities, the phrase share labelled, the 2nd a category', (topK) => {
+    const note = probabilityNote({ scoring: 'seed', topK, dictionary });
+    expect(note).toContain("Percentages are category probabilities: the share of the softmax over all 14 phrases that falls on the category's phrases together");
+    expect(note).toContain('“phrase share” is that phrase');
+    expect(note).toContain('“2nd” is the most probable other category');
+    expect(note).not.toContain('phrase probabilities');
   });
 
   it.each([

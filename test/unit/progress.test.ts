@@ -3,6 +3,7 @@ import {
   createProgressReporter,
   formatBar,
   formatProgressLine,
+  formatSkipped,
   formatSummary,
   measureProgress,
 } from '../../integrations/engine/progress.ts';
@@ -32,11 +33,29 @@ describe('formatting', () => {
 
   it('formats the summary', () => {
     expect(formatSummary({ classified: 12, skipped: 1, embedded: 10, fromCache: 2, seconds: 3.24 })).toBe(
-      'Classified 12 images in 3.2 s: 10 embedded, 2 from the cache, 1 skipped.',
+      'Classified 12 images in 3.2 s: 10 embedded now, 2 from the cache; 1 file skipped: it could not be used as an image.',
     );
     expect(formatSummary({ classified: 1, skipped: 0, embedded: 0, fromCache: 1, seconds: 61 })).toBe(
-      'Classified 1 image in 1 min 01 s: 0 embedded, 1 from the cache, 0 skipped.',
+      'Classified 1 image in 1 min 01 s: 0 embedded now, 1 from the cache; nothing skipped.',
     );
+  });
+
+  it('says what happened to images announced "to embed" that could not be used', () => {
+    // "2 to embed" followed by "0 embedded, 2 skipped" read as a contradiction: the summary says the
+    // two files were skipped because they could not be used.
+    expect(formatSummary({ classified: 0, skipped: 2, embedded: 0, fromCache: 0, seconds: 0.1 })).toBe(
+      'Classified 0 images in 0.1 s: 0 embedded now, 0 from the cache; 2 files skipped: they could not be used as images.',
+    );
+  });
+
+  it('names the first skipped files, then a count', () => {
+    const skipped = Array.from({ length: 7 }, (_, i) => ({ path: `f${i}.jpg`, reason: 'truncated file' }));
+    expect(formatSkipped(skipped.slice(0, 1))).toEqual(['Skipped f0.jpg: truncated file']);
+    const lines = formatSkipped(skipped, 5);
+    expect(lines).toHaveLength(6);
+    expect(lines[4]).toBe('Skipped f4.jpg: truncated file');
+    expect(lines[5]).toBe("… and 2 more skipped files (all are listed on the report's Skipped page)");
+    expect(formatSkipped([])).toEqual([]);
   });
 });
 

@@ -26,6 +26,7 @@ const ITEMS: WidgetItem[] = ['1', '2', '3', '4'].map((c, i) => ({
   predicted: i === 0 ? 'Red' : 'Dark',
   label: 'a picture',
   probability: 60 + i,
+  phraseShare: null,
   second: null,
   src: null,
   width: 0,

@@ -93,8 +93,10 @@ describe('widgetData', () => {
     expect(data.run).toEqual({ model: 'fixture-model', modelChecksum: 'f'.repeat(64), dictionaryHash: 'd'.repeat(64) });
     expect(data.categories).toEqual(categories);
     expect(data.items).toHaveLength(20);
-    expect(data.items[0]).toMatchObject({ sha256: first.sha256, path: first.path, predicted: first.category, label: first.label, probability: first.probability, src: '_clipscope/thumbs/big.webp', width: 768, height: 512 });
-    expect(data.items[0].second).toEqual({ category: first.top[1].category, label: first.top[1].label, probability: first.top[1].probability });
+    expect(data.items[0]).toMatchObject({ sha256: first.sha256, path: first.path, predicted: first.category, label: first.label, probability: first.categories[first.category], phraseShare: first.probability, src: '_clipscope/thumbs/big.webp', width: 768, height: 512 });
+    // The second most probable category, with its phrase when the ranked list names one.
+    const second = Object.entries(first.categories).filter(([c]) => c !== first.category).sort((a, b) => b[1] - a[1])[0];
+    expect(data.items[0].second).toEqual({ category: second[0], label: first.top.find((t) => t.category === second[0])?.label ?? '', probability: second[1] });
     expect(data.items[1].src).toBeNull();
   });
 });

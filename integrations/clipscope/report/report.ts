@@ -10,12 +10,15 @@ import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
 import { sampleCategory } from '../../core/sampling.ts';
 import { adjudicationQueue, type AdjudicationCase } from '../../core/adjudication.ts';
+import { categoryProbability, secondCategory } from '../../core/confidence.ts';
 import { drawValidationSet } from './validation-set.ts';
+import { assessChance, type ChanceAssessment, type GeneratedModel } from './chance.ts';
 import { validationReport, type ValidationReport } from '../../core/validation-report.ts';
 import type { RunDiff } from '../../core/run-diff.ts';
 
-/** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). */
-export type ThumbRole = 'sample' | 'list' | 'validation' | 'standalone';
+/** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). `large` is the
+ * rendition the large view (src/scripts/viewer.ts) opens from any thumbnail. */
+export type ThumbRole = 'sample' | 'list' | 'validation' | 'standalone' | 'large';
 
 export interface Thumb {
   /** Site-relative URL path (no leading slash), e.g. "_clipscope/thumbs/3f…-320.webp"; for the
@@ -57,6 +60,7 @@ export interface CategoryReport {
   count: number;
   /** Share of all classified images, 0..1. */
   share: number;
+  /** Mean and median of the members' category probabilities (core/confidence.ts), percent. */
   meanProbability: number | null;
   medianProbability: number | null;
   /** Indices of all images of the category, by path. */
@@ -67,6 +71,9 @@ export interface CategoryReport {
   standalone: number[];
   /** The category's phrases with how often each won (empty for Uncertain). */
   phrases: PhraseReport[];
+  /** For an empty category: the images with the highest probability of it (best first), so its page
+   * shows what came closest instead of nothing. Empty otherwise. */
+  closest: number[];
 }
 
 export interface SiteFiles {
@@ -98,6 +105,8 @@ export interface ReportData {
   files: SiteFiles;
   /** Judgement files read from the validation folder. */
   judgements: { files: JudgementFile[]; problems: JudgementProblem[] };
+  /** Whether the results are close to chance (./chance.ts), with the reasons the overview shows. */
+  chance: ChanceAssessment;
   /** The validation statistics of those files, computed once here (null without files). */
   validation: ValidationReport | null;
   /** The images whose coders disagree, for the Adjudicate page (computed once, from `judgements`). */
@@ -115,32 +124,33 @@ export function extraSlug(name: string, taken: ReadonlySet<string>): string {
   return slug;
 }
 
-/** The choice ranked second for an image: its second top-k entry, else the second-best category. */
+/**
+ * The site's second choice for an image: the most probable OTHER CATEGORY (core/confidence.ts), with
+ * that category's phrase from the image's ranked list when the list names one (else an empty label).
+ * Not the seed's second *phrase*, which may belong to the same category: that one stays in the CSV.
+ */
 export function secondChoice(image: ImageResult): RankedChoice | null {
-  if (image.top.length > 1) return image.top[1];
-  const ranked = Object.entries(image.categories ?? {})
-    .filter(([c]) => c !== image.category)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  if (ranked.length === 0) return null;
-  return { category: ranked[0][0], label: '', probability: ranked[0][1] };
+  const second = secondCategory(image);
+  if (!second) return null;
+  const label = image.top.find((t) => t.category === second.category)?.label ?? '';
+  return { category: second.category, label, probability: second.probability };
 }
 
 /**
- * What the percentages next to an image mean in this run. With the seed's scoring the top-1 is a
- * phrase probability (its share among all phrases) while, at top-k 1, the second choice is the next
- * category with all its phrases together (secondChoice above): two scales a reader must be told
- * apart, or "59.5 %" and "2nd: 0.4 %" look like a missing 40 %.
+ * What the percentages next to an image mean. Every percentage the site calls a probability is the
+ * probability of a CATEGORY; the seed's own number — the winning phrase's share among all phrases —
+ * is shown only labelled "phrase share", because with several phrases per category it is a fraction
+ * of the category's probability (an image 97 % "Political Events" may have a best phrase at 11 %).
  */
 export function probabilityNote(run: Pick<RunMetadata, 'scoring' | 'topK' | 'dictionary'>): string {
-  const phrases = `all ${run.dictionary.phrases} phrases`;
-  if (run.scoring === 'seed' && run.topK >= 2) {
-    return `Percentages are phrase probabilities: the winning phrase's share among ${phrases}; “2nd” is the next most probable phrase (it may belong to the same category).`;
-  }
   if (run.scoring === 'seed') {
-    return `The percentage is the winning phrase's share among ${phrases}; “2nd” is the next most probable category, with all its phrases together.`;
+    return (
+      `Percentages are category probabilities: the share of the softmax over all ${run.dictionary.phrases} phrases that falls on the category's phrases together. ` +
+      `The image's category is the category of its best phrase (the seed's rule); “phrase share” is that phrase's own share; “2nd” is the most probable other category.`
+    );
   }
   const how = run.scoring === 'sum' ? 'each category with all its phrases together' : 'one averaged phrase embedding per category';
-  return `Percentages are category probabilities (${how}); “2nd” is the next most probable category.`;
+  return `Percentages are category probabilities (${how}); “phrase” is the category's best phrase; “2nd” is the next most probable category.`;
 }
 
 /** The file name of the standalone overview, like the seed notebook's `{date}-CLIP-Classification.html`. */
@@ -153,10 +163,21 @@ export interface BuildReportInput {
   result: RunResult;
   options: ReportOptions;
   judgements?: ReportData['judgements'];
+  /** Set when the model folder was generated by clipscope (./chance.ts warns). */
+  generated?: GeneratedModel | null;
+}
+
+/** The `n` images with the highest probability of `category`, best first (ties by path order). */
+export function closestTo(images: readonly ImageResult[], category: string, n: number): number[] {
+  return images
+    .map((img, i) => ({ i, p: img.categories?.[category] ?? 0 }))
+    .sort((a, b) => b.p - a.p || a.i - b.i)
+    .slice(0, n)
+    .map((x) => x.i);
 }
 
 /** The report model without thumbnails (the integration adds those for the images it shows). */
-export function buildReport({ result, options, judgements }: BuildReportInput): ReportData {
+export function buildReport({ result, options, judgements, generated = null }: BuildReportInput): ReportData {
   const images = result.images;
   const indexByImage = new Map(images.map((img, i) => [img, i]));
   const idx = (list: readonly ImageResult[]) => list.map((img) => indexByImage.get(img)!);
@@ -184,7 +205,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
 
   const categories: CategoryReport[] = entries.map((e) => {
     const members = byCategory.get(e.name) ?? [];
-    const probabilities = members.map((m) => m.probability);
+    const probabilities = members.map(categoryProbability);
     const sample = sampleCategory(members, e.name, options.samplesPerCategory, options.seed);
     return {
       name: e.name,
@@ -198,6 +219,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
       sample: idx(sample),
       standalone: idx(sample.slice(0, options.standaloneSamples)),
       phrases: e.phrases.map((p) => ({ text: p.text, wins: wins.get(p.text) ?? 0, tokenCount: p.tokenCount, truncated: p.truncated === true })),
+      closest: members.length === 0 && !e.uncertain ? closestTo(images, e.name, options.samplesPerCategory) : [],
     };
   });
 
@@ -218,6 +240,7 @@ export function buildReport({ result, options, judgements }: BuildReportInput): 
       standalone: `downloads/${standaloneFileName(result.run.startedAt)}`,
     },
     judgements: judgements ?? { files: [], problems: [] },
+    chance: assessChance(images, result.dictionary.categories.length, generated),
     validation: judgements && judgements.files.length > 0 ? validationReport(result, judgements.files) : null,
     adjudication: adjudicationQueue(images, { modelChecksum: result.run.model.checksum, dictionaryHash: result.run.dictionary.hash }, judgements?.files ?? []),
     changes: null,
@@ -232,8 +255,10 @@ export interface ThumbRequest {
 }
 
 /**
- * Every thumbnail the site shows, once per role and image: the category samples, the listing pages
- * (when enabled), the validation set (and the adjudication queue) and the standalone overview. Nothing else is thumbnailed, so the
+ * Every thumbnail the site shows, once per role and image: the category samples (and the closest
+ * images of an empty category), the listing pages (when enabled), the validation set (and the
+ * adjudication queue), the standalone overview, and a large rendition of every image shown as a
+ * thumbnail (the large view). Nothing else is thumbnailed, so the
  * build grows with the images shown, not with the folder.
  */
 export function thumbnailRequests(report: ReportData): ThumbRequest[] {
@@ -246,7 +271,7 @@ export function thumbnailRequests(report: ReportData): ThumbRequest[] {
     seen.add(key);
     out.push({ role, index, sha256: img.sha256, path: img.path });
   };
-  for (const c of report.categories) for (const i of c.sample) add('sample', i);
+  for (const c of report.categories) for (const i of [...c.sample, ...c.closest]) add('sample', i);
   for (const c of report.categories) for (const i of c.standalone) add('standalone', i);
   for (const i of report.validationSet) add('validation', i);
   // The Adjudicate page shows its images as large as the Validate page does.
@@ -255,6 +280,8 @@ export function thumbnailRequests(report: ReportData): ThumbRequest[] {
     for (const c of report.adjudication) if (index.has(c.sha256)) add('validation', index.get(c.sha256)!);
   }
   if (report.options.listThumbnails) for (const c of report.categories) for (const i of c.members) add('list', i);
+  // Every image shown as a thumbnail on a page opens a large view.
+  for (const r of out.slice()) if (r.role === 'sample' || r.role === 'list') add('large', r.index);
   return out;
 }
 
@@ -274,4 +301,29 @@ export function flaggedPhrases(report: ReportData): { category: string; phrase: 
       }))
       .filter((f) => f.reasons.length > 0),
   );
+}
+
+export interface PostRef {
+  group?: string;
+  date?: string;
+}
+
+const postsMemo = new WeakMap<RunResult, Map<string, PostRef[]>>();
+
+/** The posts-table rows (group, date) that list an image, in table order; for a folder run the image's
+ * folder group. Empty when the run has neither. */
+export function postsOf(result: RunResult, image: ImageResult): PostRef[] {
+  if (!result.rows) return image.group ? [{ group: image.group }] : [];
+  let byPath = postsMemo.get(result);
+  if (!byPath) {
+    byPath = new Map();
+    for (const row of result.rows) {
+      if (row.image === null || row.status !== 'classified') continue;
+      const list = byPath.get(row.image) ?? [];
+      list.push({ ...(row.group !== undefined ? { group: row.group } : {}), ...(row.date !== undefined ? { date: row.date } : {}) });
+      byPath.set(row.image, list);
+    }
+    postsMemo.set(result, byPath);
+  }
+  return byPath.get(image.path) ?? [];
 }

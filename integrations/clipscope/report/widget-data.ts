@@ -5,6 +5,7 @@ import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementRun } from '../../core/judgements.ts';
 import { answerText } from '../../core/adjudication.ts';
 import { secondChoice, type ReportData, type Thumb } from './report.ts';
+import { categoryProbability } from '../../core/confidence.ts';
 
 /** One image as the widget shows it (plain data: it is serialised into the page). */
 export interface WidgetItem {
@@ -12,7 +13,12 @@ export interface WidgetItem {
   path: string;
   predicted: string;
   label: string;
+  /** The probability of the predicted category (core/confidence.ts), percent. */
   probability: number;
+  /** With the seed's scoring, the winning phrase's own share among all phrases (percent), to be shown
+   * only labelled "phrase share"; null with sum or ensemble scoring. */
+  phraseShare: number | null;
+  /** The second most probable category. */
   second: { category: string; label: string; probability: number } | null;
   /** Site-relative URL path of the large rendition (no base), or null when none could be made. */
   src: string | null;
@@ -49,7 +55,8 @@ function widgetItem(report: Pick<ReportData, 'result' | 'thumbs'>, i: number): W
     path: img.path,
     predicted: img.category,
     label: img.label,
-    probability: img.probability,
+    probability: categoryProbability(img),
+    phraseShare: report.result.run.scoring === 'seed' ? img.probability : null,
     second: second ? { category: second.category, label: second.label, probability: second.probability } : null,
     src: thumb?.src ?? null,
     width: thumb?.width ?? 0,

@@ -149,7 +149,7 @@ export function toHalf(values: Float32Array): Uint16Array {
       out[i] = sign | 0x7c00 | (mant ? 0x200 : 0); // Inf, NaN
       continue;
     }
-    let e = exp - 127 + 15;
+    const e = exp - 127 + 15;
     if (e >= 0x1f) {
       out[i] = sign | 0x7c00; // overflow → Inf
       continue;
@@ -224,7 +224,7 @@ export async function runFloat(session: OnnxSession, feeds: Record<string, Feed>
       out[name] = { data: fromHalf(new Uint16Array(data.buffer, data.byteOffset, data.length)), dims: [...t.dims] };
       continue;
     }
-    if (!t || t.type !== 'float32') {
+    if (t?.type !== 'float32') {
       throw new ClipscopeError('model', `${basename(session.file)} gave ${t ? t.type : 'no'} output ${name}; expected float32 or float16`);
     }
     out[name] = { data: t.data as Float32Array, dims: [...t.dims] };

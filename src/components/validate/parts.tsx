@@ -169,7 +169,10 @@ export function Facts({ s, item, index, headingRef }: { s: State; item: WidgetIt
         <>
           <p className="vw-label">Predicted</p>
           <h2 id="vw-item-title" className="vw-predicted" ref={headingRef} tabIndex={-1}>{item.predicted}</h2>
-          <p className="vw-phrase">“{item.label}” · <strong>{item.probability.toFixed(1)} %</strong></p>
+          <p className="vw-phrase">
+            <strong>{item.probability.toFixed(1)} %</strong> category probability · “{item.label}”
+            {item.phraseShare !== null && <span className="muted"> (phrase share {item.phraseShare.toFixed(1)} %)</span>}
+          </p>
           {item.second && (
             <p className="vw-second">
               Second choice: {item.second.category}
