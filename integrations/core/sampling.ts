@@ -30,7 +30,7 @@ export function sampleCategory<T extends Sampleable>(images: readonly T[], categ
 /**
  * A stratified sample: up to `perCategory` images of each category, each category drawn with its
  * own seed, then the whole set shuffled with the seed so categories are interleaved.
- * Used for the validation set (issue 6) and the standalone overview.
+ * Used for the validation set and the standalone overview.
  */
 export function stratifiedSample<T extends Sampleable>(images: readonly T[], categories: readonly string[], perCategory: number, seed: string | number, purpose: string): T[] {
   const drawn = categories.flatMap((c) => sampleCategory(images, c, perCategory, seed, purpose));

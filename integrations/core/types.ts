@@ -186,7 +186,7 @@ export interface TableRowRef {
   date?: string;
 }
 
-/** The posts table a run classified (issue 9): where the image list came from. */
+/** The posts table a run classified: where the image list came from. */
 export interface TableInfo {
   /** File name only (no folder). */
   source: string;

@@ -3,7 +3,7 @@
 // yields the raw RGB centre crop); this module parses the config and does the one remaining
 // per-pixel step: HWC uint8 → CHW float32, rescaled and normalised.
 //
-// Semantics follow OpenAI's clip.load() preprocess (see docs in ../shared/reference/clip-facts.md):
+// Semantics follow OpenAI's clip.load() preprocess (docs/clip-facts.md):
 // resize the SHORTER side to shortest_edge with bicubic filtering, the longer side to
 // int(shortest_edge × long / short) (truncated); centre-crop with Python round() offsets
 // (half to even); RGB; (x × rescale − mean) / std; CHW.

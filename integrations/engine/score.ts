@@ -1,5 +1,5 @@
 // Score: from L2-normalised image and phrase embeddings to categories, labels and percentages.
-// Pure math, no I/O. Three modes (docs: issue 3, reference/clip-facts.md "Scoring"):
+// Pure math, no I/O. Three modes (docs/clip-facts.md, "Scoring"):
 //
 //   seed      The notebook: softmax over ALL phrases of logitScale × cosine, × 100. The best phrase
 //             gives the category; top-k = the k best phrases (they may share a category). The

@@ -1,4 +1,4 @@
-// Posts tables (issue 9): read the table a researcher already has (one row per post, an image path
+// Posts tables: read the table a researcher already has (one row per post, an image path
 // column — the seed's `df['Image'].unique()`), turn its image paths into the run's image list, and
 // write the same table back with the classification columns joined on.
 //

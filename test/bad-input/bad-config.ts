@@ -1,4 +1,4 @@
-// Configurations clipscope must refuse with a message that names the problem (issue 8), shared by
+// Configurations clipscope must refuse with a message that names the problem, shared by
 // the CLI test (test/integration/robustness-cli.test.ts) and the `astro build` test
 // (test/e2e/robustness-site.test.ts), so both front ends are held to the same list.
 //

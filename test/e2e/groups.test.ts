@@ -1,4 +1,4 @@
-// The Groups page (issue 9) built from a posts table, as a user builds it: CLIPSCOPE_TABLE,
+// The Groups page built from a posts table, as a user builds it: CLIPSCOPE_TABLE,
 // CLIPSCOPE_IMAGES_ROOT, CLIPSCOPE_GROUP_BY and CLIPSCOPE_DATE_COLUMN point `astro build` at a small
 // posts CSV (extra columns, Unicode, duplicates, a missing file, an empty path) whose images are the
 // demo images. Read in headless Chromium: the chart panels, the table of shares with intervals, the

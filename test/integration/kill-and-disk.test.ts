@@ -1,4 +1,4 @@
-// Nothing lost (issue 8): a clipscope process SIGKILLed while embedding, while writing its results,
+// Nothing lost: a clipscope process SIGKILLed while embedding, while writing its results,
 // or during `astro build`, and a disk that fills up while results are written. After each, the
 // results files are the old complete ones or the new complete ones — never truncated — and the next
 // run resumes from the embedding cache.

@@ -2,7 +2,7 @@
 // test/fixtures/make-parity-fixtures.ts: photographs of several aspect ratios, greyscale, 1-bit,
 // palette (with and without transparency, GIF), alpha (RGBA, LA, binary and smooth), CMYK, 16-bit,
 // embedded ICC profiles (JPEG and PNG), tiny and extreme shapes.
-// Target (issue 3): cosine ≥ 0.999 for every image and ≥ 0.9995 on median.
+// Target: cosine ≥ 0.999 for every image and ≥ 0.9995 on median.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

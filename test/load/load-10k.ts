@@ -1,4 +1,4 @@
-// Load check (issue 8) — a script to run and read, not a test (it takes minutes):
+// Load check — a script to run and read, not a test (it takes minutes):
 //
 //   node test/load/load-10k.ts [--images 10000] [--files 100000] [--model DIR] [--dir DIR] [--keep]
 //

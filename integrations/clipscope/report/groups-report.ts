@@ -1,4 +1,4 @@
-// The Groups page's model (issue 9): each category's share per group with Wilson 95 % intervals, the
+// The Groups page's model: each category's share per group with Wilson 95 % intervals, the
 // images behind each group × category cell, and shares over time — computed from the run's result by
 // the engine's pure functions (integrations/engine/groups.ts), once per build (memoised per report).
 import { cellImages, groupShares, groupTimeSeries, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from './groups.ts';
