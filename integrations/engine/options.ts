@@ -465,7 +465,7 @@ export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unkn
     // A schema with its own error message ({ error: 'expected …' }) words it best.
     // So does a refinement's own message (code "custom", e.g. the shard's "K from 0 to 2 in K/3").
     const own = issue.code === 'custom' || (at && hasOwnError(at)) ? issue.message.replace(/^expected /i, '') : undefined;
-    const expected = described ?? own ?? (at ? describeSchema(at) : issue.message);
+    const expected = described ?? own ?? (at ? describeSchema(at) : issue.message.replace(/^expected /i, ''));
     const value = valueAt(input, issue.path);
     problems.push(value === undefined ? { kind: 'missing', key, subject: nameOf(issue.path), expected } : { kind: 'invalid', key, subject: nameOf(issue.path), value, expected });
   }

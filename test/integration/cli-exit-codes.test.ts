@@ -34,7 +34,7 @@ describe('clipscope exit codes', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
       'clipscope: 3 problems on the command line:\n' +
-        '  Invalid value max for --scoring: expected "seed", "sum" or "ensemble"\n' +
+        '  Invalid value max for --scoring: expected "seed", "sum", "ensemble" or "sigmoid"\n' +
         '  Invalid value 0 for --top-k: expected an integer ≥ 1\n' +
         '  Invalid value many for --batch-size: expected an integer ≥ 1\n',
     );

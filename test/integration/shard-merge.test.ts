@@ -85,10 +85,10 @@ describe('sharded embedding, cache merge and classify', () => {
   it('classify on the merged cache embeds nothing and writes the same CSV as an unsharded run', async () => {
     const merged = await clipscope([...classifyArgs(), '--cache', 'merged', '--out', 'merged.csv']);
     expect(merged.code, merged.stderr).toBe(0);
-    expect(merged.stderr).toMatch(/Classified 15 images in [^:]+: 0 embedded, 14 from the cache, 1 skipped\./);
+    expect(merged.stderr).toMatch(/Classified 15 images in [^:]+: 0 embedded now, 14 from the cache; 1 file skipped/);
     const fresh = await clipscope([...classifyArgs(), '--no-cache', '--out', 'fresh.csv']);
     expect(fresh.code, fresh.stderr).toBe(0);
-    expect(fresh.stderr).toMatch(/14 embedded, 0 from the cache/);
+    expect(fresh.stderr).toMatch(/14 embedded now, 0 from the cache/);
     const a = await readFile(join(tmp, 'merged.csv'));
     const b = await readFile(join(tmp, 'fresh.csv'));
     expect(a.length).toBeGreaterThan(0);

@@ -39,7 +39,7 @@ describe('parseClipscopeOptions', () => {
 
   it('names the option, the bad value and the expected form, engine and site options alike', () => {
     expect(messageOf(() => parse({ topK: 0 }))).toBe('Invalid value 0 for option topK (in astro.config.mjs): expected an integer ≥ 1');
-    expect(messageOf(() => parse({ scoring: 'best' }))).toBe('Invalid value "best" for option scoring (in astro.config.mjs): expected "seed", "sum" or "ensemble"');
+    expect(messageOf(() => parse({ scoring: 'best' }))).toBe('Invalid value "best" for option scoring (in astro.config.mjs): expected "seed", "sum", "ensemble" or "sigmoid"');
     expect(messageOf(() => parse({ samplesPerCategory: 0 }))).toBe('Invalid value 0 for option samplesPerCategory (in astro.config.mjs): expected an integer from 1 to 500');
   });
 
@@ -84,7 +84,7 @@ describe('parseClipscopeOptions', () => {
       '  Unknown option "sample": did you mean "samplesPerCategory"?',
     ]);
     expect(error?.hint).toMatch(/imagesRoot/);
-    expect(error?.hint).toMatch(/Known options: sample, list, validation, standalone, quality\./);
+    expect(error?.hint).toMatch(/Known options: sample, list, large, validation, standalone, quality\./);
   });
 
   it('names the environment variables that contradict each other, beside the other problems', () => {
