@@ -23,6 +23,8 @@ export interface ExploreIndex {
   secondP: number[];
   /** Indices into `groups` (posts-table groups or the folder group). */
   group: number[][];
+  /** The image's post days (YYYY-MM-DD, the posts table's date column), sorted, distinct; [] when none. */
+  dates: string[][];
   /** Index into `phrases`: the winning phrase. */
   label: number[];
   /** The winning phrase's share (seed scoring), percent, one decimal. */
@@ -46,6 +48,9 @@ export interface ExploreFilter {
   pMax: number;
   marginMin: number;
   marginMax: number;
+  /** Inclusive ISO days (YYYY-MM-DD); an image passes when one of its post days is in the range. */
+  dateFrom?: string | null;
+  dateTo?: string | null;
 }
 
 /** Indices of the images that pass every filter, in path order. Ranges include both ends. */
@@ -57,18 +62,83 @@ export function applyFilter(index: ExploreIndex, f: ExploreFilter): number[] {
     if (f.group !== null && !index.group[i].includes(f.group)) continue;
     if (index.p[i] < f.pMin || index.p[i] > f.pMax) continue;
     if (index.margin[i] < f.marginMin || index.margin[i] > f.marginMax) continue;
+    if ((f.dateFrom || f.dateTo) && !inDateRange(index.dates[i] ?? [], f.dateFrom ?? null, f.dateTo ?? null)) continue;
     out.push(i);
   }
   return out;
 }
 
+/** Whether one of the days lies in [from, to] (both ends included; a missing end is open). ISO days
+ * compare as strings. An image without days never passes a date filter. */
+export function inDateRange(days: readonly string[], from: string | null, to: string | null): boolean {
+  return days.some((d) => (!from || d >= from) && (!to || d <= to));
+}
+
+export const SORT_KEYS = ['path', 'p', 'margin', 'second', 'group', 'date'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export interface ExploreSort {
+  key: SortKey;
+  descending: boolean;
+}
+
+/** Code-unit order: the same in every browser and locale (deterministic). */
+const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The rows in the sort's order: by the key (probability, margin, second category in dictionary order,
+ * first group by name, earliest post day, path), ascending or descending; images without a value
+ * (no second category, no group, no day) come last either way; ties keep path order, then index
+ * order, so the order is stable and deterministic. Returns a new array.
+ */
+export function sortRows(index: ExploreIndex, rows: readonly number[], sort: ExploreSort): number[] {
+  const groupName = (i: number) => {
+    const names = (index.group[i] ?? []).map((g) => index.groups[g]).sort(cmpStr);
+    return names.length > 0 ? names[0] : null;
+  };
+  const value = (i: number): number | string | null => {
+    switch (sort.key) {
+      case 'p':
+        return index.p[i];
+      case 'margin':
+        return index.margin[i];
+      case 'second':
+        return index.second[i] >= 0 ? index.second[i] : null;
+      case 'group':
+        return groupName(i);
+      case 'date':
+        return index.dates[i]?.[0] ?? null;
+      case 'path':
+        return index.path[i];
+    }
+  };
+  const keyed = rows.map((i) => ({ i, v: value(i) }));
+  const sign = sort.descending ? -1 : 1;
+  keyed.sort((a, b) => {
+    if (a.v === null || b.v === null) {
+      if (a.v !== b.v) return a.v === null ? 1 : -1;
+    } else if (a.v !== b.v) {
+      return sign * (typeof a.v === 'number' && typeof b.v === 'number' ? a.v - b.v : cmpStr(String(a.v), String(b.v)));
+    }
+    return cmpStr(index.path[a.i], index.path[b.i]) || a.i - b.i;
+  });
+  return keyed.map((k) => k.i);
+}
+
+/** One page of a list: `page` (1-based) clamped to 1…pages; there is always at least one page. */
+export function pageOf(total: number, page: number, size: number): { page: number; pages: number; start: number; end: number } {
+  const pages = Math.max(1, Math.ceil(total / size));
+  const p = Math.min(pages, Math.max(1, Number.isFinite(page) ? Math.floor(page) : 1));
+  const start = (p - 1) * size;
+  return { page: p, pages, start, end: Math.min(total, start + size) };
+}
+
 /** The filtered list as CSV (csvCell), the columns the page shows. */
 export function filteredCsv(index: ExploreIndex, rows: readonly number[]): string {
   const name = (i: number) => (i >= 0 ? index.categories[i] : '');
-  const lines = [['Image', 'Category', 'Category probability', 'Margin', 'Second category', 'Second probability', 'Groups', 'Phrase'].join(',')];
+  const lines = [['Image', 'Category', 'Category probability', 'Margin', 'Second category', 'Second probability', 'Groups', 'Dates', 'Phrase'].join(',')];
   for (const i of rows) {
     lines.push(
-      [index.path[i], name(index.category[i]), index.p[i], index.margin[i], name(index.second[i]), index.secondP[i], index.group[i].map((g) => index.groups[g]).join('; '), index.phrases[index.label[i]]]
+      [index.path[i], name(index.category[i]), index.p[i], index.margin[i], name(index.second[i]), index.secondP[i], index.group[i].map((g) => index.groups[g]).join('; '), (index.dates[i] ?? []).join('; '), index.phrases[index.label[i]]]
         .map(csvCell)
         .join(','),
     );

@@ -1,17 +1,17 @@
 // The Explore page (src/pages/explore.astro): loads the compact index once, filters it on every change
 // of the form (core/explore.ts, tested there), shows the count and a dense grid of the matching
-// images (a few hundred at a time: "Show more" adds the next), and downloads the filtered list as
-// CSV. Each tile is a large-view link (src/scripts/viewer.ts picks it up when clicked).
-import { applyFilter, filteredCsv, type ExploreFilter, type ExploreIndex } from '../../integrations/core/explore.ts';
+// images in the chosen order (sortRows), one page of 300 at a time with the same pager above and
+// below the grid (pageOf), and downloads the filtered list, in that order, as CSV. Each tile is a large-view link (src/scripts/viewer.ts picks it up when clicked).
+import { applyFilter, filteredCsv, pageOf, SORT_KEYS, sortRows, type ExploreFilter, type ExploreIndex, type ExploreSort, type SortKey } from '../../integrations/core/explore.ts';
 
-const BATCH = 300;
+const PAGE_SIZE = 300;
 
 async function setup(): Promise<void> {
   const form = document.getElementById('explore-filters') as HTMLFormElement | null;
   if (!form) return;
   const count = document.getElementById('explore-count')!;
   const grid = document.getElementById('explore-grid')!;
-  const more = document.getElementById('explore-more') as HTMLButtonElement;
+  const pagers = [...document.querySelectorAll<HTMLElement>('[data-pager]')];
   const csv = document.getElementById('explore-csv') as HTMLButtonElement;
   const base = form.dataset.base ?? '/';
 
@@ -40,6 +40,10 @@ async function setup(): Promise<void> {
     const el = form.elements.namedItem(name) as HTMLSelectElement | null;
     return el && el.value !== '' ? Number(el.value) : null;
   };
+  const text = (name: string) => {
+    const el = form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
+    return el && el.value !== '' ? el.value : null;
+  };
   const readFilter = (): ExploreFilter => ({
     category: choice('category'),
     second: choice('second'),
@@ -48,10 +52,16 @@ async function setup(): Promise<void> {
     pMax: number('pMax', 100),
     marginMin: number('marginMin', -100),
     marginMax: number('marginMax', 100),
+    dateFrom: text('dateFrom'),
+    dateTo: text('dateTo'),
   });
+  const readSort = (): ExploreSort => {
+    const key = text('sort');
+    return { key: (SORT_KEYS as readonly string[]).includes(key ?? '') ? (key as SortKey) : 'path', descending: text('order') === 'desc' };
+  };
 
   let rows: number[] = [];
-  let shown = 0;
+  let page = 1;
   const name = (i: number) => (i >= 0 ? index.categories[i] : '');
 
   function tile(i: number): HTMLLIElement {
@@ -91,20 +101,22 @@ async function setup(): Promise<void> {
     return li;
   }
 
-  function showMore(): void {
-    const next = rows.slice(shown, shown + BATCH);
-    grid.append(...next.map(tile));
-    shown += next.length;
-    more.hidden = shown >= rows.length;
-    more.textContent = `Show ${Math.min(BATCH, rows.length - shown)} more`;
+  function show(): void {
+    const at = pageOf(rows.length, page, PAGE_SIZE);
+    page = at.page;
+    grid.replaceChildren(...rows.slice(at.start, at.end).map(tile));
+    for (const nav of pagers) {
+      (nav.querySelector('[data-page=prev]') as HTMLButtonElement).disabled = at.page <= 1;
+      (nav.querySelector('[data-page=next]') as HTMLButtonElement).disabled = at.page >= at.pages;
+      nav.querySelector('.explore-page')!.textContent = `Page ${at.page} of ${at.pages}`;
+    }
   }
 
   function update(): void {
-    rows = applyFilter(index, readFilter());
+    rows = sortRows(index, applyFilter(index, readFilter()), readSort());
     count.textContent = `${rows.length.toLocaleString('en')} of ${index.path.length.toLocaleString('en')} images match.`;
-    grid.replaceChildren();
-    shown = 0;
-    showMore();
+    page = 1;
+    show();
     csv.disabled = rows.length === 0;
   }
 
@@ -112,7 +124,18 @@ async function setup(): Promise<void> {
   form.addEventListener('change', update);
   form.addEventListener('submit', (e) => e.preventDefault());
   form.addEventListener('reset', () => setTimeout(update, 0));
-  more.addEventListener('click', showMore);
+  for (const nav of pagers) {
+    nav.addEventListener('click', (e) => {
+      const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-page]');
+      if (!button || button.disabled) return;
+      page += button.dataset.page === 'next' ? 1 : -1;
+      show();
+      // Keep the focus on the pressed button when it is still usable, else on its twin.
+      const same = nav.querySelector<HTMLButtonElement>(`[data-page=${button.dataset.page}]`)!;
+      (same.disabled ? nav.querySelector<HTMLButtonElement>('button:not([disabled])') : same)?.focus();
+      if (nav === pagers[pagers.length - 1]) grid.scrollIntoView({ block: 'start' });
+    });
+  }
   csv.addEventListener('click', () => {
     const blob = new Blob([filteredCsv(index, rows)], { type: 'text/csv;charset=utf-8' });
     const url = URL.createObjectURL(blob);

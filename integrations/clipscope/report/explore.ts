@@ -1,6 +1,6 @@
 // The Explore page's index: one compact JSON file (`_clipscope/explore.json`) with what the browser
 // filters on and shows for every image — category, category probability, category margin, second
-// category, groups, best phrase, the sparse list of category probabilities for the large view, and
+// category, groups, post days, best phrase, the sparse list of category probabilities for the large view, and
 // the thumbnail names (the shape and the filters: core/explore.ts). Columns (one array per field, image i at index i) rather than records: the
 // names are written once, and numbers are rounded to what the page shows (one decimal).
 import type { ImageResult } from '../../core/types.ts';
@@ -47,6 +47,7 @@ export function exploreIndex(report: ReportData): ExploreIndex {
     second: [],
     secondP: [],
     group: [],
+    dates: [],
     label: [],
     labelP: [],
     probs: [],
@@ -63,8 +64,10 @@ export function exploreIndex(report: ReportData): ExploreIndex {
     out.margin.push(one(categoryMargin(image)));
     out.second.push(second ? (catIndex.get(second.category) ?? -1) : -1);
     out.secondP.push(second ? one(second.probability) : 0);
-    const own = [...new Set(postsOf(result, image).map((p) => p.group).filter((g): g is string => g !== undefined))];
+    const posts = postsOf(result, image);
+    const own = [...new Set(posts.map((p) => p.group).filter((g): g is string => g !== undefined))];
     out.group.push(own.map((g) => intern(groups, groupIndex, g)));
+    out.dates.push([...new Set(posts.map((p) => p.date).filter((d): d is string => d !== undefined))].sort());
     out.label.push(intern(phrases, phraseIndex, image.label));
     out.labelP.push(one(image.probability));
     out.probs.push(
