@@ -315,6 +315,30 @@ describe('the Groups page of a posts table', () => {
     expect(periods.filter((r) => r.level === 'group' && r.group === 'AfD').reduce((a, r) => a + Number(r.count), 0)).toBe(3);
   });
 
+  it('Explore filters and sorts by post day when the table has dates', async () => {
+    const { page, allProblems, context } = await openPage(browser, server.url('explore/'));
+    const count = page.locator('#explore-count');
+    const total = results.images.length;
+    await expect.poll(() => count.textContent()).toBe(`${total} of ${total} images match.`);
+    // Both ends included: the images with a classified post on 1 to 5 April.
+    const inRange = new Set(results.rows!.filter((r) => r.status === 'classified' && r.date! >= '2024-04-01' && r.date! <= '2024-04-05').map((r) => r.image));
+    expect(inRange.size).toBeGreaterThan(1);
+    await page.locator('input[name=dateFrom]').fill('2024-04-01');
+    await page.locator('input[name=dateTo]').fill('2024-04-05');
+    await expect.poll(() => count.textContent()).toBe(`${inRange.size} of ${total} images match.`);
+    expect((await page.locator('#explore-grid a[data-view]').evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset.path))).sort()).toEqual([...inRange].sort());
+    // Sorted by day: the first tile is the image of the earliest post (ties in path order).
+    await page.locator('input[name=dateFrom]').fill('');
+    await page.locator('input[name=dateTo]').fill('');
+    await page.locator('select[name=sort]').selectOption('date');
+    const earliest = results.rows!.filter((r) => r.status === 'classified').sort((a, b) => (a.date! < b.date! ? -1 : a.date! > b.date! ? 1 : a.image! < b.image! ? -1 : 1))[0];
+    expect(await page.locator('#explore-grid a[data-view]').first().getAttribute('data-path')).toBe(earliest.image);
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    expect(allProblems()).toEqual([]);
+    await context.close();
+  });
+
   it('links every chart to its SVG file, and every such file is a valid SVG image', async () => {
     const { page, allProblems, context } = await openPage(browser, server.url('/groups/'));
     const links = new Set<string>();

@@ -225,6 +225,32 @@ describe('the demo site', () => {
     const count = page.locator('#explore-count');
     await expect.poll(() => count.textContent()).toBe(`${results.images.length} of ${results.images.length} images match.`);
     expect(await page.locator('#explore-grid li').count()).toBe(results.images.length);
+    // One page of 300: the same pager above and below the grid, both buttons disabled.
+    const pagers = page.locator('nav[data-pager]');
+    expect(await pagers.count()).toBe(2);
+    const [gridTop, topPager, bottomPager] = await Promise.all(['#explore-grid', 'nav[data-pager] >> nth=0', 'nav[data-pager] >> nth=1'].map((s) => page.locator(s).evaluate((el) => el.getBoundingClientRect().top)));
+    expect(topPager).toBeLessThan(gridTop);
+    expect(bottomPager).toBeGreaterThan(gridTop);
+    expect(await pagers.locator('.explore-page').allTextContents()).toEqual(['Page 1 of 1', 'Page 1 of 1']);
+    expect(await pagers.locator('button').evaluateAll((bs) => bs.map((b) => (b as HTMLButtonElement).disabled))).toEqual([true, true, true, true]);
+    // No posts table with days in the demo: no day filter, no day sort.
+    expect(await page.locator('input[name=dateFrom]').count()).toBe(0);
+    expect(await page.locator('select[name=sort] option[value=date]').count()).toBe(0);
+    // Sorting by category probability: the first tile is the most (descending) or least (ascending)
+    // probable image, ties in path order.
+    const firstTile = () => page.locator('#explore-grid a[data-view]').first().getAttribute('data-path');
+    const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    const ps = results.images.map((i) => ({ path: i.path, p: Math.round(i.categories[i.category] * 10) / 10 }));
+    const desc = [...ps].sort((a, b) => b.p - a.p || byPath(a, b));
+    const asc = [...ps].sort((a, b) => a.p - b.p || byPath(a, b));
+    expect(await firstTile()).toBe([...ps].sort(byPath)[0].path);
+    await page.locator('select[name=sort]').selectOption('p');
+    await page.locator('select[name=order]').selectOption('desc');
+    expect(await firstTile()).toBe(desc[0].path);
+    await page.locator('select[name=order]').selectOption('asc');
+    expect(await firstTile()).toBe(asc[0].path);
+    expect(asc[0].path).not.toBe(desc[0].path);
+    await page.locator('select[name=sort]').selectOption('path');
     // A category: the count is the category's size.
     const [name, size] = [...countsByCategory()].sort((a, b) => b[1] - a[1])[0];
     await page.locator('select[name=category]').selectOption({ label: name });
@@ -232,14 +258,14 @@ describe('the demo site', () => {
     expect(await page.locator('#explore-grid li').count()).toBe(size);
     // And a probability range: those of the category with P(category) of at least 99.5 %.
     await page.locator('input[name=pMin]').fill('99.5');
-    const expected = results.images.filter((i) => i.category === name && Math.round(i.categories[i.category] * 10) / 10 >= 99.5);
+    const expected = results.images.filter((i) => i.category === name && Math.round(i.categories[i.category] * 10) / 10 >= 99.5).sort(byPath);
     expect(await count.textContent()).toBe(`${expected.length} of ${results.images.length} images match.`);
     // The filtered list downloads as CSV.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#explore-csv').click()]);
     const csv = await readFile((await download.path())!, 'utf8');
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('Image,Category,Category probability,Margin,Second category,Second probability,Groups,Phrase');
-    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(expected.map((i) => i.path).sort());
+    expect(lines[0]).toBe('Image,Category,Category probability,Margin,Second category,Second probability,Groups,Dates,Phrase');
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(expected.map((i) => i.path)); // in the grid's order
     // A tile opens the large view.
     if (expected.length > 0) {
       await page.locator('#explore-grid a[data-view]').first().click();
