@@ -277,6 +277,42 @@ describe('the demo site', () => {
     await context.close();
   });
 
+  it('Explore pages through more than 300 matches with the pager above or below the grid', async () => {
+    const { page, allProblems, context } = await openPage(browser, server.url('explore/'));
+    // The demo has 14 images: serve an index of 50 copies of each (700 images, three pages).
+    const real = JSON.parse(await readFile(join(site.outDir, '_clipscope', 'explore.json'), 'utf8')) as Record<string, unknown[]>;
+    const copies = 50;
+    const big: Record<string, unknown> = { ...real };
+    for (const [key, column] of Object.entries(real)) {
+      if (!Array.isArray(column) || column.length !== results.images.length) continue;
+      big[key] = Array.from({ length: copies }, (_, k) => (key === 'path' ? column.map((p) => `${String(k).padStart(2, '0')}/${p}`) : column)).flat();
+    }
+    await page.route('**/_clipscope/explore.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(big) }));
+    await page.reload();
+    const total = results.images.length * copies;
+    await expect.poll(() => page.locator('#explore-count').textContent()).toBe(`${total} of ${total} images match.`);
+    const state = async () => ({
+      text: await page.locator('nav[data-pager] .explore-page').allTextContents(),
+      disabled: await page.locator('nav[data-pager] button').evaluateAll((bs) => bs.map((b) => (b as HTMLButtonElement).disabled)),
+      tiles: await page.locator('#explore-grid li').count(),
+      first: await page.locator('#explore-grid a[data-view]').first().getAttribute('data-path'),
+    });
+    const paths = (big.path as string[]).slice().sort();
+    expect(await state()).toEqual({ text: ['Page 1 of 3', 'Page 1 of 3'], disabled: [true, false, true, false], tiles: 300, first: paths[0] });
+    await page.locator('nav[data-pager] >> nth=1').getByRole('button', { name: 'Next page' }).click(); // below the grid
+    expect(await state()).toEqual({ text: ['Page 2 of 3', 'Page 2 of 3'], disabled: [false, false, false, false], tiles: 300, first: paths[300] });
+    await page.locator('nav[data-pager] >> nth=0').getByRole('button', { name: 'Next page' }).press('Enter'); // above, by keyboard
+    expect(await state()).toEqual({ text: ['Page 3 of 3', 'Page 3 of 3'], disabled: [false, true, false, true], tiles: total - 600, first: paths[600] });
+    await page.locator('nav[data-pager] >> nth=0').getByRole('button', { name: 'Previous page' }).click();
+    expect((await state()).first).toBe(paths[300]);
+    // A change of filter or order starts again at page 1.
+    await page.locator('select[name=order]').selectOption('desc');
+    expect(await state()).toEqual({ text: ['Page 1 of 3', 'Page 1 of 3'], disabled: [true, false, true, false], tiles: 300, first: paths.at(-1) });
+    // The reload cuts off the first load's requests (aborted); anything else is a problem.
+    expect(allProblems().filter((p) => !p.endsWith('(net::ERR_ABORTED)'))).toEqual([]);
+    await context.close();
+  });
+
   it('is readable on a phone: nothing wider than the screen', async () => {
     const { page, allProblems, context } = await openPage(browser, server.url('/'), { viewport: { width: 375, height: 800 } });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
