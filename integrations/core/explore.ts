@@ -53,10 +53,14 @@ export interface ExploreFilter {
   dateTo?: string | null;
 }
 
-/** Indices of the images that pass every filter, in path order. Ranges include both ends. */
-export function applyFilter(index: ExploreIndex, f: ExploreFilter): number[] {
+/** Indices of the images that pass every filter, in index order or in `order` (all indices, e.g.
+ * sortRows of every image: filtering a sorted list keeps it sorted, so a change of filter needs no
+ * new sort). Ranges include both ends. */
+export function applyFilter(index: ExploreIndex, f: ExploreFilter, order?: readonly number[]): number[] {
   const out: number[] = [];
-  for (let i = 0; i < index.path.length; i++) {
+  const n = order ? order.length : index.path.length;
+  for (let k = 0; k < n; k++) {
+    const i = order ? order[k] : k;
     if (f.category !== null && index.category[i] !== f.category) continue;
     if (f.second !== null && index.second[i] !== f.second) continue;
     if (f.group !== null && !index.group[i].includes(f.group)) continue;

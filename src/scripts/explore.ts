@@ -62,6 +62,9 @@ async function setup(): Promise<void> {
 
   let rows: number[] = [];
   let page = 1;
+  const all = index.path.map((_, i) => i);
+  let sorted: number[] = all;
+  let sortedBy = '';
   const name = (i: number) => (i >= 0 ? index.categories[i] : '');
 
   function tile(i: number): HTMLLIElement {
@@ -113,7 +116,15 @@ async function setup(): Promise<void> {
   }
 
   function update(): void {
-    rows = sortRows(index, applyFilter(index, readFilter()), readSort());
+    // Every image sorted once per sort setting (a sort of 100,000 takes ~0.2 s); each filter change
+    // then only filters that order.
+    const sort = readSort();
+    const key = `${sort.key} ${sort.descending}`;
+    if (key !== sortedBy) {
+      sorted = sortRows(index, all, sort);
+      sortedBy = key;
+    }
+    rows = applyFilter(index, readFilter(), sorted);
     count.textContent = `${rows.length.toLocaleString('en')} of ${index.path.length.toLocaleString('en')} images match.`;
     page = 1;
     show();

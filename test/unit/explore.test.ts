@@ -100,6 +100,16 @@ describe('sortRows', () => {
     expect(sortRows(tiny, input, { key: 'p', descending: false })).toEqual(sortRows(tiny, rows, { key: 'p', descending: false }));
     expect(input).toEqual([4, 2, 0, 3, 1]);
   });
+  it('filtering the sorted list of all images gives the sorted filtered list', () => {
+    const every = index.path.map((_, i) => i);
+    for (const sort of [{ key: 'p', descending: true }, { key: 'date', descending: false }, { key: 'group', descending: true }] as const) {
+      const filter = { ...all, pMin: 20, marginMax: 60, dateFrom: '2024-01-05' };
+      const filtered = applyFilter(index, filter, sortRows(index, every, sort));
+      expect(filtered).toEqual(sortRows(index, applyFilter(index, filter), sort));
+      expect(filtered.length).toBeGreaterThan(0);
+      expect(filtered.length).toBeLessThan(every.length);
+    }
+  });
   it('the CSV follows the order it is given', () => {
     const order = sortRows(index, applyFilter(index, all), { key: 'p', descending: true });
     const csvPaths = filteredCsv(index, order).trim().split('\n').slice(1).map((l) => l.split(',')[0]);
