@@ -323,6 +323,9 @@ describe('the Groups page of a posts table', () => {
     // Both ends included: the images with a classified post on 1 to 5 April.
     const inRange = new Set(results.rows!.filter((r) => r.status === 'classified' && r.date! >= '2024-04-01' && r.date! <= '2024-04-05').map((r) => r.image));
     expect(inRange.size).toBeGreaterThan(1);
+    // The day inputs offer the run's days (classified posts only).
+    const days = results.rows!.filter((r) => r.status === 'classified').map((r) => r.date!).sort();
+    expect(await page.locator('input[name=dateFrom]').evaluate((el) => [(el as HTMLInputElement).min, (el as HTMLInputElement).max])).toEqual([days[0], days.at(-1)]);
     await page.locator('input[name=dateFrom]').fill('2024-04-01');
     await page.locator('input[name=dateTo]').fill('2024-04-05');
     await expect.poll(() => count.textContent()).toBe(`${inRange.size} of ${total} images match.`);
