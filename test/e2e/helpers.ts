@@ -273,6 +273,16 @@ export async function openPage(browser: Browser, url: string, opts: { viewport?:
  * loads wait on the server, the renderer and the test in turn, so a few at a time keep both cores busy.
  * Results in the order of `items`; the first error rejects once the calls in flight have settled.
  */
+/** Closes what a browser test opened, in order, ignoring what was never opened: pages, browser,
+ * server, the built site and the test's work folder. */
+export async function tearDown(parts: { opened?: readonly OpenedPage[]; browser?: Browser; server?: StaticServer; site?: BuiltSite; work?: string }): Promise<void> {
+  for (const o of parts.opened ?? []) await o.context.close().catch(() => {});
+  await parts.browser?.close();
+  await parts.server?.close();
+  await parts.site?.cleanup();
+  if (parts.work) await rm(parts.work, { recursive: true, force: true });
+}
+
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;

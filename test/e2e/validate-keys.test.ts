@@ -9,14 +9,14 @@
 // - importing another coder's file keeps the active coder;
 // - blind mode: nothing of the model's answer is on the page before the pick; the file says "blind".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { parseJudgementText, serialiseJudgements, type JudgementFile } from '../../integrations/core/judgements.ts';
-import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer } from './helpers.ts';
+import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer, tearDown } from './helpers.ts';
 
 const SHOTS = process.env.CLIPSCOPE_SHOTS_DIR || join(tmpdir(), 'clipscope-validate-shots');
 const DICTIONARY = `
@@ -51,13 +51,7 @@ beforeAll(async () => {
   results = JSON.parse(await readFile(join(site.outDir, 'downloads', 'results.json'), 'utf8'));
 });
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {});
-  await browser?.close();
-  await server?.close();
-  await site?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ opened, browser, server, site, work }));
 
 async function start(name: string, viewport?: { width: number; height: number }): Promise<OpenedPage> {
   const o = await openPage(browser, server.url('/validate/'), viewport ? { viewport } : {});

@@ -8,7 +8,7 @@
 // Screenshots (desktop, phone, Validation page) are written to $CLIPSCOPE_SHOTS_DIR or
 // <tmpdir>/clipscope-validate-shots for a person to look at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -16,7 +16,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { JUDGEMENTS_SCHEMA, parseJudgementText, serialiseJudgements, type JudgementFile } from '../../integrations/core/judgements.ts';
-import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer } from './helpers.ts';
+import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer, tearDown } from './helpers.ts';
 
 const BASE = '/clipscope-validate/';
 const SHOTS = process.env.CLIPSCOPE_SHOTS_DIR || join(tmpdir(), 'clipscope-validate-shots');
@@ -45,13 +45,7 @@ beforeAll(async () => {
   results = JSON.parse(await readFile(join(site.outDir, 'downloads', 'results.json'), 'utf8'));
 });
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {});
-  await browser?.close();
-  await server?.close();
-  await site?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ opened, browser, server, site, work }));
 
 async function open(url: string, viewport?: { width: number; height: number }): Promise<OpenedPage> {
   const o = await openPage(browser, url, viewport ? { viewport } : {});

@@ -6,7 +6,7 @@
 // linked file's content appears nowhere. Screenshots at 1280 and 390 px, light and dark, go to
 // $CLIPSCOPE_SHOTS_DIR or <tmpdir>/clipscope-validation-page-shots.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -14,7 +14,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { JUDGEMENTS_SCHEMA, serialiseJudgements, type JudgementFile, type JudgementItem } from '../../integrations/core/judgements.ts';
 import { formatPercent } from '../../integrations/core/format.ts';
-import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer } from './helpers.ts';
+import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer, tearDown } from './helpers.ts';
 
 const SHOTS = process.env.CLIPSCOPE_SHOTS_DIR || join(tmpdir(), 'clipscope-validation-page-shots');
 
@@ -80,13 +80,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {});
-  await browser?.close();
-  await server?.close();
-  await site?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ opened, browser, server, site, work }));
 
 async function open(width: number, dark: boolean): Promise<OpenedPage> {
   const o = await openPage(browser, server.url('/validation/'), { viewport: { width, height: 900 } });

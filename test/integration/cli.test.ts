@@ -1,33 +1,21 @@
 // The `clipscope` command as a user runs it (a child process): exit codes, messages on stderr, and
 // the files and JSON the classify, embed and tokenize commands write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { runClipscope } from '../fixtures/cli.ts';
 import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const MODEL = join(ROOT, 'models/synthetic-tiny');
 
 let tmp: string;
 let images: string;
 let dictionary: string;
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function clipscope(args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** The command, run in this test's working folder. */
+const clipscope = (args: string[]) => runClipscope(args, tmp);
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'clipscope-cli-'));

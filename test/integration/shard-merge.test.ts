@@ -2,15 +2,14 @@
 // `cache merge` joins them, and `classify` on the merged cache embeds nothing and writes the same
 // CSV, byte for byte, as an unsharded run. Also: bad --shard values and mismatched models (exit 2),
 // and an idempotent second merge.
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const MODEL = join(ROOT, 'models/synthetic-tiny');
 const OTHER_MODEL = join(ROOT, 'models/demo-colors');
 
@@ -18,19 +17,8 @@ let tmp: string;
 let images: string;
 let dictionary: string;
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function clipscope(args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** The command, run in this test's working folder. */
+const clipscope = (args: string[]) => runClipscope(args, tmp);
 
 const classifyArgs = () => ['classify', '--images', images, '--dictionary', dictionary, '--model', MODEL, '--threads', '1'];
 
