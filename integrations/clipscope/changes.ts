@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../engine/atomic.ts';
 import { diffRuns } from '../core/run-diff.ts';
 import type { RunResult } from '../core/types.ts';
 import type { ChangesReport } from './report/report.ts';
+import { categoryProbability } from '../core/confidence.ts';
 
 const SCHEMA = 'clipscope.previous-run/v1';
 
@@ -42,7 +43,8 @@ export function previousRunOf(result: RunResult): PreviousRun {
     dictionaryHash: result.run.dictionary.hash,
     modelChecksum: result.run.model.checksum,
     categories: result.dictionary.categories.map((c) => c.name),
-    images: result.images.map(({ path, sha256, category, probability }) => ({ path, sha256, category, probability })),
+    // The category's probability, as every page of the site reports confidence (core/confidence.ts).
+    images: result.images.map((image) => ({ path: image.path, sha256: image.sha256, category: image.category, probability: categoryProbability(image) })),
   };
 }
 

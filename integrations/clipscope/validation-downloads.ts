@@ -4,8 +4,9 @@
 // into a paper). All three are derived from the one ValidationReport the build computes; estimates
 // are fractions (0–1); values that cannot be computed are null; no machine paths, no build time
 // (the run's date is the one named), so the same judgements and results give the same bytes.
-import { stringify } from 'csv-stringify/sync';
 import type { RunResult } from '../core/types.ts';
+import { escapeFormula } from '../core/format.ts';
+import { csvText } from '../engine/csv.ts';
 import { ALPHA_BOOTSTRAP, COLLECTION_METHOD, RECALL_METHOD, type ValidationReport } from '../core/validation-report.ts';
 
 export const VALIDATION_SCHEMA = 'clipscope.validation/v1';
@@ -114,7 +115,7 @@ export function validationCsv(f: ValidationFigures): string {
     row('alpha', f.agreement.over, f.agreement.alpha, f.agreement.alphaLow, f.agreement.alphaHigh, f.agreement.units);
     for (const p of f.agreement.pairs) row('kappa', p.coders.join(' – '), p.kappa, null, null, p.n);
   }
-  return stringify(rows.map((r) => r.map((x) => (x === null ? '' : x))), { escape_formulas: true });
+  return csvText(rows.map((r) => r.map((x) => (x === null ? '' : typeof x === 'string' ? escapeFormula(x) : x))));
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`);

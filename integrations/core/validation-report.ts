@@ -45,6 +45,7 @@ import {
   type Interval,
 } from './stats.ts';
 import { coderAnswer, type CoderRole, type CodingMode, type JudgementFile, type JudgementItem, type Verdict } from './judgements.ts';
+import { categoryProbability } from './confidence.ts';
 
 /** Column of the confusion matrix for "Wrong" without a correction. */
 export const NOT_GIVEN = 'not given';
@@ -498,9 +499,9 @@ export function validationReport(result: RunResult, files: readonly SourcedFile[
 
   const wrong = decisions
     .filter((c) => c.verdict === 'wrong')
-    .sort((a, b) => b.img.probability - a.img.probability || byText(a.img.path, b.img.path))
+    .sort((a, b) => categoryProbability(b.img) - categoryProbability(a.img) || byText(a.img.path, b.img.path))
     .slice(0, wrongLimit)
-    .map((c) => ({ index: c.index, sha256: c.img.sha256, path: c.img.path, predicted: c.img.category, label: c.img.label, probability: c.img.probability, correction: c.category, wrongVotes: c.wrong, votes: c.right + c.wrong, adjudicated: c.adjudicated }));
+    .map((c) => ({ index: c.index, sha256: c.img.sha256, path: c.img.path, predicted: c.img.category, label: c.img.label, probability: categoryProbability(c.img), correction: c.category, wrongVotes: c.wrong, votes: c.right + c.wrong, adjudicated: c.adjudicated }));
 
   const summarise = (names: readonly string[], byImage: ReadonlyMap<string, Vote[]>, sources: ReadonlyMap<string, string[]>, role: CoderRole): CoderSummary[] =>
     names.map((coder) => {

@@ -297,7 +297,7 @@ export function flaggedPhrases(report: ReportData): { category: string; phrase: 
       .map((p) => ({
         category: c.name,
         phrase: p,
-        reasons: [p.wins === 0 ? 'never won' : '', p.truncated ? 'cut at the 77-token limit' : ''].filter(Boolean),
+        reasons: [p.wins === 0 ? 'never won' : '', p.truncated ? "cut at the model's token limit" : ''].filter(Boolean),
       }))
       .filter((f) => f.reasons.length > 0),
   );
