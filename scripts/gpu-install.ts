@@ -1,5 +1,5 @@
 // `npm run gpu:install`: downloads onnxruntime-node's GPU provider libraries (CUDA 12 on Linux x64),
-// which a normal install skips (.npmrc, ONNXRUNTIME_NODE_INSTALL=skip) so installs stay offline and
+// which a normal install skips (package.json's allowScripts, or ONNXRUNTIME_NODE_INSTALL=skip) so installs stay offline and
 // inside the npm registry. It runs onnxruntime-node's own install script with the one setting that
 // makes it download them in onnxruntime-node 1.30: ONNXRUNTIME_NODE_INSTALL=true ("install the
 // files this platform does not bundle"). The script's documented `=cuda12` does not work there: its
@@ -33,7 +33,8 @@ export function gpuInstallPlan(
       platform === 'win32' ? ' DirectML ships inside it: use --device dml or auto.' : platform === 'darwin' ? ' CoreML ships inside it: use --device coreml or auto.' : '';
     return { kind: 'nothing', message: `onnxruntime-node has nothing to download for ${platform}/${arch}.${bundled}` };
   }
-  // Keys npm passes from .npmrc (onnxruntime-node-install=skip) must not override the request.
+  // A skip set in a user's npm config (onnxruntime-node-install=skip, passed as an environment
+  // variable) must not override the request.
   const clean = Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_config_onnxruntime_node_install/i.test(k) && k !== 'ONNXRUNTIME_NODE_INSTALL_CUDA'));
   return {
     kind: 'run',

@@ -11,7 +11,7 @@ import { loadModel } from '../engine/model/load.ts';
 import { MODEL_VARIANTS, onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { modelKeyOf } from '../engine/run.ts';
 import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
-import { formatBytes } from '../core/format.ts';
+import { formatBytes, plural } from '../core/format.ts';
 import { registerMerge } from './cache-merge.ts';
 
 interface CommonFlags {
@@ -189,10 +189,6 @@ export function formatStats(file: string, stats: CacheStats | null): string {
     for (const r of rows) lines.push('  ' + r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
   }
   return lines.join('\n') + '\n';
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 function print(value: unknown): void {

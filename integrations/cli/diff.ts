@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { diffRuns, readResultsForDiff, writeDiff } from '../engine/run-diff.ts';
 import type { ResultsForDiff, RunDiff } from '../engine/run-diff.ts';
 import { checkOutputPaths } from './shared.ts';
+import { formatPercent } from '../core/format.ts';
 
 /** Changed images listed on the terminal before "… and N more (all in FILE)". */
 const SHOWN = 50;
@@ -27,9 +28,6 @@ export function register(program: Command): void {
       process.stdout.write(formatDiff(diff, before, after, flags.out ?? flags.json));
     });
 }
-
-/** Percent with one decimal, as on the report's pages. */
-const pct = (p: number): string => `${p.toFixed(1)} %`;
 
 /** Left-aligned columns separated by two spaces (the last column unpadded). */
 function table(rows: readonly (readonly string[])[], right: ReadonlySet<number> = new Set()): string {
@@ -63,7 +61,7 @@ export function formatDiff(diff: RunDiff, before: ResultsForDiff, after: Results
   if (diff.changed.length > 0) {
     out += '\nChanged images:\n';
     const shown = diff.changed.slice(0, SHOWN);
-    out += table([['image', 'old category', '', 'new category', 'old p', 'new p'], ...shown.map((c) => [c.path, c.oldCategory, '→', c.newCategory, pct(c.oldProbability), pct(c.newProbability)])], new Set([4, 5]));
+    out += table([['image', 'old category', '', 'new category', 'old p', 'new p'], ...shown.map((c) => [c.path, c.oldCategory, '→', c.newCategory, formatPercent(c.oldProbability), formatPercent(c.newProbability)])], new Set([4, 5]));
     if (diff.changed.length > shown.length) out += `  … and ${diff.changed.length - shown.length} more${savedIn ? ` (all in ${savedIn})` : ' (--out FILE writes all)'}\n`;
   }
   return out;

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { formatBytes } from '../core/format.ts';
 import { sharpVersions } from '../engine/decode.ts';
 import { AUTO_ORDER, DEVICES, planDevice, providerStatus, type Availability, type Provider } from '../engine/model/device.ts';
-import { modelFolderFiles, type ModelVariant } from '../engine/model/layout.ts';
+import { MODEL_VARIANTS, modelFolderFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { onnxAvailability } from '../engine/model/onnx.ts';
 import { defaultCacheDir, openStore, STORE_FILE } from '../engine/store.ts';
 import { CLIPSCOPE_VERSION } from '../engine/version.ts';
@@ -53,7 +53,7 @@ export function providerRows(a: Availability): DoctorReport['onnxruntime']['prov
 export function findModelFolders(roots: readonly string[]): DoctorReport['models'] {
   const found: DoctorReport['models'] = [];
   const inspect = (dir: string) => {
-    const variants = (['fp32', 'quantized'] as const).filter((v) => modelFolderFiles(v).required.every((f) => fs.existsSync(path.join(dir, f))));
+    const variants = MODEL_VARIANTS.filter((v) => modelFolderFiles(v).required.every((f) => fs.existsSync(path.join(dir, f))));
     const missing = variants.length > 0 ? [] : modelFolderFiles('fp32').required.filter((f) => !fs.existsSync(path.join(dir, f)));
     found.push({ folder: dir, variants, missing });
   };
