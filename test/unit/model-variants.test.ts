@@ -7,7 +7,8 @@ import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { folderVariants, MODEL_VARIANTS, onnxFiles } from '../../integrations/engine/model/layout.ts';
 import { loadModel } from '../../integrations/engine/model/load.ts';
-import { fromHalf, toHalf } from '../../integrations/engine/model/onnx.ts';
+import { toHalf } from '../../integrations/engine/model/onnx.ts';
+import { fromHalf } from '../../integrations/engine/model/float16.ts';
 import { parseClassifyOptions } from '../../integrations/engine/options.ts';
 
 const { onnx } = onnxProto;

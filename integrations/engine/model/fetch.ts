@@ -20,13 +20,12 @@ import { COMMAND_LINE, parseWith } from '../options.ts';
 import { DEFAULT_HF_ENDPOINT, listTree, resolveCommit, selectFiles, type HubContext } from './hub.ts';
 import { downloadFile, fileSize, type DownloadProgress, type TransferContext } from './transfer.ts';
 import type { ModelVariant } from './layout.ts';
-import { COMBINED_ONNX, SAFETENSORS } from './family.ts';
+import { COMBINED_ONNX, FETCH_RECORD, SAFETENSORS } from './family.ts';
 import { remoteLogitParams } from './remote-logit.ts';
 
 export { DEFAULT_HF_ENDPOINT, hubFromEnv } from './hub.ts';
 export type { DownloadProgress } from './transfer.ts';
 
-export const SOURCE_FILE = 'clipscope.json';
 
 /** Seconds without a byte before a request is given up (and a transfer resumed). */
 export const DEFAULT_FETCH_TIMEOUT_SECONDS = 60;
@@ -117,7 +116,7 @@ interface SourceRecord {
 async function checkFolder(dir: string, repo: string): Promise<void> {
   let previous: Partial<SourceRecord> | undefined;
   try {
-    previous = JSON.parse(await readFile(join(dir, SOURCE_FILE), 'utf8')) as Partial<SourceRecord>;
+    previous = JSON.parse(await readFile(join(dir, FETCH_RECORD), 'utf8')) as Partial<SourceRecord>;
   } catch {
     previous = undefined;
   }
@@ -178,7 +177,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   };
   const writeRecord = async () => {
     // Written beside and renamed over, so a reader never sees half a record.
-    const path = join(dir, SOURCE_FILE);
+    const path = join(dir, FETCH_RECORD);
     await writeFile(`${path}.part`, `${JSON.stringify(record, null, 2)}\n`);
     await rename(`${path}.part`, path);
   };

@@ -14,6 +14,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import { ClipscopeError } from '../errors.ts';
+import { halfToFloat } from './float16.ts';
 
 const { onnx } = onnxProto;
 
@@ -126,15 +127,6 @@ function scalarOf(t: Tensor): number | null {
   }
   if (t.dataType === onnx.TensorProto.DataType.FLOAT16 && t.rawData && t.rawData.length === 2) return halfToFloat(Buffer.from(t.rawData).readUInt16LE(0));
   return null;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 /** The small initialisers (by name) and the nodes of an ONNX model's main graph. */

@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ClipscopeError } from '../errors.ts';
 import type { Availability, DeviceSelection, Provider } from './device.ts';
+import { fromHalf } from './float16.ts';
 
 /** A declared input or output: its name, element type ("float32", "int64", …) and shape, where a
  * symbolic dimension such as "batch_size" stays a string. */
@@ -172,19 +173,6 @@ export function toHalf(values: Float32Array): Uint16Array {
     const rest = mant & 0x1fff;
     if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // may carry into the exponent: correct
     out[i] = sign | half;
-  }
-  return out;
-}
-
-/** IEEE half-precision bits → float32 (the fp16 variant's outputs). */
-export function fromHalf(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i];
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    out[i] = exp === 0 ? sign * 2 ** -14 * (frac / 1024) : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * 2 ** (exp - 15) * (1 + frac / 1024);
   }
   return out;
 }
