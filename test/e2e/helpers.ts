@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 
 /** The repository root (the Astro project). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -248,8 +248,19 @@ export async function openPage(browser: Browser, url: string, opts: { viewport?:
     if (msg.type() === 'error') problems.consoleErrors.push(msg.text());
   });
   page.on('pageerror', (error) => problems.pageErrors.push(error.message));
+  // A navigation of the main frame aborts the old document's requests still in flight (a link
+  // clicked while an island's chunks load): those are the browser's doing, not a broken page.
+  let navigations = 0;
+  const issuedAt = new WeakMap<Request, number>();
+  page.on('request', (req) => {
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame()) navigations += 1;
+    else issuedAt.set(req, navigations);
+  });
   page.on('requestfailed', (req) => {
-    if (!problems.foreignRequests.includes(req.url())) problems.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? 'failed'})`);
+    const error = req.failure()?.errorText ?? 'failed';
+    const supersededByNavigation = error === 'net::ERR_ABORTED' && (issuedAt.get(req) ?? navigations) < navigations;
+    if (supersededByNavigation || problems.foreignRequests.includes(req.url())) return;
+    problems.failedRequests.push(`${req.url()} (${error})`);
   });
   page.on('response', (res) => {
     if (res.status() >= 400) problems.failedRequests.push(`${res.url()} (${res.status()})`);
