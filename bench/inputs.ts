@@ -11,7 +11,9 @@
 //   ~9 ms per 1080×1350 image on this machine) but is rare on social media. Every image is distinct
 //   (its own sha256), so clipscope's deduplication cannot skip work;
 // - a small set for the 100 → 10,000 scaling runs (640 px, the same recipe), which keeps the
-//   10,000 files at ~0.5 GB; inference time does not depend on the input size.
+//   10,000 files at ~0.5 GB; inference time does not depend on the input size;
+// - a tiny set for the site-scale runs up to 100,000 images (160–200 px, from sources shrunk once
+//   to 400 px), ~10 KB a file.
 //
 // Benchmark tooling may use sharp directly: the engine's rule (sharp only in decode.ts) is about
 // the engine's code; here sharp only *writes* test images.
@@ -42,6 +44,14 @@ const SMALL_SIZES: [number, number][] = [
   [640, 800],
   [800, 450],
 ];
+/** The site-scale sets (up to 100,000 images): small, so that making and reading them is cheap. */
+const TINY_SIZES: [number, number][] = [
+  [160, 160],
+  [160, 200],
+  [200, 112],
+];
+/** Demo sources shrunk once for the tiny sets (decoding a full-size source per image would dominate). */
+const TINY_SOURCE_SIDE = 400;
 
 /** The model folder, generated (with its int8 variant) when missing or stale. */
 export async function ensureModel(name: 'synthetic-b32' | 'synthetic-tiny', log: (m: string) => void): Promise<string> {
@@ -119,7 +129,7 @@ async function listSet(dir: string): Promise<ImageSet> {
  * A set of `count` distinct images under bench/.work/<kind>-<count>/, made once (in parallel on all
  * cores) and reused. Sets of the same kind share their first images: image i is the same in every set.
  */
-export async function ensureImageSet(kind: 'social' | 'small', count: number, log: (m: string) => void): Promise<ImageSet> {
+export async function ensureImageSet(kind: 'social' | 'small' | 'tiny', count: number, log: (m: string) => void): Promise<ImageSet> {
   const dir = join(WORK, `${kind}-${count}`);
   const stamp = `${kind}:${count}:${RECIPE_VERSION}`;
   try {
@@ -134,8 +144,12 @@ export async function ensureImageSet(kind: 'social' | 'small', count: number, lo
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  const sources = await demoSources();
-  const sizes = kind === 'social' ? SOCIAL_SIZES : SMALL_SIZES;
+  let sources = await demoSources();
+  if (kind === 'tiny') {
+    const side = { width: TINY_SOURCE_SIDE, height: TINY_SOURCE_SIDE, fit: 'inside' as const };
+    sources = await Promise.all(sources.map(async (s) => ({ name: s.name, data: await sharp(s.data).resize(side).png().toBuffer() })));
+  }
+  const sizes = kind === 'social' ? SOCIAL_SIZES : kind === 'small' ? SMALL_SIZES : TINY_SIZES;
   const donors = (await readdir(WORK).catch(() => [] as string[])).filter((d) => d.startsWith(`${kind}-`) && !d.includes('.tmp'));
   const donorFiles = new Map<string, string>();
   for (const d of donors) {
@@ -150,7 +164,7 @@ export async function ensureImageSet(kind: 'social' | 'small', count: number, lo
   let bytes = 0;
   let made = 0;
   await forEachLimited(Array.from({ length: count }, (_, i) => i), availableParallelism() + 1, async (i) => {
-    const stem = `img-${String(i).padStart(5, '0')}`;
+    const stem = `img-${String(i).padStart(kind === 'tiny' ? 6 : 5, '0')}`;
     const donor = donorFiles.get(`${stem}.jpg`) ?? donorFiles.get(`${stem}.png`);
     if (donor) {
       const name = donor.endsWith('.png') ? `${stem}.png` : `${stem}.jpg`;
@@ -165,7 +179,7 @@ export async function ensureImageSet(kind: 'social' | 'small', count: number, lo
     await writeFile(join(tmp, name), data);
     files[i] = name;
     bytes += data.length;
-    if (++made % 500 === 0) log(`images: ${made} made`);
+    if (++made % (kind === 'tiny' ? 10_000 : 500) === 0) log(`images: ${made} made`);
   });
   await writeFile(join(tmp, '.manifest.json'), JSON.stringify({ stamp, files, bytes }, null, 1));
   await rm(dir, { recursive: true, force: true });

@@ -90,19 +90,32 @@ export interface ScalePoint {
   peakRssMiB: number;
 }
 
+/** One line of a time-and-memory plot: a build kind (cold, warm) or the classify run. */
+export interface ScaleSeries {
+  name: string;
+  points: ScalePoint[];
+}
+
 /** Time (log–log, with the straight line through the smallest and the largest run) and peak RSS against N. */
 export function scalePlot(points: ScalePoint[]): string {
+  return timeAndMemoryPlot([{ name: 'classify', points }], 'clipscope classify, cold cache: time and peak RSS against the number of images (synthetic-b32 fp32)');
+}
+
+/** Time (log–log) and peak RSS against N, one line per series, with the 1.5 GiB line and, for the
+ * first series, the straight line a + b·N through its smallest and largest run. */
+export function timeAndMemoryPlot(series: ScaleSeries[], title: string, timeLimit?: { seconds: number; label: string }): string {
   const panel = 440;
   const width = M.left + 2 * panel + 110 + 50;
   const height = H - M.top - M.bottom;
-  const ns = points.map((p) => p.images);
+  const all = series.flatMap((s) => s.points);
+  const ns = [...new Set(all.map((p) => p.images))].sort((a, b) => a - b);
   const [n0, n1] = extent(ns) as [number, number];
   const x1 = scaleLog().domain([n0, n1]).range([M.left, M.left + panel]);
   const x2 = scaleLog().domain([n0, n1]).range([M.left + panel + 110, M.left + 2 * panel + 110]);
-  const tMin = Math.min(...points.map((p) => p.seconds));
-  const tMax = Math.max(...points.map((p) => p.seconds));
+  const tMin = Math.min(...all.map((p) => p.seconds), timeLimit?.seconds ?? Infinity);
+  const tMax = Math.max(...all.map((p) => p.seconds), timeLimit?.seconds ?? 0);
   const y1 = scaleLog().domain([tMin / 1.5, tMax * 1.5]).range([M.top + height, M.top]);
-  const rssMax = Math.max(1536, ...points.map((p) => p.peakRssMiB)) * 1.1;
+  const rssMax = Math.max(1536, ...all.map((p) => p.peakRssMiB)) * 1.1;
   const y2 = scaleLinear().domain([0, rssMax]).nice().range([M.top + height, M.top]);
   const fmtN = format(',');
   let body = axes(
@@ -117,28 +130,42 @@ export function scalePlot(points: ScalePoint[]): string {
   body += axes({ ticks: ns, pos: x2, label: fmtN }, { ticks: y2.ticks(6), pos: y2, label: format('~g') }, 'images', 'peak RSS (MiB)', M.left + panel + 110, panel, height);
   // The straight line T = a + b·N through the smallest and the largest run: time linear in N means
   // the runs between lie on it (on log–log axes it bends where the fixed cost a stops mattering).
-  const first = points[0];
-  const last = points[points.length - 1];
-  const b = (last.seconds - first.seconds) / (last.images - first.images);
-  const a = first.seconds - b * first.images;
-  const fit = Array.from({ length: 41 }, (_, i) => n0 * (n1 / n0) ** (i / 40)).map((n) => [n, a + b * n] as [number, number]);
-  const fitPath = line<[number, number]>()
-    .x((p) => x1(p[0]))
-    .y((p) => y1(p[1]));
-  body += `<path d="${fitPath(fit)}" fill="none" stroke="#999" stroke-dasharray="5 4"/>`;
-  body += `<text x="${x1(n1) - 4}" y="${y1(last.seconds) - 24}" text-anchor="end" fill="#777">a + b·N through the ends</text>\n`;
+  const firstSeries = series[0].points;
+  const first = firstSeries[0];
+  const last = firstSeries[firstSeries.length - 1];
+  if (firstSeries.length > 1) {
+    const b = (last.seconds - first.seconds) / (last.images - first.images);
+    const a = first.seconds - b * first.images;
+    const fit = Array.from({ length: 41 }, (_, i) => n0 * (n1 / n0) ** (i / 40)).map((n) => [n, a + b * n] as [number, number]);
+    const fitPath = line<[number, number]>()
+      .x((p) => x1(p[0]))
+      .y((p) => y1(p[1]));
+    body += `<path d="${fitPath(fit)}" fill="none" stroke="#999" stroke-dasharray="5 4"/>`;
+    body += `<text x="${x1(n1) - 4}" y="${y1(last.seconds) - 24}" text-anchor="end" fill="#777">a + b·N through the ends</text>\n`;
+  }
+  if (timeLimit) {
+    body += `<line x1="${x1(n0)}" x2="${x1(n1)}" y1="${y1(timeLimit.seconds)}" y2="${y1(timeLimit.seconds)}" stroke="#c00" stroke-dasharray="6 4"/><text x="${x1(n0) + 4}" y="${y1(timeLimit.seconds) - 6}" fill="#c00">${esc(timeLimit.label)}</text>`;
+  }
   const p1 = line<ScalePoint>()
     .x((p) => x1(p.images))
     .y((p) => y1(p.seconds));
   const p2 = line<ScalePoint>()
     .x((p) => x2(p.images))
     .y((p) => y2(p.peakRssMiB));
-  body += `<path d="${p1(points)}" fill="none" stroke="${COLORS[0]}" stroke-width="2"/>`;
-  body += `<path d="${p2(points)}" fill="none" stroke="${COLORS[1]}" stroke-width="2"/>`;
   body += `<line x1="${x2(n0)}" x2="${x2(n1)}" y1="${y2(1536)}" y2="${y2(1536)}" stroke="#c00" stroke-dasharray="6 4"/><text x="${x2(n0) + 4}" y="${y2(1536) - 6}" fill="#c00">1.5 GiB target</text>`;
-  for (const p of points) {
-    body += `<circle cx="${x1(p.images)}" cy="${y1(p.seconds)}" r="3.5" fill="${COLORS[0]}"/><text x="${x1(p.images) + 6}" y="${y1(p.seconds) + 14}" fill="${COLORS[0]}">${format('.3~s')(p.seconds)} s</text>`;
-    body += `<circle cx="${x2(p.images)}" cy="${y2(p.peakRssMiB)}" r="3.5" fill="${COLORS[1]}"/><text x="${x2(p.images)}" y="${y2(p.peakRssMiB) - 8}" text-anchor="middle" fill="${COLORS[1]}">${Math.round(p.peakRssMiB)}</text>`;
-  }
-  return frame('clipscope classify, cold cache: time and peak RSS against the number of images (synthetic-b32 fp32)', body, width, H);
+  series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length];
+    body += `<path d="${p1(s.points)}" fill="none" stroke="${color}" stroke-width="2"/>`;
+    body += `<path d="${p2(s.points)}" fill="none" stroke="${color}" stroke-width="2"/>`;
+    for (const p of s.points) {
+      body += `<circle cx="${x1(p.images)}" cy="${y1(p.seconds)}" r="3.5" fill="${color}"/><text x="${x1(p.images) + 6}" y="${y1(p.seconds) + 14}" fill="${color}">${format('.3~s')(p.seconds)} s</text>`;
+      body += `<circle cx="${x2(p.images)}" cy="${y2(p.peakRssMiB)}" r="3.5" fill="${color}"/><text x="${x2(p.images)}" y="${y2(p.peakRssMiB) - 8}" text-anchor="middle" fill="${color}">${Math.round(p.peakRssMiB)}</text>`;
+    }
+    if (series.length > 1) {
+      const end = s.points[s.points.length - 1];
+      body += `<text x="${x2(end.images) + 8}" y="${y2(end.peakRssMiB) + 4}" fill="${color}">${esc(s.name)}</text>`;
+      body += `<text x="${x1(end.images) + 8}" y="${y1(end.seconds) - 6}" fill="${color}">${esc(s.name)}</text>`;
+    }
+  });
+  return frame(title, body, width, H);
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from './inputs.ts';
 import { machineLine } from './machine.ts';
 import type { Results } from './results.ts';
+import { PAGE_LIMIT_BYTES, type SiteScalePoint } from './site-scale.ts';
 
 /** The results' loosely typed JSON (see results.ts). */
 type Any = any;
@@ -164,6 +165,76 @@ function scaleTable(r: Results): string {
   return out;
 }
 
+/** Warm `astro build` target for the whole report. */
+export const WARM_BUILD_LIMIT_SECONDS = 180;
+const SITE_START = '<!-- site-scale:start -->';
+const SITE_END = '<!-- site-scale:end -->';
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(0)} KB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** The "Site at scale" section (between its markers), from `npm run bench -- --site-scale`. */
+export function siteScaleSection(run: { points: SiteScalePoint[]; at: string; machine?: string } | undefined): string {
+  if (!run) return `${SITE_START}\n_No site-scale run yet: \`npm run bench -- --site-scale\`._\n${SITE_END}`;
+  const pts = run.points;
+  const rows = pts.map((p) => [
+    p.images.toLocaleString('en'),
+    `${f1(p.cold.seconds)} s (classification ${f1(p.cold.classifySeconds)} s)`,
+    mib(p.cold.peakRssMiB),
+    `${f1(p.warm.seconds)} s`,
+    mib(p.warm.peakRssMiB),
+    `${p.warm.embedded ?? '–'} / ${p.warm.fromCache ?? '–'}`,
+    `${p.site.files.toLocaleString('en')} files, ${mb(p.site.bytes)}`,
+    `${kb(p.site.largestPage.bytes)} (\`${p.site.largestPage.path}\`)`,
+    `${mb(p.site.largestFile.bytes)} (\`${p.site.largestFile.path}\`)`,
+    `${f2(p.cold.load[0])} – ${f2(p.warm.load[1])}`,
+  ]);
+  const last = pts[pts.length - 1];
+  const maxRss = Math.max(...pts.flatMap((p) => [p.cold.peakRssMiB, p.warm.peakRssMiB]));
+  const over = pts.flatMap((p) => p.site.pagesOverLimit.map((o) => `${o.path} (${kb(o.bytes)} at ${p.images.toLocaleString('en')} images)`));
+  const targets = table(
+    ['target', 'measured', 'met'],
+    [
+      [`warm \`astro build\` of ${last.images.toLocaleString('en')} images ≤ 3 min`, `${f1(last.warm.seconds)} s`, pass(last.warm.seconds <= WARM_BUILD_LIMIT_SECONDS)],
+      ['peak RSS ≤ 1.5 GiB, every build', mib(maxRss), pass(maxRss <= 1536)],
+      [
+        'peak RSS flat in N (largest ÷ smallest N, warm build)',
+        `${f2(last.warm.peakRssMiB / pts[0].warm.peakRssMiB)} × for ${(last.images / pts[0].images).toLocaleString('en')} × the images`,
+        pass(last.warm.peakRssMiB / pts[0].warm.peakRssMiB < 1.5),
+      ],
+      [`no page over ${kb(PAGE_LIMIT_BYTES)}`, over.length ? over.join('; ') : `largest ${kb(Math.max(...pts.map((p) => p.site.largestPage.bytes)))}`, pass(over.length === 0)],
+      ['no file over 100 MB (GitHub Pages refuses it)', mb(Math.max(...pts.map((p) => p.site.largestFile.bytes))), pass(pts.every((p) => p.site.filesOverPagesLimit.length === 0))],
+    ],
+  );
+  return `${SITE_START}
+## Site at scale
+
+The whole report (\`astro build\`: classification, thumbnails, every page, downloads) on 1,000 →
+100,000 distinct small images (160–200 px JPEG/PNG, made by the harness), with the model
+\`synthetic-tiny\` (CLIP's graph at toy widths: inference is cheap, so what is measured is everything
+around it — the throughput runs above measure inference with ViT-B/32 shapes). For each N: a fresh
+cache, then a cold build (every image embedded, every thumbnail made) and a warm one (both from the
+cache), each its own process under \`/usr/bin/time\` (wall, CPU, peak RSS). Measured ${run.at.slice(0, 16).replace('T', ' ')} UTC${run.machine ? ` on ${run.machine}` : ''}; the machine was shared with other work, see the load column.
+
+${table(['images', 'cold build', 'cold peak RSS', 'warm build', 'warm peak RSS', 'warm: embedded / from cache', 'dist/', 'largest page', 'largest file', 'load'], rows)}
+
+${targets}
+
+![Build time and peak memory against the number of images](performance-site-scale.svg)
+
+Reproduce: \`npm run bench -- --site-scale\` (\`--site-scale-sizes 1000,10000\` for a quicker run;
+the 100,000 images take ~0.7 GB and a few minutes to make, once).
+${SITE_END}`;
+}
+
+/** Replaces the section between the site-scale markers of docs/performance.md (or appends it). */
+export function withSiteScaleSection(doc: string, section: string): string {
+  const a = doc.indexOf(SITE_START);
+  const b = doc.indexOf(SITE_END);
+  if (a >= 0 && b > a) return doc.slice(0, a) + section + doc.slice(b + SITE_END.length);
+  const reproduce = doc.indexOf('\n## Reproduce');
+  return reproduce >= 0 ? `${doc.slice(0, reproduce)}\n${section}\n${doc.slice(reproduce)}` : `${doc.trimEnd()}\n\n${section}\n`;
+}
+
 export function summaryTable(r: Results): string {
   return [throughputTable(r), '', detailsTable(r), '', scaleTable(r)].join('\n');
 }
@@ -246,6 +317,8 @@ ${scaleTable(r)}
 
 ${r.scale ? '![Time and peak memory against the number of images](performance-scale.svg)' : ''}
 
+${siteScaleSection(r.siteScale as Parameters<typeof siteScaleSection>[0])}
+
 ## Levers
 
 Settings a user can change, one at a time against the defaults (\`classify\`, no cache, ${r.inputs.images} images;
@@ -264,6 +337,7 @@ npm run bench                      # standard run, ~4 min per repetition (defaul
 npm run bench -- --n 120 --repeat 1 # quicker, noisier
 npm run bench -- --scale           # adds 100 → 1,000 → 10,000 images and the cache scenarios (~15 min)
 npm run bench -- --levers          # the settings table above (~8 min)
+npm run bench -- --site-scale      # the whole report at 1,000 → 10,000 → 100,000 images (~1 h, mostly making thumbnails)
 npm run bench -- --docs-only       # rewrite this page and its plots from bench/.work/results.json
 \`\`\`
 

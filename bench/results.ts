@@ -16,6 +16,8 @@ export interface Args {
   scaleOnly: boolean;
   scaleSizes: number[];
   levers: boolean;
+  siteScale: boolean;
+  siteScaleSizes: number[];
   docsOnly: boolean;
   peer: boolean;
   int8: boolean;
@@ -47,4 +49,6 @@ export interface Results {
   summary: Record<string, any>;
   scale?: Record<string, any>;
   levers?: Record<string, any>;
+  /** `--site-scale`: kept in bench/.work/site-scale.json as well (it runs on its own). */
+  siteScale?: Record<string, any>;
 }

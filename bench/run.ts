@@ -7,6 +7,7 @@
 //   npm run bench -- --scale           # also 100 → 1,000 → 10,000 images and the cache scenarios (~15 min)
 //   npm run bench -- --scale-only      # only those (reuses the last standard run's numbers in the docs)
 //   npm run bench -- --levers          # thread/batch/concurrency settings, one at a time
+//   npm run bench -- --site-scale      # the whole report (astro build) at 1,000 → 10,000 → 100,000 images
 //   npm run bench -- --docs-only       # rewrite docs/performance.md and the plots from the last results
 //
 // Every measurement runs in its own process (tasks.ts); each is repeated --repeat times, rounds
@@ -21,8 +22,9 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_BATCH_SIZE } from '../integrations/engine/options.ts';
 import { ensureDictionaries, ensureImageSet, ensureModel, linkSubset, ROOT, WORK } from './inputs.ts';
 import { describeMachine, machineLine, type Machine } from './machine.ts';
-import { scalePlot, throughputPlot, type Series } from './plots.ts';
-import { renderDoc, summaryTable } from './report.ts';
+import { scalePlot, throughputPlot, timeAndMemoryPlot, type Series } from './plots.ts';
+import { renderDoc, siteScaleSection, summaryTable, WARM_BUILD_LIMIT_SECONDS, withSiteScaleSection } from './report.ts';
+import { siteScale, type SiteScalePoint } from './site-scale.ts';
 import type { Agreement, Args, R, Results } from './results.ts';
 import type { TaskResult } from './tasks.ts';
 
@@ -38,6 +40,8 @@ const USAGE = `npm run bench [-- options]   (the peer, transformers.js, needs \`
   --scale             also 100 → 1,000 → 10,000 images and the cache scenarios (--scale-sizes LIST)
   --scale-only        only those (reuses the last standard run)
   --levers            thread/batch/concurrency settings, one at a time
+  --site-scale        only the whole report (astro build, cold and warm) at --site-scale-sizes LIST
+                      images (default 1000,10000,100000); updates its section of docs/performance.md
   --docs-only         rewrite docs/performance.md and the plots from the last results
   --no-peer, --no-int8, --no-docs   leave out transformers.js, the int8 model, the docs
 `;
@@ -68,6 +72,8 @@ function parse(): Args {
       'scale-only': { type: 'boolean', default: false },
       'scale-sizes': { type: 'string', default: '100,1000,10000' },
       levers: { type: 'boolean', default: false },
+      'site-scale': { type: 'boolean', default: false },
+      'site-scale-sizes': { type: 'string', default: '1000,10000,100000' },
       'docs-only': { type: 'boolean', default: false },
       'no-peer': { type: 'boolean', default: false },
       'no-int8': { type: 'boolean', default: false },
@@ -91,6 +97,8 @@ function parse(): Args {
     scaleOnly: values['scale-only']!,
     scaleSizes: ints(values['scale-sizes']!).sort((a, b) => a - b),
     levers: values.levers!,
+    siteScale: values['site-scale']!,
+    siteScaleSizes: ints(values['site-scale-sizes']!).sort((a, b) => a - b),
     docsOnly: values['docs-only']!,
     peer: !values['no-peer'],
     int8: !values['no-int8'],
@@ -482,6 +490,14 @@ async function main(): Promise<void> {
   await mkdir(WORK, { recursive: true });
   const machine = await describeMachine();
   log(machineLine(machine));
+  const siteFile = join(WORK, 'site-scale.json');
+  if (args.siteScale) {
+    const run = { ...(await siteScale(args.siteScaleSizes, log)), machine: machineLine(machine) };
+    await writeFile(siteFile, JSON.stringify(run, null, 1));
+    log(`results: ${siteFile}`);
+    if (args.docs) await writeSiteScaleDocs(run);
+    return;
+  }
   const resultsFile = join(WORK, 'results.json');
   const previous: Results | null = existsSync(resultsFile) ? (JSON.parse(await readFile(resultsFile, 'utf8')) as Results) : null;
 
@@ -504,6 +520,8 @@ async function main(): Promise<void> {
     if (!args.scaleOnly && !args.levers) results.finishedAt = new Date().toISOString();
     await writeFile(resultsFile, JSON.stringify(results, null, 1));
   }
+  // The site-scale run is its own (--site-scale); the page shows its last results.
+  if (existsSync(siteFile)) results.siteScale = JSON.parse(await readFile(siteFile, 'utf8')) as Record<string, unknown>;
   process.stdout.write(`\n${machineLine(machine)}\n\n${summaryTable(results)}\n`);
   log(`results: ${resultsFile}`);
 
@@ -520,6 +538,19 @@ async function main(): Promise<void> {
     await writeFile(join(ROOT, 'docs/performance.md'), renderDoc(results));
     log('docs/performance.md, docs/performance-batch.svg' + (results.scale ? ', docs/performance-scale.svg' : '') + ' written');
   }
+}
+
+/** The site-scale section of docs/performance.md and its plot; the rest of the page is left as it is. */
+async function writeSiteScaleDocs(run: { points: SiteScalePoint[]; at: string; machine: string }): Promise<void> {
+  const series = (['cold', 'warm'] as const).map((kind) => ({
+    name: `${kind} build`,
+    points: run.points.map((p) => ({ images: p.images, seconds: p[kind].seconds, peakRssMiB: p[kind].peakRssMiB })),
+  }));
+  const limit = { seconds: WARM_BUILD_LIMIT_SECONDS, label: '3 min (warm target)' };
+  await writeFile(join(ROOT, 'docs/performance-site-scale.svg'), timeAndMemoryPlot(series, 'astro build of the whole report: time and peak RSS against the number of images (synthetic-tiny)', limit));
+  const docFile = join(ROOT, 'docs/performance.md');
+  await writeFile(docFile, withSiteScaleSection(await readFile(docFile, 'utf8'), siteScaleSection(run)));
+  log('docs/performance.md (site-scale section), docs/performance-site-scale.svg written');
 }
 
 main().catch((e: unknown) => {
