@@ -209,7 +209,7 @@ export function siteScaleSection(run: { points: SiteScalePoint[]; at: string; ma
 ## Site at scale
 
 The whole report (\`astro build\`: classification, thumbnails, every page, downloads) on 1,000 →
-100,000 distinct small images (160–200 px JPEG/PNG, made by the harness), with the model
+100,000 distinct small images (240–320 px JPEG/PNG, made by the harness), with the model
 \`synthetic-tiny\` (CLIP's graph at toy widths: inference is cheap, so what is measured is everything
 around it — the throughput runs above measure inference with ViT-B/32 shapes). For each N: a fresh
 cache, then a cold build (every image embedded, every thumbnail made) and a warm one (both from the
