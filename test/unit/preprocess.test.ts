@@ -27,8 +27,10 @@ import {
 import {
   CLIP_PREPROCESS,
   normalizeInto,
+  patchesInto,
   preprocessConfigFrom,
   preprocessImage,
+  tensorSize,
 } from '../../integrations/engine/preprocess.ts';
 import type { PreprocessConfig } from '../../integrations/core/types.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
@@ -100,7 +102,33 @@ describe('preprocessConfigFrom', () => {
     expect(preprocessConfigFrom({ size: { shortest_edge: 224 } }, 'p.json').exactResize).toBeUndefined();
   });
 
+  it("reads SigLIP 2 NaFlex's patch_size and max_num_patches (Siglip2ImageProcessor's defaults: BILINEAR, 0.5)", () => {
+    const cfg = preprocessConfigFrom({ image_processor_type: 'Siglip2ImageProcessor', patch_size: 16, max_num_patches: 256 }, 'p.json');
+    expect(cfg).toMatchObject({ naflex: { patchSize: 16, maxNumPatches: 256 }, resample: 2, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], doCenterCrop: false });
+    expect(tensorSize(cfg)).toBe(256 * 16 * 16 * 3);
+    // The processor type alone gives HF's defaults; max_num_patches alone marks NaFlex too.
+    expect(preprocessConfigFrom({ image_processor_type: 'Siglip2ImageProcessorFast' }, 'p.json').naflex).toEqual({ patchSize: 16, maxNumPatches: 256 });
+    expect(preprocessConfigFrom({ max_num_patches: 1024, patch_size: 14 }, 'p.json').naflex).toEqual({ patchSize: 14, maxNumPatches: 1024 });
+    expect(preprocessConfigFrom({ size: { height: 224, width: 224 } }, 'p.json').naflex).toBeUndefined();
+  });
+
+  it('cuts NaFlex patches in HF\'s order (row-major grid, each patch row by row, channels interleaved) and zeroes the padding', () => {
+    const cfg = preprocessConfigFrom({ patch_size: 2, max_num_patches: 3, image_mean: 0, image_std: 1, rescale_factor: 1 }, 'p.json');
+    // A 4×2 image (width 4, height 2): two patches side by side; pixel (x, y) holds (10y + x, 100 + …, 200 + …).
+    const rgb = new Uint8Array(4 * 2 * 3);
+    for (let y = 0; y < 2; y++) for (let x = 0; x < 4; x++) rgb.set([10 * y + x, 100 + 10 * y + x, 200 + 10 * y + x], (y * 4 + x) * 3);
+    const out = new Float32Array(2 + tensorSize(cfg)).fill(-1);
+    expect(patchesInto(rgb, 4, 2, cfg, out, 2)).toEqual({ rows: 1, cols: 2 });
+    const patch = (x0: number) => [0, 1, 10, 11].flatMap((d) => [d + x0, 100 + d + x0, 200 + d + x0]);
+    expect(Array.from(out)).toEqual([-1, -1, ...patch(0), ...patch(2), ...new Array(12).fill(0)]);
+    expect(() => patchesInto(new Uint8Array(8 * 2 * 3), 8, 2, cfg, out, 0)).toThrow(/at most 3 patches/);
+  });
+
   it.each([
+    [{ max_num_patches: 256, size: { height: 224, width: 224 } }, '"size"'],
+    [{ max_num_patches: 256, do_resize: false }, '"do_resize"'],
+    [{ max_num_patches: 0 }, '"max_num_patches"'],
+    [{ image_processor_type: 'Siglip2ImageProcessor', patch_size: 0 }, '"patch_size"'],
     [[1, 2], '(file)'],
     [{ size: { height: 224 } }, '"size.width"'],
     [{ size: { height: 224, width: 224 }, crop_size: 200, do_center_crop: true }, '"crop_size"'],
