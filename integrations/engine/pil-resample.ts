@@ -157,6 +157,22 @@ export function resampleCrop(
       const x0 = s + hc.first[x] * channels;
       const n = hc.count[x];
       const k = x * hc.ksize;
+      if (channels === 3) {
+        // RGB, the common case, with the three sums in one pass (same integer sums, ~3× faster).
+        let a0 = HALF;
+        let a1 = HALF;
+        let a2 = HALF;
+        for (let i = 0, p = x0; i < n; i++, p += 3) {
+          const w = hc.weights[k + i];
+          a0 += src[p] * w;
+          a1 += src[p + 1] * w;
+          a2 += src[p + 2] * w;
+        }
+        rows[d + x * 3] = clip8(a0);
+        rows[d + x * 3 + 1] = clip8(a1);
+        rows[d + x * 3 + 2] = clip8(a2);
+        continue;
+      }
       for (let c = 0; c < channels; c++) {
         let acc = HALF;
         for (let i = 0, p = x0 + c; i < n; i++, p += channels) acc += src[p] * hc.weights[k + i];
@@ -167,16 +183,20 @@ export function resampleCrop(
   let region = rows;
   if (vc) {
     region = new Uint8Array(r.height * stride);
+    // Tap after tap over whole rows (sequential reads); the integer sums are the same in any order.
+    const acc = new Int32Array(stride);
     for (let y = 0; y < r.height; y++) {
       const y0 = (vc.first[y] - rowFirst) * stride;
       const n = vc.count[y];
       const k = y * vc.ksize;
       const d = y * stride;
-      for (let x = 0; x < stride; x++) {
-        let acc = HALF;
-        for (let i = 0, p = y0 + x; i < n; i++, p += stride) acc += rows[p] * vc.weights[k + i];
-        region[d + x] = clip8(acc);
+      acc.fill(HALF);
+      for (let i = 0; i < n; i++) {
+        const w = vc.weights[k + i];
+        const row = y0 + i * stride;
+        for (let x = 0; x < stride; x++) acc[x] += rows[row + x] * w;
       }
+      for (let x = 0; x < stride; x++) region[d + x] = clip8(acc[x]);
     }
   }
   return place(region, r, box, channels, out);
