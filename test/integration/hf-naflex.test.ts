@@ -18,7 +18,7 @@
 // The same images resized by libvips' linear kernel instead (sharp, measured once, not kept): 66
 // levels off on the upsampled ones, cosine 0.9906, 10.6 points — hence the Pillow port.
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import { loadModel, type ClipModel } from '../../integrations/engine/model/load.
 import { embedImages } from '../../integrations/engine/embed.ts';
 import { naflexSize, preprocessImage, tensorSize } from '../../integrations/engine/preprocess.ts';
 import { scoreImages } from '../../integrations/engine/score.ts';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = 'test/fixtures/models';
 const NAME = 'siglip2-naflex-tiny';
@@ -211,6 +212,34 @@ describe('SigLIP 2 NaFlex against transformers (Siglip2Model, Siglip2ImageProces
         const best = Math.max(...ref.phrases.map((_, p) => (ref.categories[p] === c ? 100 * ref.sigmoid[i][p] : -Infinity)));
         expect(Math.abs(sigmoid[i].categories[c] - best)).toBeLessThan(0.05);
       }
+    }
+  });
+
+  it('classifies from the command line (sigmoid scoring) as HF scores, and again from the cache', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'clipscope-naflex-cli-'));
+    try {
+      await mkdir(join(work, 'images'));
+      for (const file of ref.images) await cp(join(ROOT, 'images', file), join(work, 'images', file));
+      const dictionary: Record<string, string[]> = {};
+      for (const [i, phrase] of ref.phrases.entries()) dictionary[ref.categories[i]] = [...(dictionary[ref.categories[i]] ?? []), phrase];
+      await writeFile(join(work, 'dictionary.json'), JSON.stringify(dictionary));
+      const args = ['classify', '--images', 'images', '--dictionary', 'dictionary.json', '--model', dir, '--scoring', 'sigmoid', '--batch-size', '3', '--cache', 'cache', '--json', 'out.json'];
+      const first = await runClipscope(args, work);
+      expect(first.code, first.stderr).toBe(0);
+      const result = JSON.parse(await readFile(join(work, 'out.json'), 'utf8'));
+      expect(result.images).toHaveLength(8);
+      for (const image of result.images) {
+        const i = ref.images.indexOf(image.path);
+        for (const c of Object.keys(dictionary)) {
+          const best = Math.max(...ref.phrases.map((_, p) => (ref.categories[p] === c ? 100 * ref.sigmoid[i][p] : -Infinity)));
+          expect(Math.abs(image.categories[c] - best), `${image.path} ${c}`).toBeLessThan(0.05);
+        }
+      }
+      const again = await runClipscope(args, work);
+      expect(again.stderr).toMatch(/0 embedded now, 8 from the cache/);
+      expect(JSON.parse(await readFile(join(work, 'out.json'), 'utf8')).images).toEqual(result.images);
+    } finally {
+      await rm(work, { recursive: true, force: true });
     }
   });
 });
