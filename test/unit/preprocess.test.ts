@@ -410,6 +410,20 @@ describe('decodeForClip on awkward images', () => {
     expect([thumb.width, thumb.height]).toEqual([60, 90]);
   });
 
+  it('applies EXIF orientation for SigLIP 2 NaFlex too: a landscape tagged as portrait gets a tall patch grid', async () => {
+    const w = 300;
+    const h = 100;
+    const pixels = await rgbPng(w, h, (x, y) => [x % 256, (y * 3) % 256, x < w / 2 ? 30 : 220]);
+    const tagged = await sharp(pixels).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const upright = await sharp(tagged).rotate().png().toBuffer();
+    const cfg = preprocessConfigFrom({ image_processor_type: 'Siglip2ImageProcessor', patch_size: 10, max_num_patches: 27 }, 'p.json');
+    const a = await preprocessImage(tagged, cfg);
+    const b = await preprocessImage(upright, cfg);
+    expect([a.width, a.height]).toEqual([h, w]);
+    expect(a.grid).toEqual({ rows: 9, cols: 3 });
+    expect(cos(a.rgb, b.rgb)).toBeGreaterThan(0.999);
+  });
+
   it('reads the first frame of an animated WebP', async () => {
     const red = Buffer.alloc(64 * 48 * 3);
     for (let i = 0; i < red.length; i += 3) red[i] = 255;
