@@ -364,9 +364,10 @@ export async function decodeForClip(
  * pipelines load images with load_image (EXIF orientation applied, then convert("RGB"): alpha
  * DROPPED without compositing, palettes expanded, CMYK converted naively) and resize the RGB image
  * afterwards — so, unlike decodeForClip's CLIP steps, nothing is resized premultiplied or with
- * NEAREST. The resize is Pillow's, ported (pil-resample.ts), with `resample`'s filter: bit for bit
- * Siglip2ImageProcessorPil, and within one 8-bit level of the torchvision Siglip2ImageProcessor
- * (measured on test/fixtures/models/siglip2-naflex-tiny). ICC profiles are ignored, as PIL does.
+ * NEAREST. The resize is the port in pil-resample.ts with `resample`'s filter; BILINEAR (SigLIP 2's)
+ * in PyTorch's fixed point, as the torchvision Siglip2ImageProcessor that AutoImageProcessor picks
+ * does it: bit for bit that processor, within one 8-bit level of Siglip2ImageProcessorPil (measured
+ * on test/fixtures/models/siglip2-naflex-tiny). ICC profiles are ignored, as PIL does.
  */
 export async function decodeResized(
   input: Buffer,
@@ -398,7 +399,7 @@ export async function decodeResized(
     const rgb =
       filter === 'nearest'
         ? nearestCrop(pixels, info.width, info.height, 3, target.width, target.height, box)
-        : resampleCrop(pixels, info.width, info.height, 3, target.width, target.height, box, filter);
+        : resampleCrop(pixels, info.width, info.height, 3, target.width, target.height, box, filter, filter === 'bilinear' ? 'torch' : 'pillow');
     return { rgb, width, height, resizedWidth: target.width, resizedHeight: target.height };
   });
 }

@@ -250,6 +250,16 @@ describe('Pillow port (values printed by Pillow 9.4)', () => {
     expect([...resampleCrop(impulse, 10, 1, 1, 7, 1, full(7), 'lanczos')]).toEqual([0, 4, 0, 111, 57, 0, 2]);
   });
 
+  it("bilinear in PyTorch's int16 fixed point (torch 2.13's uint8 antialiased resize, which rounds one value apart from Pillow here)", () => {
+    // One RGB row of 11 pixels → 8, values printed by torch.nn.functional.interpolate and by Pillow.
+    const row = Uint8Array.from([38, 17, 89, 1, 221, 6, 242, 127, 143, 6, 60, 210, 94, 25, 166, 33, 249, 189, 12, 204, 33, 57, 124, 30, 199, 149, 202, 119, 72, 220, 3, 209, 122]);
+    const box = { left: 0, top: 0, width: 8, height: 1 };
+    const torch = [26, 83, 62, 130, 171, 79, 69, 69, 189, 68, 111, 176, 22, 218, 92, 80, 141, 67, 162, 113, 210, 40, 165, 154];
+    expect([...resampleCrop(row, 11, 1, 3, 8, 1, box, 'bilinear', 'torch')]).toEqual(torch);
+    expect([...resampleCrop(row, 11, 1, 3, 8, 1, box, 'bilinear')]).toEqual([...torch.slice(0, -1), 153]);
+    expect(() => resampleCrop(row, 11, 1, 3, 8, 1, { ...box, width: 4 }, 'bilinear', 'torch')).toThrow(/whole resized image/);
+  });
+
   it('computes only the crop box, and pads outside the image with black', () => {
     const whole = resampleCrop(impulse, 10, 1, 1, 25, 1, full(25));
     expect([...resampleCrop(impulse, 10, 1, 1, 25, 1, { left: 11, top: 0, width: 5, height: 1 })]).toEqual([...whole.slice(11, 16)]);
