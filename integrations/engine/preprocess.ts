@@ -97,7 +97,7 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
   } else if (crop !== undefined && crop !== null) throw bad('crop_size', '{ "height": N, "width": N } or a number', crop);
 
   // SigLIP 2 NaFlex: patch_size and max_num_patches instead of a size (Siglip2ImageProcessor, whose
-  // defaults are BILINEAR and mean/std 0.5).
+  // defaults are BILINEAR and mean/std 0.5; like it, clipscope ignores a "size" there).
   const naflexType = typeof json.image_processor_type === 'string' && json.image_processor_type.startsWith('Siglip2ImageProcessor');
   const naflex =
     naflexType || json.max_num_patches !== undefined
@@ -109,8 +109,6 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
           })(json.max_num_patches),
         }
       : null;
-  if (naflex && json.size !== undefined && json.size !== null)
-    throw bad('size', 'no size (SigLIP 2 NaFlex sizes each image by max_num_patches)', json.size);
 
   let resample = naflex ? 2 : CLIP_PREPROCESS.resample;
   if (json.resample !== undefined && json.resample !== null) {

@@ -110,6 +110,8 @@ describe('preprocessConfigFrom', () => {
     expect(preprocessConfigFrom({ image_processor_type: 'Siglip2ImageProcessorFast' }, 'p.json').naflex).toEqual({ patchSize: 16, maxNumPatches: 256 });
     expect(preprocessConfigFrom({ max_num_patches: 1024, patch_size: 14 }, 'p.json').naflex).toEqual({ patchSize: 14, maxNumPatches: 1024 });
     expect(preprocessConfigFrom({ size: { height: 224, width: 224 } }, 'p.json').naflex).toBeUndefined();
+    // A size beside max_num_patches is ignored, as Siglip2ImageProcessor ignores it.
+    expect(preprocessConfigFrom({ max_num_patches: 64, patch_size: 16, size: { height: 224, width: 224 } }, 'p.json')).toMatchObject({ naflex: { patchSize: 16, maxNumPatches: 64 }, cropHeight: 128 });
   });
 
   it('cuts NaFlex patches in HF\'s order (row-major grid, each patch row by row, channels interleaved) and zeroes the padding', () => {
@@ -125,7 +127,6 @@ describe('preprocessConfigFrom', () => {
   });
 
   it.each([
-    [{ max_num_patches: 256, size: { height: 224, width: 224 } }, '"size"'],
     [{ max_num_patches: 256, do_resize: false }, '"do_resize"'],
     [{ max_num_patches: 0 }, '"max_num_patches"'],
     [{ image_processor_type: 'Siglip2ImageProcessor', patch_size: 0 }, '"patch_size"'],
