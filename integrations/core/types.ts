@@ -73,6 +73,11 @@ export interface PreprocessConfig {
   /** SigLIP's resize: the whole image to cropWidth × cropHeight (size { height, width }), aspect
    * ratio not kept, no crop. Absent or false: CLIP's shorter side → shortestEdge, centre crop. */
   exactResize?: boolean;
+  /** SigLIP 2 NaFlex (Siglip2ImageProcessor): the image resized, aspect ratio kept, to the largest
+   * size whose grid of patchSize² patches (sides multiples of patchSize) has at most maxNumPatches
+   * patches, cut into those patches and padded to maxNumPatches; no crop. cropHeight × cropWidth
+   * then only name the size of a square image. */
+  naflex?: { patchSize: number; maxNumPatches: number };
   mean: [number, number, number];
   std: [number, number, number];
   /** PIL resample code (3 = bicubic). */

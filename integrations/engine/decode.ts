@@ -358,6 +358,52 @@ export async function decodeForClip(
   }));
 }
 
+/**
+ * Decode an image into RGB resized as a whole to the size `size` picks from its displayed width and
+ * height (SigLIP 2 NaFlex: no crop, aspect ratio about kept). The steps are Hugging Face's — its
+ * pipelines load images with load_image (EXIF orientation applied, then convert("RGB"): alpha
+ * DROPPED without compositing, palettes expanded, CMYK converted naively) and resize the RGB image
+ * afterwards — so, unlike decodeForClip's CLIP steps, nothing is resized premultiplied or with
+ * NEAREST. The resize is the port in pil-resample.ts with `resample`'s filter; BILINEAR (SigLIP 2's)
+ * in PyTorch's fixed point, as the torchvision Siglip2ImageProcessor that AutoImageProcessor picks
+ * does it: bit for bit that processor, within one 8-bit level of Siglip2ImageProcessorPil (measured
+ * on test/fixtures/models/siglip2-naflex-tiny). ICC profiles are ignored, as PIL does.
+ */
+export async function decodeResized(
+  input: Buffer,
+  size: (width: number, height: number) => { width: number; height: number },
+  resample: number,
+  opts: LimitOptions = {},
+): Promise<{ rgb: Uint8Array; width: number; height: number; resizedWidth: number; resizedHeight: number }> {
+  const limit = opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
+  const meta = await readHeader(input);
+  checkPixels(meta, limit);
+  const { width, height } = displayedSize(meta);
+  const target = size(width, height);
+  const filter = (RESAMPLE_FILTERS[resample] ?? RESAMPLE_FILTERS[2]).pil;
+  const cmyk = meta.space === 'cmyk';
+  const gifFill = meta.format === 'gif' ? gifTransparentColour(input) : null;
+  return run(input, limit, async () => {
+    const decoder = open(input, limit, { ignoreIcc: true });
+    const { data, info } = await (cmyk ? decoder.pipelineColourspace('cmyk').toColourspace('cmyk') : decoder.toColourspace('srgb'))
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    let pixels = asBytes(data);
+    if (info.channels !== 3 && info.channels !== 4) throw imageError('unexpected decoder output');
+    if (cmyk) pixels = cmykToRgb(pixels);
+    else if (info.channels === 4) {
+      if (gifFill) fillTransparent(pixels, gifFill);
+      pixels = dropAlpha(pixels);
+    }
+    const box = { left: 0, top: 0, width: target.width, height: target.height };
+    const rgb =
+      filter === 'nearest'
+        ? nearestCrop(pixels, info.width, info.height, 3, target.width, target.height, box)
+        : resampleCrop(pixels, info.width, info.height, 3, target.width, target.height, box, filter, filter === 'bilinear' ? 'torch' : 'pillow');
+    return { rgb, width, height, resizedWidth: target.width, resizedHeight: target.height };
+  });
+}
+
 /** What to do with the decoded image: resize to resizeWidth × resizeHeight, keep `box`. */
 interface CropPlan {
   resizeWidth: number;

@@ -15,7 +15,7 @@ import { isClipscopeError } from './errors.ts';
 import { readFailure } from './hash.ts';
 import { forEachLimited } from './pool.ts';
 import type { ClipModel } from './model/load.ts';
-import { preprocessImage } from './preprocess.ts';
+import { preprocessImage, tensorSize } from './preprocess.ts';
 import type { HashedImage, SkippedFile } from '../core/types.ts';
 
 export interface EmbeddedImage {
@@ -97,10 +97,11 @@ function readAhead(batch: HashedImage[]): ReadAhead {
 }
 
 /** Read (unless read ahead), check, decode and normalise a batch into `tensor`, compacting: the k-th
- * image that decodes goes into slot k. Decoding failures are collected, never thrown. */
-async function prepareBatch(model: ClipModel, batch: HashedImage[], ahead: ReadAhead, tensor: Float32Array, options: EmbedImagesOptions): Promise<PreparedBatch> {
+ * image that decodes goes into slot k (and, for SigLIP 2 NaFlex, its patch grid into `grids` at 2k).
+ * Decoding failures are collected, never thrown. */
+async function prepareBatch(model: ClipModel, batch: HashedImage[], ahead: ReadAhead, tensor: Float32Array, grids: Int32Array | undefined, options: EmbedImagesOptions): Promise<PreparedBatch> {
   const cfg = model.info.preprocess;
-  const perImage = 3 * cfg.cropHeight * cfg.cropWidth;
+  const perImage = tensorSize(cfg);
   const ok: HashedImage[] = [];
   const skipped: SkippedFile[] = [];
   await forEachLimited(batch, options.concurrency ?? 16, async (image) => {
@@ -111,7 +112,8 @@ async function prepareBatch(model: ClipModel, batch: HashedImage[], ahead: ReadA
         return;
       }
       // The k-th image decoded takes slot k, claimed only once its pixels are there.
-      await preprocessImage(bytes, cfg, { pixelLimit: options.pixelLimit, out: tensor, offset: () => (ok.push(image) - 1) * perImage });
+      const done = await preprocessImage(bytes, cfg, { pixelLimit: options.pixelLimit, out: tensor, offset: () => (ok.push(image) - 1) * perImage });
+      if (grids && done.grid) grids.set([done.grid.rows, done.grid.cols], (done.offset / perImage) * 2);
     } catch (e) {
       skipped.push({ path: image.path, reason: reasonOf(e) });
     }
@@ -126,21 +128,24 @@ export async function embedImages(model: ClipModel, images: HashedImage[], optio
 
   const cfg = model.info.preprocess;
   const dim = model.info.projectionDim;
-  const perImage = 3 * cfg.cropHeight * cfg.cropWidth;
+  const perImage = tensorSize(cfg);
   const batchSize = Math.max(1, options.batchSize);
   const batches: HashedImage[][] = [];
   for (let i = 0; i < images.length; i += batchSize) batches.push(images.slice(i, i + batchSize));
   const tensor = new Float32Array(Math.min(batchSize, images.length) * perImage);
+  // SigLIP 2 NaFlex: each image's patch grid (rows, columns); every image is padded to the same
+  // number of patches, so images of different shapes share a batch.
+  const grids = cfg.naflex ? new Int32Array(Math.min(batchSize, images.length) * 2) : undefined;
 
   let done = 0;
   let ahead = readAhead(batches[0]);
   for (let b = 0; b < batches.length; b++) {
     const t0 = performance.now();
-    const prepared = await prepareBatch(model, batches[b], ahead, tensor, options);
+    const prepared = await prepareBatch(model, batches[b], ahead, tensor, grids, options);
     const t1 = performance.now();
     // Read the next batch's files while this batch runs (onnxruntime's run leaves the event loop free).
     if (b + 1 < batches.length) ahead = readAhead(batches[b + 1]);
-    const vectors = await model.embedImages(tensor, prepared.ok.length);
+    const vectors = await model.embedImages(tensor, prepared.ok.length, grids);
     options.onPhases?.({ images: batches[b].length, prepareSeconds: (t1 - t0) / 1000, inferSeconds: (performance.now() - t1) / 1000 });
     const items = prepared.ok.map((image, i) => ({ image, embedding: vectors.subarray(i * dim, (i + 1) * dim) }));
     for (const item of items) embeddings.set(item.image.sha256, item.embedding);

@@ -7,8 +7,12 @@
 // resize the SHORTER side to shortest_edge with bicubic filtering, the longer side to
 // int(shortest_edge × long / short) (truncated); centre-crop with Python round() offsets
 // (half to even); RGB; (x × rescale − mean) / std; CHW.
+//
+// SigLIP 2 NaFlex (preprocessor_config.json with patch_size and max_num_patches, Hugging Face's
+// Siglip2ImageProcessor) instead keeps the aspect ratio: naflexSize picks the size, decodeResized
+// resizes to it, patchesInto cuts the patches (docs/clip-facts.md, "SigLIP 2 NaFlex").
 import { ClipscopeError, show } from './errors.ts';
-import { decodeForClip, RESAMPLE_FILTERS } from './decode.ts';
+import { decodeForClip, decodeResized, RESAMPLE_FILTERS } from './decode.ts';
 import type { PreprocessConfig } from '../core/types.ts';
 
 /** OpenAI CLIP's preprocessing (ViT-B/32, ViT-B/16, ViT-L/14 at 224 px). */
@@ -92,7 +96,21 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
     cropWidth = positiveInt('crop_size.width', crop.width);
   } else if (crop !== undefined && crop !== null) throw bad('crop_size', '{ "height": N, "width": N } or a number', crop);
 
-  let resample = CLIP_PREPROCESS.resample;
+  // SigLIP 2 NaFlex: patch_size and max_num_patches instead of a size (Siglip2ImageProcessor, whose
+  // defaults are BILINEAR and mean/std 0.5; like it, clipscope ignores a "size" there).
+  const naflexType = typeof json.image_processor_type === 'string' && json.image_processor_type.startsWith('Siglip2ImageProcessor');
+  const naflex =
+    naflexType || json.max_num_patches !== undefined
+      ? {
+          patchSize: json.patch_size === undefined ? 16 : positiveInt('patch_size', json.patch_size),
+          maxNumPatches: json.max_num_patches === undefined ? 256 : ((v) => {
+            if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65_536) throw bad('max_num_patches', 'a whole number from 1 to 65536', v);
+            return v;
+          })(json.max_num_patches),
+        }
+      : null;
+
+  let resample = naflex ? 2 : CLIP_PREPROCESS.resample;
   if (json.resample !== undefined && json.resample !== null) {
     const r = json.resample;
     if (typeof r !== 'number' || !Object.hasOwn(RESAMPLE_FILTERS, r)) {
@@ -111,6 +129,25 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
   }
 
   const doResize = bool('do_resize', true);
+  if (naflex) {
+    if (!doResize) throw bad('do_resize', 'true', false, 'SigLIP 2 NaFlex needs every image resized to fit max_num_patches.');
+    const HALF: [number, number, number] = [0.5, 0.5, 0.5];
+    const side = naflex.patchSize * Math.floor(Math.sqrt(naflex.maxNumPatches));
+    return {
+      shortestEdge: side,
+      cropHeight: side,
+      cropWidth: side,
+      naflex,
+      mean: triple('image_mean', HALF, false),
+      std: triple('image_std', HALF, true),
+      resample,
+      rescaleFactor: doRescale ? rescaleFactor : 1,
+      doResize,
+      doCenterCrop: false,
+      doNormalize: bool('do_normalize', true),
+      doConvertRgb: bool('do_convert_rgb', true),
+    };
+  }
   const doCenterCrop = bool('do_center_crop', exact === null);
   if (exact !== null) {
     // SigLIP: resize to size, then (only if asked) a centre crop, which clipscope supports only when
@@ -142,8 +179,66 @@ export function preprocessConfigFrom(json: unknown, source: string): PreprocessC
   };
 }
 
-/** Floats in one preprocessed image: 3 × cropHeight × cropWidth. */
-export const tensorSize = (cfg: PreprocessConfig): number => 3 * cfg.cropHeight * cfg.cropWidth;
+/** Floats in one preprocessed image: 3 × cropHeight × cropWidth, or for NaFlex maxNumPatches
+ * patches of 3 × patchSize² values. */
+export const tensorSize = (cfg: PreprocessConfig): number =>
+  cfg.naflex ? cfg.naflex.maxNumPatches * 3 * cfg.naflex.patchSize * cfg.naflex.patchSize : 3 * cfg.cropHeight * cfg.cropWidth;
+
+/**
+ * The size SigLIP 2 NaFlex resizes an image of width × height to (Hugging Face's
+ * get_image_size_for_max_num_patches): each side scaled by one factor, rounded UP to a multiple of
+ * the patch size (at least one patch), the factor the largest whose grid has at most maxNumPatches
+ * patches — found, as HF finds it, by bisection of [1e-6, 100] down to a width of 1e-5 (the same
+ * float64 steps, so the same size). Returns the size in pixels and the grid in patches.
+ */
+export function naflexSize(width: number, height: number, patchSize: number, maxNumPatches: number): { width: number; height: number; rows: number; cols: number } {
+  const eps = 1e-5;
+  const scaled = (scale: number, size: number) => Math.max(patchSize, Math.ceil((size * scale) / patchSize) * patchSize);
+  let lo = eps / 10;
+  let hi = 100;
+  while (hi - lo >= eps) {
+    const scale = (lo + hi) / 2;
+    if ((scaled(scale, height) / patchSize) * (scaled(scale, width) / patchSize) <= maxNumPatches) lo = scale;
+    else hi = scale;
+  }
+  const h = scaled(lo, height);
+  const w = scaled(lo, width);
+  return { width: w, height: h, rows: h / patchSize, cols: w / patchSize };
+}
+
+/**
+ * HWC uint8 RGB of width × height (multiples of the patch size) → NaFlex patches written at
+ * out[offset ..]: patch after patch in row-major grid order, each patchSize × patchSize pixels row
+ * by row with the 3 channels interleaved (HF's convert_image_to_patches), normalised as
+ * normalizeInto does; the rows up to maxNumPatches are zeros (HF's padding). Returns the grid.
+ */
+export function patchesInto(rgb: Uint8Array, width: number, height: number, cfg: PreprocessConfig, out: Float32Array, offset: number): { rows: number; cols: number } {
+  const nf = cfg.naflex;
+  if (!nf) throw new RangeError('patchesInto: not a NaFlex preprocessing');
+  const p = nf.patchSize;
+  const rows = height / p;
+  const cols = width / p;
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows * cols > nf.maxNumPatches || rgb.length !== width * height * 3)
+    throw new RangeError(`patchesInto: ${width}×${height} RGB (${rgb.length} bytes) does not make at most ${nf.maxNumPatches} patches of ${p} px`);
+  const size = tensorSize(cfg);
+  if (offset < 0 || offset + size > out.length) throw new RangeError(`patchesInto: output has ${out.length} floats, cannot write ${size} at ${offset}`);
+  const scale = [0, 1, 2].map((c) => (cfg.doNormalize ? cfg.rescaleFactor / cfg.std[c] : cfg.rescaleFactor));
+  const shift = [0, 1, 2].map((c) => (cfg.doNormalize ? -cfg.mean[c] / cfg.std[c] : 0));
+  let o = offset;
+  for (let pr = 0; pr < rows; pr++) {
+    for (let pc = 0; pc < cols; pc++) {
+      for (let y = pr * p; y < (pr + 1) * p; y++) {
+        for (let i = (y * width + pc * p) * 3, end = i + p * 3; i < end; i += 3) {
+          out[o++] = rgb[i] * scale[0] + shift[0];
+          out[o++] = rgb[i + 1] * scale[1] + shift[1];
+          out[o++] = rgb[i + 2] * scale[2] + shift[2];
+        }
+      }
+    }
+  }
+  out.fill(0, o, offset + size);
+  return { rows, cols };
+}
 
 /**
  * HWC uint8 RGB (cropHeight × cropWidth × 3) → CHW float32 written at out[offset ..], each value
@@ -180,13 +275,22 @@ export interface PreprocessImageOptions {
  * Decode and preprocess one image into a CHW float32 tensor: decodeForClip, then normalizeInto.
  * The one preprocessing path — the embedding run (embed.ts) and the parity tests against the PIL
  * reference both go through it. Returns the tensor (`out` when given), the offset written at, the
- * RGB crop the values came from, and the original image's width and height as displayed.
+ * RGB crop the values came from, and the original image's width and height as displayed; for NaFlex
+ * the RGB is the whole resized image, and `grid` its patch grid (spatial_shapes).
  */
 export async function preprocessImage(
   input: Buffer,
   cfg: PreprocessConfig,
   opts: PreprocessImageOptions = {},
-): Promise<{ tensor: Float32Array; offset: number; rgb: Uint8Array; width: number; height: number }> {
+): Promise<{ tensor: Float32Array; offset: number; rgb: Uint8Array; width: number; height: number; grid?: { rows: number; cols: number } }> {
+  if (cfg.naflex) {
+    const { patchSize, maxNumPatches } = cfg.naflex;
+    const decoded = await decodeResized(input, (w, h) => naflexSize(w, h, patchSize, maxNumPatches), cfg.resample, { pixelLimit: opts.pixelLimit });
+    const tensor = opts.out ?? new Float32Array(tensorSize(cfg));
+    const offset = typeof opts.offset === 'function' ? opts.offset() : (opts.offset ?? 0);
+    const grid = patchesInto(decoded.rgb, decoded.resizedWidth, decoded.resizedHeight, cfg, tensor, offset);
+    return { tensor, offset, rgb: decoded.rgb, width: decoded.width, height: decoded.height, grid };
+  }
   const { rgb, width, height } = await decodeForClip(input, cfg, { pixelLimit: opts.pixelLimit });
   if (rgb.length !== tensorSize(cfg)) throw new RangeError(`preprocessImage: the decoder gave ${rgb.length} values, expected ${tensorSize(cfg)}`);
   const tensor = opts.out ?? new Float32Array(tensorSize(cfg));

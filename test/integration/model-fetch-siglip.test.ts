@@ -39,6 +39,7 @@ const dirs: string[] = [];
 beforeAll(async () => {
   repos.set('test-org/siglip-tiny', await filesOf(join(FIXTURES, 'siglip-tiny')));
   repos.set('test-org/siglip2-tiny', await filesOf(join(FIXTURES, 'siglip2-tiny')));
+  repos.set('test-org/siglip2-naflex-tiny', await filesOf(join(FIXTURES, 'siglip2-naflex-tiny')));
   server = createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     const send = (status: number, body: Buffer | string, headers: Record<string, string | number> = {}) => {
@@ -110,6 +111,16 @@ describe('clipscope model fetch of a SigLIP repository', () => {
     const reads = ranges.filter((r) => r.path === 'model.safetensors').map((r) => r.range);
     expect(reads).toHaveLength(4); // length, header, logit_scale, logit_bias
     expect(reads[0]).toBe('bytes=0-7');
+  });
+
+  it('records them for SigLIP 2 NaFlex (model_type "siglip2") too, and the fetched folder runs', async () => {
+    const { dir, record } = await fetchInto('test-org/siglip2-naflex-tiny');
+    expect(record.logit).toMatchObject({ source: 'model.safetensors' });
+    expect(record.logit.scale).toBeCloseTo(30, 4);
+    expect(record.logit.bias).toBeCloseTo(-0.5, 6);
+    const model = await loadModel(dir, { threads: 1 });
+    expect(model.info).toMatchObject({ family: 'siglip', logitSource: 'clipscope.json (from model.safetensors)', preprocess: { naflex: { patchSize: 4, maxNumPatches: 24 } } });
+    await model.close();
   });
 
   it('stops with a message when the server ignores Range (it never downloads the weights whole)', async () => {

@@ -27,8 +27,10 @@ import {
 import {
   CLIP_PREPROCESS,
   normalizeInto,
+  patchesInto,
   preprocessConfigFrom,
   preprocessImage,
+  tensorSize,
 } from '../../integrations/engine/preprocess.ts';
 import type { PreprocessConfig } from '../../integrations/core/types.ts';
 import { pngWithHeader } from '../fixtures/png.ts';
@@ -100,7 +102,34 @@ describe('preprocessConfigFrom', () => {
     expect(preprocessConfigFrom({ size: { shortest_edge: 224 } }, 'p.json').exactResize).toBeUndefined();
   });
 
+  it("reads SigLIP 2 NaFlex's patch_size and max_num_patches (Siglip2ImageProcessor's defaults: BILINEAR, 0.5)", () => {
+    const cfg = preprocessConfigFrom({ image_processor_type: 'Siglip2ImageProcessor', patch_size: 16, max_num_patches: 256 }, 'p.json');
+    expect(cfg).toMatchObject({ naflex: { patchSize: 16, maxNumPatches: 256 }, resample: 2, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], doCenterCrop: false });
+    expect(tensorSize(cfg)).toBe(256 * 16 * 16 * 3);
+    // The processor type alone gives HF's defaults; max_num_patches alone marks NaFlex too.
+    expect(preprocessConfigFrom({ image_processor_type: 'Siglip2ImageProcessorFast' }, 'p.json').naflex).toEqual({ patchSize: 16, maxNumPatches: 256 });
+    expect(preprocessConfigFrom({ max_num_patches: 1024, patch_size: 14 }, 'p.json').naflex).toEqual({ patchSize: 14, maxNumPatches: 1024 });
+    expect(preprocessConfigFrom({ size: { height: 224, width: 224 } }, 'p.json').naflex).toBeUndefined();
+    // A size beside max_num_patches is ignored, as Siglip2ImageProcessor ignores it.
+    expect(preprocessConfigFrom({ max_num_patches: 64, patch_size: 16, size: { height: 224, width: 224 } }, 'p.json')).toMatchObject({ naflex: { patchSize: 16, maxNumPatches: 64 }, cropHeight: 128 });
+  });
+
+  it('cuts NaFlex patches in HF\'s order (row-major grid, each patch row by row, channels interleaved) and zeroes the padding', () => {
+    const cfg = preprocessConfigFrom({ patch_size: 2, max_num_patches: 3, image_mean: 0, image_std: 1, rescale_factor: 1 }, 'p.json');
+    // A 4×2 image (width 4, height 2): two patches side by side; pixel (x, y) holds (10y + x, 100 + …, 200 + …).
+    const rgb = new Uint8Array(4 * 2 * 3);
+    for (let y = 0; y < 2; y++) for (let x = 0; x < 4; x++) rgb.set([10 * y + x, 100 + 10 * y + x, 200 + 10 * y + x], (y * 4 + x) * 3);
+    const out = new Float32Array(2 + tensorSize(cfg)).fill(-1);
+    expect(patchesInto(rgb, 4, 2, cfg, out, 2)).toEqual({ rows: 1, cols: 2 });
+    const patch = (x0: number) => [0, 1, 10, 11].flatMap((d) => [d + x0, 100 + d + x0, 200 + d + x0]);
+    expect(Array.from(out)).toEqual([-1, -1, ...patch(0), ...patch(2), ...new Array(12).fill(0)]);
+    expect(() => patchesInto(new Uint8Array(8 * 2 * 3), 8, 2, cfg, out, 0)).toThrow(/at most 3 patches/);
+  });
+
   it.each([
+    [{ max_num_patches: 256, do_resize: false }, '"do_resize"'],
+    [{ max_num_patches: 0 }, '"max_num_patches"'],
+    [{ image_processor_type: 'Siglip2ImageProcessor', patch_size: 0 }, '"patch_size"'],
     [[1, 2], '(file)'],
     [{ size: { height: 224 } }, '"size.width"'],
     [{ size: { height: 224, width: 224 }, crop_size: 200, do_center_crop: true }, '"crop_size"'],
@@ -220,6 +249,16 @@ describe('Pillow port (values printed by Pillow 9.4)', () => {
   it('bilinear and lanczos', () => {
     expect([...resampleCrop(impulse, 10, 1, 1, 25, 1, full(25), 'bilinear')].slice(10, 17)).toEqual([0, 20, 100, 180, 140, 60, 0]);
     expect([...resampleCrop(impulse, 10, 1, 1, 7, 1, full(7), 'lanczos')]).toEqual([0, 4, 0, 111, 57, 0, 2]);
+  });
+
+  it("bilinear in PyTorch's int16 fixed point (torch 2.13's uint8 antialiased resize, which rounds one value apart from Pillow here)", () => {
+    // One RGB row of 11 pixels → 8, values printed by torch.nn.functional.interpolate and by Pillow.
+    const row = Uint8Array.from([38, 17, 89, 1, 221, 6, 242, 127, 143, 6, 60, 210, 94, 25, 166, 33, 249, 189, 12, 204, 33, 57, 124, 30, 199, 149, 202, 119, 72, 220, 3, 209, 122]);
+    const box = { left: 0, top: 0, width: 8, height: 1 };
+    const torch = [26, 83, 62, 130, 171, 79, 69, 69, 189, 68, 111, 176, 22, 218, 92, 80, 141, 67, 162, 113, 210, 40, 165, 154];
+    expect([...resampleCrop(row, 11, 1, 3, 8, 1, box, 'bilinear', 'torch')]).toEqual(torch);
+    expect([...resampleCrop(row, 11, 1, 3, 8, 1, box, 'bilinear')]).toEqual([...torch.slice(0, -1), 153]);
+    expect(() => resampleCrop(row, 11, 1, 3, 8, 1, { ...box, width: 4 }, 'bilinear', 'torch')).toThrow(/whole resized image/);
   });
 
   it('computes only the crop box, and pads outside the image with black', () => {
@@ -380,6 +419,20 @@ describe('decodeForClip on awkward images', () => {
     expect(cos(a.rgb, b.rgb)).toBeGreaterThan(0.999);
     const thumb = await thumbnail(tagged, { width: 90 });
     expect([thumb.width, thumb.height]).toEqual([60, 90]);
+  });
+
+  it('applies EXIF orientation for SigLIP 2 NaFlex too: a landscape tagged as portrait gets a tall patch grid', async () => {
+    const w = 300;
+    const h = 100;
+    const pixels = await rgbPng(w, h, (x, y) => [x % 256, (y * 3) % 256, x < w / 2 ? 30 : 220]);
+    const tagged = await sharp(pixels).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const upright = await sharp(tagged).rotate().png().toBuffer();
+    const cfg = preprocessConfigFrom({ image_processor_type: 'Siglip2ImageProcessor', patch_size: 10, max_num_patches: 27 }, 'p.json');
+    const a = await preprocessImage(tagged, cfg);
+    const b = await preprocessImage(upright, cfg);
+    expect([a.width, a.height]).toEqual([h, w]);
+    expect(a.grid).toEqual({ rows: 9, cols: 3 });
+    expect(cos(a.rgb, b.rgb)).toBeGreaterThan(0.999);
   });
 
   it('reads the first frame of an animated WebP', async () => {

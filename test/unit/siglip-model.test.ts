@@ -1,11 +1,12 @@
 // The SigLIP family's pieces that the Hugging Face parity test (test/integration/hf-reference.test.ts)
-// does not reach: sigmoid scoring on a worked example, the refusals (no logit values, NaFlex), the
-// CSV's Categories column.
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+// does not reach: sigmoid scoring on a worked example, the refusals (no logit values; a NaFlex folder
+// with the wrong graph or preprocessor), the CSV's Categories column.
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { modelFamily, siglipLogitParams } from '../../integrations/engine/model/family.ts';
+import { isNaflex, modelFamily, siglipLogitParams } from '../../integrations/engine/model/family.ts';
+import type { ClipscopeError } from '../../integrations/engine/errors.ts';
 import { loadModel } from '../../integrations/engine/model/load.ts';
 import { scoreImages } from '../../integrations/engine/score.ts';
 import { toCsvRows } from '../../integrations/engine/results.ts';
@@ -14,6 +15,14 @@ import type { RunResult } from '../../integrations/core/types.ts';
 const FIXTURE = 'test/fixtures/models/siglip-tiny';
 const tmp: string[] = [];
 afterAll(async () => Promise.all(tmp.map((d) => rm(d, { recursive: true, force: true }))));
+
+/** A copy of the SigLIP 2 NaFlex fixture (test/integration/hf-naflex.test.ts checks it against HF). */
+async function naflexCopy(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'clipscope-naflex-'));
+  tmp.push(dir);
+  await cp('test/fixtures/models/siglip2-naflex-tiny', dir, { recursive: true });
+  return dir;
+}
 
 describe('sigmoid scoring (SigLIP multi-label)', () => {
   // One image, dim 2, embedding (1, 0); phrases at cosines 0.5, 0.1 (category A) and 0.3 (B).
@@ -60,12 +69,43 @@ describe('sigmoid scoring (SigLIP multi-label)', () => {
 });
 
 describe('SigLIP model folders', () => {
-  it('are told apart by model_type; NaFlex (siglip2) and unknown types are refused with a way out', () => {
+  it('are told apart by model_type; NaFlex (siglip2) runs as SigLIP; unknown types are refused with a way out', () => {
     expect(modelFamily({ model_type: 'siglip' }, 'c.json')).toBe('siglip');
     expect(modelFamily({ model_type: 'clip' }, 'c.json')).toBe('clip');
     expect(modelFamily({}, 'c.json')).toBe('clip');
-    expect(() => modelFamily({ model_type: 'siglip2' }, 'm/config.json')).toThrow(/NaFlex.*m\/config\.json|m\/config\.json.*NaFlex/);
+    expect(modelFamily({ model_type: 'siglip2' }, 'm/config.json')).toBe('siglip');
+    expect([isNaflex({ model_type: 'siglip2' }), isNaflex({ model_type: 'siglip' }), isNaflex(null)]).toEqual([true, false, false]);
     expect(() => modelFamily({ model_type: 'blip' }, 'm/config.json')).toThrow(/"blip"/);
+  });
+
+  it('load SigLIP 2 NaFlex (model_type "siglip2") with its patch preprocessing', async () => {
+    const dir = await naflexCopy();
+    const model = await loadModel(dir, { threads: 1 });
+    try {
+      expect(model.info.family).toBe('siglip');
+      expect(model.info.preprocess.naflex).toEqual({ patchSize: 4, maxNumPatches: 24 });
+      expect(model.info.projectionDim).toBe(32);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('refuse a NaFlex folder whose vision graph lacks pixel_attention_mask and spatial_shapes, naming them and the export to use', async () => {
+    const dir = await naflexCopy();
+    await cp('test/fixtures/models/siglip2-tiny/onnx/vision_model.onnx', join(dir, 'onnx', 'vision_model.onnx'));
+    const err = await loadModel(dir, { threads: 1 }).then(() => null, (e: unknown) => e as ClipscopeError);
+    expect(err?.message).toMatch(/vision_model\.onnx does not look like a SigLIP 2 NaFlex vision tower: expected inputs pixel_values, pixel_attention_mask, spatial_shapes .* found inputs pixel_values and/);
+    expect(err?.hint).toMatch(/onnx-community NaFlex/);
+  });
+
+  it('refuse a NaFlex folder with a fixed-size preprocessor, or patches of another size than the graph takes', async () => {
+    const fixed = await naflexCopy();
+    await cp('test/fixtures/models/siglip2-tiny/preprocessor_config.json', join(fixed, 'preprocessor_config.json'));
+    await expect(loadModel(fixed, { threads: 1 })).rejects.toThrow(/model_type "siglip2" \(SigLIP 2 NaFlex\) but .*preprocessor_config\.json is not a Siglip2ImageProcessor's/);
+    const patch8 = await naflexCopy();
+    const cfg = JSON.parse(await readFile(join(patch8, 'preprocessor_config.json'), 'utf8'));
+    await writeFile(join(patch8, 'preprocessor_config.json'), JSON.stringify({ ...cfg, patch_size: 8 }));
+    await expect(loadModel(patch8, { threads: 1 })).rejects.toThrow(/takes .* patches of 48 values but preprocessor_config\.json makes 24 patches of 192 \(patch_size 8\)/);
   });
 
   it('refuse to run without logit_scale and logit_bias, saying how to get them', async () => {

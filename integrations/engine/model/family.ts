@@ -9,8 +9,9 @@
 //           multilingual Gemma vocabulary included): pooler_output from both towers;
 //           logits = scale · cos + bias with both trained values read from the weights
 //           (logit-params.ts).
-// model_type "siglip2" is SigLIP 2's NaFlex variant (variable resolution: patches, an attention
-// mask and spatial shapes instead of one pixel tensor), which clipscope does not run.
+//   siglip2 SigLIP 2's NaFlex variant runs as family siglip (same towers' outputs, tokenizer and
+//           logits); only its vision input differs — patches, an attention mask and spatial shapes
+//           instead of one pixel tensor (isNaflex; preprocess.ts and load.ts).
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClipscopeError, show } from '../errors.ts';
@@ -31,19 +32,20 @@ export const FAMILY_IO: Readonly<Record<ModelFamily, { image: readonly string[];
 export function modelFamily(config: unknown, source: string): ModelFamily {
   const type = config && typeof config === 'object' && !Array.isArray(config) ? (config as Record<string, unknown>).model_type : undefined;
   if (type === undefined || type === null || type === 'clip') return 'clip';
-  if (type === 'siglip') return 'siglip';
-  if (type === 'siglip2') {
-    throw new ClipscopeError(
-      'model',
-      `${source} has model_type "siglip2": SigLIP 2's NaFlex variant (variable resolution), which clipscope cannot run`,
-      'Use a fixed-resolution SigLIP 2 export instead (model_type "siglip"), e.g. `clipscope model fetch onnx-community/siglip2-base-patch16-224-ONNX`.',
-    );
-  }
+  if (type === 'siglip' || type === NAFLEX_MODEL_TYPE) return 'siglip';
   throw new ClipscopeError(
     'model',
     `${source} has model_type ${show(type)}, which clipscope does not know`,
-    'clipscope runs CLIP (model_type "clip") and SigLIP / SigLIP 2 (model_type "siglip") folders in the Hugging Face ONNX layout.',
+    'clipscope runs CLIP (model_type "clip"), SigLIP / SigLIP 2 (model_type "siglip") and SigLIP 2 NaFlex (model_type "siglip2") folders in the Hugging Face ONNX layout.',
   );
+}
+
+/** config.json's model_type of SigLIP 2's NaFlex variant. */
+export const NAFLEX_MODEL_TYPE = 'siglip2';
+
+/** Whether a folder's config.json is SigLIP 2 NaFlex's (its vision tower takes patches). */
+export function isNaflex(config: unknown): boolean {
+  return Boolean(config && typeof config === 'object' && !Array.isArray(config) && (config as Record<string, unknown>).model_type === NAFLEX_MODEL_TYPE);
 }
 
 /** The record `clipscope model fetch` writes into a folder (clipscope.json), as far as it matters here. */

@@ -20,7 +20,7 @@ import { COMMAND_LINE, parseWith } from '../options.ts';
 import { DEFAULT_HF_ENDPOINT, listTree, resolveCommit, selectFiles, type HubContext } from './hub.ts';
 import { downloadFile, fileSize, type DownloadProgress, type TransferContext } from './transfer.ts';
 import type { ModelVariant } from './layout.ts';
-import { COMBINED_ONNX, FETCH_RECORD, SAFETENSORS } from './family.ts';
+import { COMBINED_ONNX, FETCH_RECORD, isNaflex, SAFETENSORS } from './family.ts';
 import { remoteLogitParams } from './remote-logit.ts';
 
 export { DEFAULT_HF_ENDPOINT, hubFromEnv } from './hub.ts';
@@ -191,7 +191,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   // SigLIP keeps its logit scale and bias only in the weights: read the two values from the
   // repository (a few range requests) rather than download hundreds of MB for them.
   const config = await readFile(join(dir, 'config.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
-  if ((config as { model_type?: unknown } | null)?.model_type === 'siglip') {
+  if ((config as { model_type?: unknown } | null)?.model_type === 'siglip' || isNaflex(config)) {
     const logit = await remoteLogitParams(hub, commit, tree);
     if (logit) {
       record.logit = logit;

@@ -10,22 +10,24 @@ import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic.ts';
 import { ClipscopeError } from '../errors.ts';
 import { sha256File } from '../hash.ts';
-import { preprocessConfigFrom } from '../preprocess.ts';
+import { preprocessConfigFrom, tensorSize } from '../preprocess.ts';
 import type { ModelInfo, TokenizedText } from '../../core/types.ts';
 import { createSession, onnxAvailability, releaseSession, runFloat, type Feed, type OnnxSession, type ValueInfo } from './onnx.ts';
 import { createDeviceSelection, planDevice, type Device, type DeviceSelection } from './device.ts';
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
 import { folderVariants, modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
-import { FAMILY_IO, modelFamily, siglipLogitParams, type LogitParams } from './family.ts';
+import { FAMILY_IO, isNaflex, modelFamily, NAFLEX_MODEL_TYPE, siglipLogitParams, type LogitParams } from './family.ts';
 
 export type { ClipTokenizer };
 
 export interface ClipModel {
   info: ModelInfo;
   tokenizer: ClipTokenizer;
-  /** Embed `count` preprocessed images laid out [count, 3, H, W] at the start of `pixels`.
-   * Returns count × dim L2-normalised embeddings, row after row. */
-  embedImages(pixels: Float32Array, count: number): Promise<Float32Array>;
+  /** Embed `count` preprocessed images laid out [count, 3, H, W] at the start of `pixels` (SigLIP 2
+   * NaFlex: [count, maxNumPatches, 3 · patch²], with `grids` holding each image's patch rows and
+   * columns, 2 values an image — preprocessImage's grid). Returns count × dim L2-normalised
+   * embeddings, row after row. */
+  embedImages(pixels: Float32Array, count: number, grids?: ArrayLike<number>): Promise<Float32Array>;
   /** Embed tokenized phrases; returns tokenized.length × dim L2-normalised embeddings. */
   embedTexts(tokenized: TokenizedText[]): Promise<Float32Array>;
   close(): Promise<void>;
@@ -48,6 +50,11 @@ export interface LoadModelOptions {
 export function selectDevice(requested: Device, log: (message: string) => void): DeviceSelection {
   return createDeviceSelection(planDevice(requested, onnxAvailability()), log);
 }
+
+/** SigLIP 2 NaFlex's vision inputs, as the onnx-community exports and transformers.js name them. */
+export const NAFLEX_INPUTS = ['pixel_values', 'pixel_attention_mask', 'spatial_shapes'] as const;
+const NAFLEX_HINT =
+  'A SigLIP 2 NaFlex folder (model_type "siglip2") needs onnx/vision_model.onnx exported as the onnx-community NaFlex repositories are: pixel_values [batch, patches, 3·patch²], pixel_attention_mask [batch, patches], spatial_shapes [batch, 2] → pooler_output. Fetch such an export, or use a fixed-resolution SigLIP 2 (e.g. `clipscope model fetch onnx-community/siglip2-base-patch16-224-ONNX`).';
 
 /** The logit scale when config.json does not state a trained one: OpenAI CLIP's trained value. */
 export const DEFAULT_LOGIT_SCALE = 100;
@@ -114,16 +121,22 @@ export function logitScaleFrom(config: Record<string, unknown>, source: string):
 }
 
 /** Check a tower's input and output; returns the output to read (the first of `expected.outputs`
- * the graph has). */
-function checkIo(session: OnnxSession, expected: { inputs: string[]; outputs: readonly string[] }, name: string): string {
+ * the graph has). `kind` and `hint` name the tower kind and the way out in the message. */
+function checkIo(
+  session: OnnxSession,
+  expected: { inputs: string[]; outputs: readonly string[] },
+  name: string,
+  kind = 'a CLIP tower',
+  hint = 'Use a CLIP model exported the way transformers.js expects (e.g. `clipscope model fetch Xenova/clip-vit-base-patch32`).',
+): string {
   const inputs = session.inputs.map((i) => i.name);
   const outputs = session.outputs.map((o) => o.name);
   const missingIn = expected.inputs.filter((n) => !inputs.includes(n));
   const output = expected.outputs.find((n) => outputs.includes(n));
   if (missingIn.length > 0 || output === undefined) {
     throw modelError(
-      `${name} does not look like a CLIP tower: expected inputs ${expected.inputs.join(', ')} and outputs ${expected.outputs.join(' or ')}, found inputs ${inputs.join(', ') || '(none)'} and outputs ${outputs.join(', ') || '(none)'}`,
-      'Use a CLIP model exported the way transformers.js expects (e.g. `clipscope model fetch Xenova/clip-vit-base-patch32`).',
+      `${name} does not look like ${kind}: expected inputs ${expected.inputs.join(', ')} and outputs ${expected.outputs.join(' or ')}, found inputs ${inputs.join(', ') || '(none)'} and outputs ${outputs.join(', ') || '(none)'}`,
+      hint,
     );
   }
   return output;
@@ -290,23 +303,34 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw modelError(`config.json in model folder ${dir} is not a JSON object`);
   const family = modelFamily(config, join(dir, 'config.json'));
   const io = FAMILY_IO[family];
-  const VISION_IO = { inputs: ['pixel_values'], outputs: io.image };
+  // SigLIP 2 NaFlex: the vision tower takes patches with their mask and grid (onnx-community's names).
+  const naflex = isNaflex(config);
+  const VISION_IO = { inputs: naflex ? [...NAFLEX_INPUTS] : ['pixel_values'], outputs: io.image };
   const TEXT_IO = { inputs: ['input_ids'], outputs: io.text };
   // The output each tower is read at, found when its session opens.
   let imageOut = io.image[0];
   let textOut = io.text[0];
   const preprocess = preprocessConfigFrom(await readJson(root, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
+  if (naflex !== Boolean(preprocess.naflex)) {
+    throw modelError(
+      naflex
+        ? `${join(dir, 'config.json')} has model_type "${NAFLEX_MODEL_TYPE}" (SigLIP 2 NaFlex) but ${join(dir, 'preprocessor_config.json')} is not a Siglip2ImageProcessor's (no patch_size and max_num_patches)`
+        : `${join(dir, 'preprocessor_config.json')} cuts images into patches (SigLIP 2 NaFlex: max_num_patches) but ${join(dir, 'config.json')} does not have model_type "${NAFLEX_MODEL_TYPE}"`,
+      'The model folder mixes files of different models; fetch or generate it again.',
+    );
+  }
   const tokenizer = createClipTokenizer(await readJson(root, 'tokenizer.json'), await readJson(root, 'tokenizer_config.json'), dir, family);
   const logit = await logitParams(root, dir, family, config);
   const stated = configDim(config, family, join(dir, 'config.json'));
 
   const [cropH, cropW] = [preprocess.cropHeight, preprocess.cropWidth];
-  const perImage = 3 * cropH * cropW;
+  const perImage = tensorSize(preprocess);
   const visionFile = join(root, onnx.vision);
   const textFile = join(root, onnx.text);
 
-  async function rawImages(session: OnnxSession, pixels: Float32Array, count: number): Promise<Float32Array> {
+  async function rawImages(session: OnnxSession, pixels: Float32Array, count: number, grids?: ArrayLike<number>): Promise<Float32Array> {
     if (pixels.length < count * perImage) throw new RangeError(`embedImages: ${pixels.length} values for ${count} images of ${perImage}`);
+    if (preprocess.naflex) return (await runFloat(session, naflexFeeds(session, pixels, count, grids), [imageOut]))[imageOut].data;
     const feeds: Record<string, Feed> = { pixel_values: { type: 'float32', data: pixels.subarray(0, count * perImage), dims: [count, 3, cropH, cropW] } };
     // A whole-model graph used as the vision tower also takes text: one end token, unused.
     const ids = session.inputs.find((i) => i.name === 'input_ids');
@@ -314,6 +338,29 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     const mask = session.inputs.find((i) => i.name === 'attention_mask');
     if (mask) feeds.attention_mask = intFeed(mask.type, [1], [1, 1]);
     return (await runFloat(session, feeds, [imageOut]))[imageOut].data;
+  }
+
+  /** SigLIP 2 NaFlex's three inputs: the patches, a mask with the first rows · cols patches of each
+   * image set (the rest is padding) and the grids; without grids (the loader's trial run) every
+   * image counts as one patch. The mask and grid types are the ones the graph declares. */
+  function naflexFeeds(session: OnnxSession, pixels: Float32Array, count: number, grids?: ArrayLike<number>): Record<string, Feed> {
+    const { patchSize, maxNumPatches } = preprocess.naflex!;
+    const shapes: number[] = [];
+    const mask = new Uint8Array(count * maxNumPatches);
+    for (let i = 0; i < count; i++) {
+      const [rows, cols] = grids ? [grids[2 * i], grids[2 * i + 1]] : [1, 1];
+      if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 1 && cols >= 1 && rows * cols <= maxNumPatches))
+        throw new RangeError(`embedImages: image ${i} has a ${rows}×${cols} patch grid; expected at most ${maxNumPatches} patches`);
+      shapes.push(rows, cols);
+      mask.fill(1, i * maxNumPatches, i * maxNumPatches + rows * cols);
+    }
+    const maskType = info(session, 'pixel_attention_mask').type;
+    return {
+      pixel_values: { type: 'float32', data: pixels.subarray(0, count * perImage), dims: [count, maxNumPatches, 3 * patchSize * patchSize] },
+      pixel_attention_mask:
+        maskType === 'bool' ? { type: 'bool', data: mask, dims: [count, maxNumPatches] } : intFeed(maskType, Array.from(mask), [count, maxNumPatches]),
+      spatial_shapes: intFeed(info(session, 'spatial_shapes').type, shapes, [count, 2]),
+    };
   }
 
   async function rawTexts(session: OnnxSession, batch: TokenizedText[]): Promise<Float32Array> {
@@ -359,6 +406,20 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     );
 
   const vision = lazyTower(visionFile, options.threads, device, async (session) => {
+    if (preprocess.naflex) {
+      imageOut = checkIo(session, VISION_IO, join(dir, onnx.vision), 'a SigLIP 2 NaFlex vision tower', NAFLEX_HINT);
+      const [, patches, values] = info(session, 'pixel_values').shape;
+      const { patchSize, maxNumPatches } = preprocess.naflex;
+      if ((typeof values === 'number' && values !== 3 * patchSize * patchSize) || (typeof patches === 'number' && patches !== maxNumPatches)) {
+        throw modelError(
+          `${join(dir, onnx.vision)} takes ${patches} patches of ${values} values but preprocessor_config.json makes ${maxNumPatches} patches of ${3 * patchSize * patchSize} (patch_size ${patchSize})`,
+          'The model folder mixes files of different models; fetch or generate it again.',
+        );
+      }
+      widths.vision = declaredDim(session, imageOut) ?? (await rawImages(session, new Float32Array(perImage), 1)).length;
+      if (lazy && widths.vision !== stated) throw mismatch(onnx.vision, widths.vision);
+      return;
+    }
     imageOut = checkIo(session, VISION_IO, join(dir, onnx.vision));
     const shape = info(session, 'pixel_values').shape;
     const [h, w] = [shape[2], shape[3]];
@@ -428,10 +489,11 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
       variant,
     },
     tokenizer,
-    async embedImages(pixels, count) {
+    async embedImages(pixels, count, grids) {
       if (count === 0) return new Float32Array(0);
+      if (preprocess.naflex && !grids) throw new RangeError('embedImages: a SigLIP 2 NaFlex model needs each image\'s patch grid');
       const session = await vision.open();
-      return normalizedRows(await rawImages(session, pixels, count), count, dim);
+      return normalizedRows(await rawImages(session, pixels, count, grids), count, dim);
     },
     async embedTexts(tokenized) {
       if (tokenized.length === 0) return new Float32Array(0);

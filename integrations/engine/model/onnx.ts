@@ -75,11 +75,12 @@ export function executionProviders(provider: Provider): string[] {
   return provider === 'cpu' ? ['cpu'] : [provider, 'cpu'];
 }
 
-/** A tensor to feed: float32, int64 or int32 data with its dimensions. */
+/** A tensor to feed: float32, int64, int32 or bool (one byte each) data with its dimensions. */
 export type Feed =
   | { type: 'float32'; data: Float32Array; dims: number[] }
   | { type: 'int64'; data: BigInt64Array; dims: number[] }
-  | { type: 'int32'; data: Int32Array; dims: number[] };
+  | { type: 'int32'; data: Int32Array; dims: number[] }
+  | { type: 'bool'; data: Uint8Array; dims: number[] };
 
 export interface FloatOutput {
   data: Float32Array;
