@@ -325,7 +325,9 @@ async function setup(): Promise<void> {
     return t ? el('img', { src: base + t, alt: `Image ${data.images[i].path}`, loading: 'lazy', decoding: 'async' }) : el('div', { class: 'wb-noimg' }, 'no thumbnail');
   };
 
+  let renders = 0;
   function render(): void {
+    root!.dataset.renders = String(++renders);
     const after = current.rescored.scores.map((s) => s.category);
     const order = [...buildOrder, ...current.categories.map((c) => c.name).filter((n) => !buildOrder.includes(n))];
     const changes = compareCategories(buildCategories, after, order);
