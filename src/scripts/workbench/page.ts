@@ -320,9 +320,11 @@ async function setup(): Promise<void> {
   holdout?.addEventListener('change', () => renderAccuracy());
 
   // ---- Rendering.
-  const thumbOf = (i: number): HTMLElement => {
+  /** The first EAGER_THUMBS thumbnails load at once, the rest when scrolled to. */
+  const EAGER_THUMBS = 48;
+  const thumbOf = (i: number, k: number): HTMLElement => {
     const t = data.images[i].thumb;
-    return t ? el('img', { src: base + t, alt: `Image ${data.images[i].path}`, loading: 'lazy', decoding: 'async' }) : el('div', { class: 'wb-noimg' }, 'no thumbnail');
+    return t ? el('img', { src: base + t, alt: `Image ${data.images[i].path}`, loading: k < EAGER_THUMBS ? 'eager' : 'lazy', decoding: 'async' }) : el('div', { class: 'wb-noimg' }, 'no thumbnail');
   };
 
   let renders = 0;
@@ -351,12 +353,12 @@ async function setup(): Promise<void> {
         ? 'No image changed category.'
         : `${plural(changes.changed.length, 'image')} changed category${changes.changed.length > MAX_CHANGED_SHOWN ? ` (the first ${MAX_CHANGED_SHOWN} shown)` : ''}.`;
     $('wb-changed').replaceChildren(
-      ...changes.changed.slice(0, MAX_CHANGED_SHOWN).map((i) => {
+      ...changes.changed.slice(0, MAX_CHANGED_SHOWN).map((i, k) => {
         const s = current.rescored.scores[i];
         return el(
           'li',
           { 'data-path': data.images[i].path, 'data-from': buildCategories[i], 'data-to': s.category },
-          thumbOf(i),
+          thumbOf(i, k),
           el('p', { class: 'path' }, data.images[i].path),
           el('p', { class: 'move' }, `${buildCategories[i]} → `, el('strong', {}, s.category), ` (${formatPercent(s.probability)})`),
         );
@@ -423,7 +425,7 @@ async function setup(): Promise<void> {
       );
     table.replaceChildren(
       el('caption', { class: 'wb-muted' }, only ? `On the held-out ${plural(indices.length, 'judged image')} only.` : `On all ${plural(indices.length, 'judged image')}.`, edited.unknown ? ` ${plural(edited.unknown, 'image')} judged Wrong without a correction moved and ${edited.unknown === 1 ? 'is' : 'are'} left out.` : ''),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Dictionary'), el('th', { scope: 'col', class: 'num' }, 'Accuracy'), el('th', { scope: 'col', class: 'num' }, 'Right'), el('th', { scope: 'col', class: 'num' }, '95 % interval (Wilson)'))),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Dictionary'), el('th', { scope: 'col', class: 'num' }, 'Accuracy'), el('th', { scope: 'col', class: 'num' }, 'Right'), el('th', { scope: 'col', class: 'num' }, '95 % interval'))),
       el('tbody', {}, row('Build', build), row('Edited', edited)),
     );
   }
