@@ -215,7 +215,8 @@ export function baselineCheck(build: readonly Pick<WorkbenchImage, 'category' | 
   const mismatches: BaselineCheck['mismatches'] = [];
   build.forEach((b, i) => {
     const s = now[i];
-    const tie = s.top.length > 1 && s.top[0].probability === s.top[1].probability;
+    // margin = first − second of the ranked choices (computed before top is cut to top-k).
+    const tie = s.margin === 0;
     if (tie) ties++;
     const close = Math.abs(s.probability - b.probability) <= tolerance;
     if (close && (tie || s.category === b.category)) matches++;

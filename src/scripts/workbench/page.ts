@@ -144,7 +144,7 @@ async function setup(): Promise<void> {
       return;
     }
     if (!description.available) {
-      towerBox.append(el('p', { class: 'wb-muted', id: 'wb-tower-unavailable' }, `New or changed phrases cannot be embedded here: ${description.reason ?? 'the text model is not published.'} Phrases the build embedded can be moved, removed and reordered freely.`));
+      towerBox.append(el('p', { class: 'wb-muted', id: 'wb-tower-unavailable' }, `New or changed phrases cannot be embedded here. ${description.reason ?? 'The text model is not published.'} Phrases the build embedded can be moved, removed and reordered freely.`));
       return;
     }
     const button = el('button', { type: 'button', id: 'wb-tower-load' }, `Load the text model (${formatBytes(description.sizeBytes)})`);
