@@ -60,6 +60,9 @@ export interface ScoreInput {
   minProbability?: number | null;
   /** Percentage points between first and second. Below it → UNCERTAIN. */
   minMargin?: number | null;
+  /** Receives each block's image × phrase cosines (rows start … start + n − 1, P columns), so a
+   * caller that needs them too (the Workbench page's phrase ranking) does not compute them twice. */
+  onCosines?(start: number, n: number, cosines: Float64Array): void;
 }
 
 /** The probability (percent) a category needs in sigmoid scoring when no --min-probability is given:
@@ -236,6 +239,7 @@ export function scoreImages(input: ScoreInput): ImageScore[] {
   for (let start = 0; start < count; start += IMAGE_BLOCK) {
     const n = Math.min(IMAGE_BLOCK, count - start);
     const cos = matmulTransposed(imageEmbeds, start, n, textEmbeds, P, dim);
+    input.onCosines?.(start, n, cos);
     const cosCat = ensemble ? matmulTransposed(imageEmbeds, start, n, ensemble, C, dim) : null;
 
     for (let i = 0; i < n; i++) {

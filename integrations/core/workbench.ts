@@ -146,30 +146,14 @@ export interface RescoreInput {
 export function rescore(input: RescoreInput): Rescored {
   const { images, count, dim, textEmbeds, run } = input;
   const flat = flattenPhrases({ categories: input.categories });
-  const scores = scoreImages({
-    imageEmbeds: images,
-    count,
-    dim,
-    textEmbeds,
-    phrases: flat,
-    categories: input.categories.map((c) => c.name),
-    mode: run.scoring,
-    logitScale: run.logitScale,
-    logitBias: run.logitBias,
-    topK: run.topK,
-    minProbability: run.minProbability,
-    minMargin: run.minMargin,
-  });
   const P = flat.length;
   const best = new Int32Array(count).fill(-1);
   const second = new Int32Array(count).fill(-1);
   const bestProbability = new Float64Array(count);
   const secondProbability = new Float64Array(count);
-  const BLOCK = 1024;
   const logits = new Float64Array(P);
-  for (let start = 0; start < count; start += BLOCK) {
-    const n = Math.min(BLOCK, count - start);
-    const cos = matmulTransposed(images, start, n, textEmbeds, P, dim);
+  // The phrase ranking reads the cosines scoring computes (one matrix product, not two).
+  const rankPhrases = (start: number, n: number, cos: Float64Array) => {
     for (let i = 0; i < n; i++) {
       let probs: Float64Array;
       if (run.scoring === 'sigmoid') {
@@ -193,7 +177,22 @@ export function rescore(input: RescoreInput): Rescored {
       bestProbability[start + i] = probs[b];
       secondProbability[start + i] = s >= 0 ? probs[s] : 0;
     }
-  }
+  };
+  const scores = scoreImages({
+    imageEmbeds: images,
+    count,
+    dim,
+    textEmbeds,
+    phrases: flat,
+    categories: input.categories.map((c) => c.name),
+    mode: run.scoring,
+    logitScale: run.logitScale,
+    logitBias: run.logitBias,
+    topK: run.topK,
+    minProbability: run.minProbability,
+    minMargin: run.minMargin,
+    onCosines: rankPhrases,
+  });
   return { scores, best, second, bestProbability, secondProbability };
 }
 

@@ -32,6 +32,8 @@ import { describeTextTower, loadTextTower, type TextTower } from './text-tower.t
 const DEBOUNCE_MS = 300;
 /** Changed images shown as thumbnails (all are counted). */
 const MAX_CHANGED_SHOWN = 300;
+/** Runs above this many images say "Re-scoring…" before they re-score. */
+const LARGE_RUN = 2000;
 /** Images listed per phrase under wins and near misses. */
 const MAX_LISTED = 12;
 
@@ -240,6 +242,12 @@ async function setup(): Promise<void> {
     parsesNow = true;
     showProblems(null);
     syncButtons();
+    if (count > LARGE_RUN) {
+      // Re-scoring many images takes a moment: say so, and let the browser paint it first.
+      setStatus(`Re-scoring ${plural(count, 'image')}…`, false);
+      await new Promise((done) => setTimeout(done, 20));
+      if (mine !== generation) return;
+    }
     let next = score(text, categories);
     if ('missing' in next) {
       waiting = next.missing;
