@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import type { WorkbenchData } from '../../integrations/core/workbench.ts';
@@ -219,6 +220,10 @@ describe('the Workbench page', () => {
     await mkdir(join(work, 'export'));
     await download.saveAs(exported);
     expect(await readFile(exported, 'utf8')).toBe(await o.page.inputValue('#wb-text'));
+    await o.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await o.page.click('#wb-copy');
+    await o.page.waitForFunction(() => document.getElementById('wb-copied')?.textContent === 'Copied.');
+    expect(await o.page.evaluate(() => navigator.clipboard.readText())).toBe(await readFile(exported, 'utf8'));
 
     const again = await buildSite({ cacheDir, env: { CLIPSCOPE_DICTIONARY: exported, CLIPSCOPE_VALIDATION_DIR: join(work, 'empty') } });
     try {
@@ -296,6 +301,8 @@ describe('the Workbench page', () => {
         expect(overflow, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
         await o.page.screenshot({ path: join(SHOTS, `workbench-${width}-${scheme}.png`), fullPage: true });
         expect(o.allProblems()).toEqual([]);
+        const serious = (await new AxeBuilder({ page: o.page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `${width} px ${scheme}`).toEqual([]);
       }
     }
   }, 120_000);
