@@ -429,7 +429,8 @@ async function setup(): Promise<void> {
         el('th', { scope: 'row' }, name),
         el('td', { class: 'num' }, a.n === 0 ? '–' : formatPercent(a.estimate * 100)),
         el('td', { class: 'num' }, `${a.right} of ${a.n}`),
-        el('td', { class: 'num' }, a.n === 0 ? '–' : `${formatPercent(a.low * 100)} – ${formatPercent(a.high * 100)}`),
+        // A line may break after the dash only (not between a number and its %).
+        el('td', { class: 'num' }, a.n === 0 ? '–' : `${formatPercent(a.low * 100).replace(' ', '\u00a0')} – ${formatPercent(a.high * 100).replace(' ', '\u00a0')}`),
       );
     table.replaceChildren(
       el('caption', { class: 'wb-muted' }, only ? `On the held-out ${plural(indices.length, 'judged image')} only.` : `On all ${plural(indices.length, 'judged image')}.`, edited.unknown ? ` ${plural(edited.unknown, 'image')} judged Wrong without a correction moved and ${edited.unknown === 1 ? 'is' : 'are'} left out.` : ''),
