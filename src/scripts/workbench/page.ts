@@ -255,8 +255,11 @@ async function setup(): Promise<void> {
       if (t) {
         setStatus(`Embedding ${plural(waiting.length, 'new phrase')}…`, true);
         try {
-          const raw = l2normalize(await t.embed(waiting), t.dim);
-          waiting.forEach((w, i) => known.set(w, raw.slice(i * t.dim, (i + 1) * t.dim)));
+          if (t.dim !== dim) throw new Error(`the text model gives ${t.dim} numbers per phrase, the build's embeddings ${dim}`);
+          const raw = l2normalize(await t.embed(waiting), dim);
+          waiting.forEach((w, i) => {
+            known.set(w, raw.slice(i * dim, (i + 1) * dim));
+          });
         } catch (error) {
           setStatus(`The new phrases could not be embedded: ${error instanceof Error ? error.message : String(error)}. Not re-scored yet.`, true);
           return;
