@@ -168,6 +168,7 @@ describe('the workbench data', () => {
 describe('the Workbench page', () => {
   it('matches the build before any edit, and is linked in the navigation', async () => {
     const o = await open(server.url('/workbench/'));
+    expect(await o.page.isVisible('#wb-export-note')).toBe(false);
     expect(await o.page.textContent('#wb-baseline')).toBe(`Matches the build: ${result.images.length} of ${result.images.length} images.`);
     expect(await o.page.getAttribute('.site-nav a[aria-current="page"]', 'href')).toMatch(/\/workbench\/?$/);
     expect(await changedOnPage(o)).toEqual([]);
@@ -260,6 +261,7 @@ describe('the Workbench page', () => {
     expect(await o.page.getAttribute('#wb-status', 'data-state')).toBe('stale');
     expect(await o.page.textContent('#wb-status')).toContain('“a crimson poster”');
     expect(await changedOnPage(o)).toEqual([]);
+    expect(await o.page.isVisible('#wb-export-note')).toBe(true);
   });
 
   // Skipped: the in-browser text tower (src/scripts/workbench/text-tower.ts) is still the stub, which

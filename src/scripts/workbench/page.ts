@@ -219,7 +219,9 @@ async function setup(): Promise<void> {
     textarea.scrollTop = Math.max(0, (line - 3) * lineHeight);
   }
 
+  const exportNote = $('wb-export-note');
   function setStatus(text: string, stale: boolean): void {
+    exportNote.hidden = !(stale && parsesNow);
     status.textContent = text;
     status.className = stale ? 'wb-status stale' : 'wb-status';
     status.dataset.state = stale ? 'stale' : 'current';
