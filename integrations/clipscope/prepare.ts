@@ -4,7 +4,7 @@
 // Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
 import { copyFile, mkdir, mkdtemp, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { tempPathFor, writeFileAtomic } from '../engine/atomic.ts';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import { formatSkipped, formatSummary, type Progress } from '../engine/progress.ts';
@@ -26,7 +26,6 @@ import { workbenchFiles } from './workbench-data.ts';
 import { formatOf, parseDictionary } from '../engine/dictionary.ts';
 import type { RunEmbeddings } from '../engine/run.ts';
 import { formatBytes } from '../core/format.ts';
-import { basename } from 'node:path';
 import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
@@ -202,9 +201,11 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   );
   if (o.workbench) {
     const reason = await addWorkbench(report, embeddings, o, assets);
-    if (reason !== null) report.workbench = { bytes: null, reason };
     if (reason === null) effects.log(`Workbench: ${formatBytes(report.workbench.bytes!)} of data for in-browser re-scoring (option workbench: false leaves it out)`);
-    else effects.warn(`The Workbench page is left out: ${reason}`);
+    else {
+      report.workbench = { bytes: null, reason };
+      effects.warn(`The Workbench page is left out: ${reason}`);
+    }
   }
   assets.set(EXPLORE_FILE, { data: JSON.stringify(exploreIndex(report)), type: 'application/json; charset=utf-8' });
   assets.set(report.files.standalone, { data: renderStandalone(report, standaloneImages), type: 'text/html; charset=utf-8' });
