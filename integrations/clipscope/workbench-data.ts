@@ -5,8 +5,9 @@
 // prepare.ts hands in the run's embeddings and the dictionary text, and publishes the files returned.
 //
 // Sizes: image rows are split into parts of at most MAX_PART_BYTES (static hosts refuse large files:
-// GitHub warns at 50 MB and refuses 100 MB); above MAX_TOTAL_BYTES in all the page is left out, with
-// the reason, since a browser would have to download and hold it all.
+// GitHub warns at 50 MB and refuses 100 MB); above MAX_TOTAL_BYTES in all, or with an index (the JSON,
+// one file) above MAX_FILE_BYTES, the page is left out, with the reason, since a browser would have
+// to download and hold it all.
 import type { RunEmbeddings } from '../engine/run.ts';
 import { flattenPhrases } from '../core/dictionary.ts';
 import { WORKBENCH_DIR, WORKBENCH_FILE, WORKBENCH_SCHEMA, type WorkbenchData, type WorkbenchImage, type WorkbenchTruth } from '../core/workbench.ts';
@@ -15,6 +16,8 @@ import { thumbOf, type ReportData } from './report/report.ts';
 
 export const MAX_PART_BYTES = 50_000_000;
 export const MAX_TOTAL_BYTES = 500_000_000;
+/** The largest single file a static host takes (GitHub refuses files of 100 MB). */
+export const MAX_FILE_BYTES = 100_000_000;
 
 export interface WorkbenchFiles {
   data: WorkbenchData;
@@ -29,6 +32,7 @@ export interface WorkbenchInput {
   dictionary: { source: string; format: 'yaml' | 'json'; text: string };
   maxPartBytes?: number;
   maxTotalBytes?: number;
+  maxFileBytes?: number;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
@@ -129,7 +133,11 @@ export function workbenchFiles(input: WorkbenchInput): WorkbenchFiles | { reason
     if (total === guess) break;
     guess = total;
   }
-  files.set(WORKBENCH_FILE, Buffer.from(json));
+  const jsonBytes = Buffer.from(json);
+  // The index is one file: past the part limit a static host may refuse it (it grows ~200 B an image).
+  const maxFile = input.maxFileBytes ?? MAX_FILE_BYTES;
+  if (jsonBytes.length > maxFile) return { reason: `its index would take ${formatBytes(jsonBytes.length)} in one file, more than the ${formatBytes(maxFile)} a static host takes.` };
+  files.set(WORKBENCH_FILE, jsonBytes);
   if (data.bytes > maxTotal) return { reason: `its data would take ${formatBytes(data.bytes)}, more than the ${formatBytes(maxTotal)} a browser page should download.` };
   return { data, files, bytes: data.bytes };
 }

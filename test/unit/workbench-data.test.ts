@@ -93,6 +93,8 @@ describe('workbenchFiles', () => {
     const result = runResult(10);
     expect(workbenchFiles({ report: reportOf(result), embeddings: embeddingsOf(result), dictionary, maxTotalBytes: 100 })).toEqual({ reason: expect.stringMatching(/^its image embeddings would take 160 B/) });
     expect(workbenchFiles({ report: reportOf(result), embeddings: { ...embeddingsOf(result), images: new Float32Array(DIM) }, dictionary })).toEqual({ reason: expect.stringContaining('do not match its results') });
+    // The index is one file, and it is larger than 1000 bytes.
+    expect(workbenchFiles({ report: reportOf(result), embeddings: embeddingsOf(result), dictionary, maxFileBytes: 1000 })).toEqual({ reason: expect.stringMatching(/^its index would take [\d.]+ kB in one file/) });
   });
 
   it('writes float32 little-endian', () => {
