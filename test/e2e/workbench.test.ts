@@ -242,6 +242,23 @@ describe('the Workbench page', () => {
     }
   }, 180_000);
 
+  it('keeps the edit in the browser across a reload, until it is discarded', async () => {
+    const o = await open(server.url('/workbench/'));
+    const text = stringifyYaml(edited(await demoDictionary()));
+    await edit(o, text);
+    const changed = await changedOnPage(o);
+    await o.page.reload();
+    await o.page.waitForSelector('#workbench[data-ready="true"]');
+    await o.page.waitForFunction(() => document.getElementById('wb-changed')!.childElementCount > 0);
+    expect(await o.page.inputValue('#wb-text')).toBe(text);
+    expect(await changedOnPage(o)).toEqual(changed);
+    await o.page.click('#wb-reset');
+    await o.page.reload();
+    await o.page.waitForSelector('#workbench[data-ready="true"]');
+    expect(await o.page.inputValue('#wb-text')).toBe(data.dictionary.text);
+    expect(await changedOnPage(o)).toEqual([]);
+  });
+
   it('keeps working offline once loaded', async () => {
     const o = await open(server.url('/workbench/'));
     await o.context.setOffline(true);

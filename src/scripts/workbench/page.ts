@@ -99,6 +99,7 @@ async function setup(): Promise<void> {
   const buildCategories = data.images.map((i) => i.category);
   const buildOrder = [...new Set(data.phrases.map((p) => p.category))];
   $('wb-source').textContent = data.dictionary.source;
+  root.dataset.draftKey = `clipscope-workbench:${run.model}:${run.dictionaryHash}`;
 
   const parse = (text: string): DictionaryCategory[] => parseDictionaryText(text, data.dictionary.source, data.dictionary.format, sha256Hex);
 
@@ -293,6 +294,7 @@ async function setup(): Promise<void> {
   let timer: number | undefined;
   textarea.addEventListener('input', () => {
     syncButtons();
+    saveDraft(textarea.value);
     clearTimeout(timer);
     timer = window.setTimeout(() => void update(), DEBOUNCE_MS);
   });
@@ -307,6 +309,7 @@ async function setup(): Promise<void> {
   });
   reset.addEventListener('click', () => {
     textarea.value = data.dictionary.text;
+    saveDraft(data.dictionary.text);
     syncButtons();
     void update();
   });
@@ -448,6 +451,39 @@ async function setup(): Promise<void> {
   syncButtons();
   render();
   root.dataset.ready = 'true';
+  // An edit kept by this browser (same run) comes back after a reload.
+  const draft = loadDraft();
+  if (draft !== null && draft !== data.dictionary.text) {
+    textarea.value = draft;
+    syncButtons();
+    await update();
+    $('wb-copied').textContent = 'Your last edit in this browser was restored (“Back to the build’s dictionary” discards it).';
+  }
+}
+
+/** Where this browser keeps the edited text: per model and dictionary of the build. */
+function draftKey(): string | null {
+  const root = document.getElementById('workbench');
+  return root?.dataset.draftKey ?? null;
+}
+
+function saveDraft(text: string): void {
+  const key = draftKey();
+  if (!key) return;
+  try {
+    localStorage.setItem(key, text);
+  } catch {
+    // Storage refused (private mode, quota): the edit still works, it is only not kept.
+  }
+}
+
+function loadDraft(): string | null {
+  const key = draftKey();
+  try {
+    return key ? localStorage.getItem(key) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The download's file name: the dictionary's name with "-edited" before the extension. */
