@@ -80,6 +80,10 @@ export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
       error: 'expected an object of group name → CSS hex colour, e.g. { "AfD": "#009ee0" }',
     })
     .default({}),
+  /** The Workbench page (/workbench/): edit the dictionary and re-score every image in the browser.
+   * Publishes the run's embeddings (about 2 kB per image with 512-dimensional models); false leaves
+   * the page and its data out. */
+  workbench: z.boolean().default(true),
   copyOriginals: z
     .union([z.boolean(), z.strictObject({ keepMetadata: z.boolean().default(false) })], {
       error: 'expected true, false or { keepMetadata: true | false }',

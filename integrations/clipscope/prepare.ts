@@ -3,9 +3,9 @@
 // and the files the site publishes (results CSV/JSON as the CLI writes them, the standalone file).
 // Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
 import { constants } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { tempPathFor, writeFileAtomic } from '../engine/atomic.ts';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import { formatSkipped, formatSummary, type Progress } from '../engine/progress.ts';
@@ -24,6 +24,10 @@ import { publishOriginals, type MakeOriginal } from './originals.ts';
 import { renderStandalone } from './standalone.ts';
 import { changesSince, previousRunFile, previousRunOf, readPreviousRun, type PreviousRun } from './changes.ts';
 import { EXPLORE_FILE, exploreIndex } from './report/explore.ts';
+import { workbenchFiles } from './workbench-data.ts';
+import { formatOf, parseDictionary } from '../engine/dictionary.ts';
+import type { RunEmbeddings } from '../engine/run.ts';
+import { formatBytes } from '../core/format.ts';
 import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
@@ -45,7 +49,14 @@ export interface PrepareEffects {
   /** The engine's run function (tests may pass a fixture). */
   classify(
     input: unknown,
-    effects: { log(message: string): void; progress?(p: Progress): void; source?: string; imageFiles?(files: ReadonlyMap<string, string>): void; table?(table: PostsTable): void },
+    effects: {
+      log(message: string): void;
+      progress?(p: Progress): void;
+      source?: string;
+      imageFiles?(files: ReadonlyMap<string, string>): void;
+      table?(table: PostsTable): void;
+      embeddings?(embeddings: RunEmbeddings): void;
+    },
   ): Promise<RunResult>;
   makeThumbnail: MakeThumbnail;
   /** A publishable copy of an original (option copyOriginals). */
@@ -102,7 +113,14 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   const table = (t: PostsTable) => {
     posts = t;
   };
-  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE, imageFiles, table }).catch((error: unknown) => {
+  // The run's embeddings, for the Workbench page (kept only when it is on).
+  let embeddings: RunEmbeddings | null = null;
+  const keepEmbeddings = o.workbench
+    ? (e: RunEmbeddings) => {
+        embeddings = e;
+      }
+    : undefined;
+  const result = await effects.classify(engineOptions(o), { log: effects.log, progress: effects.progress, source: CONFIG_SOURCE, imageFiles, table, embeddings: keepEmbeddings }).catch((error: unknown) => {
     throw withEnvHint(error, o);
   });
   const fileOf = (path: string) => files.get(path) ?? join(o.images, path);
@@ -183,9 +201,37 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );
+  if (o.workbench) {
+    const reason = await addWorkbench(report, embeddings, o, assets);
+    if (reason === null) effects.log(`Workbench: ${formatBytes(report.workbench.bytes!)} of data for in-browser re-scoring (option workbench: false leaves it out)`);
+    else {
+      report.workbench = { bytes: null, reason };
+      effects.warn(`The Workbench page is left out: ${reason}`);
+    }
+  }
   assets.set(EXPLORE_FILE, { data: JSON.stringify(exploreIndex(report)), type: 'application/json; charset=utf-8' });
   assets.set(report.files.standalone, { data: renderStandalone(report, standaloneImages), type: 'text/html; charset=utf-8' });
   return { report, assets, keep: runFile ? { file: runFile, run: previousRunOf(result) } : null };
+}
+
+/** The Workbench page's files into `assets` (sets report.workbench.bytes); the reason when it is left out. */
+async function addWorkbench(report: ReportData, embeddings: RunEmbeddings | null, o: ClipscopeOptions, assets: Map<string, SiteAsset>): Promise<string | null> {
+  if (!embeddings) return 'the engine did not hand over the embeddings of this run.';
+  // The dictionary text the build read: read again, and checked to be the same dictionary.
+  const text = await readFile(o.dictionary, 'utf8').catch(() => null);
+  const parsed = (() => {
+    try {
+      return text === null ? null : parseDictionary(text, o.dictionary);
+    } catch {
+      return null;
+    }
+  })();
+  if (text === null || parsed?.hash !== report.result.dictionary.hash) return `the dictionary file ${basename(o.dictionary)} changed while the site was built; build again.`;
+  const built = workbenchFiles({ report, embeddings, dictionary: { source: basename(o.dictionary), format: formatOf(o.dictionary), text: text.replace(/^\uFEFF/, '') } });
+  if ('reason' in built) return built.reason;
+  for (const [path, data] of built.files) assets.set(path, { data, type: path.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/octet-stream' });
+  report.workbench = { bytes: built.bytes, reason: null };
+  return null;
 }
 
 /** Files published at once (copies are I/O-bound: more in flight hide each one's latency). */

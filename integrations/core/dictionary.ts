@@ -19,6 +19,10 @@ import { ClipscopeError, show } from './errors.ts';
 import { UNCERTAIN } from './types.ts';
 import type { DictionaryCategory } from './types.ts';
 
+// In the browser (the Workbench page) zod must not compile validators with `new Function`: the site's
+// CSP forbids eval, and even zod's guarded probe for it is reported as a CSP violation.
+if (typeof window !== 'undefined') z.config({ jitless: true });
+
 export type DictionaryFormat = 'yaml' | 'json';
 
 /** sha256 of a text as lower-case hex, supplied by the caller (node:crypto in the build). */

@@ -34,6 +34,18 @@ export interface RunEffects extends EmbedEffects {
   /** Receives the posts table of a table run as it was read, before any work: the CLI writes it back
    * from this one parse (the file is read once). */
   table?(table: PostsTable): void;
+  /** Receives the L2-normalised embeddings the run scored with: image rows in the order of the
+   * result's images, phrase rows in flat dictionary order (the report's Workbench page publishes them
+   * to re-score in the browser). */
+  embeddings?(embeddings: RunEmbeddings): void;
+}
+
+export interface RunEmbeddings {
+  dim: number;
+  /** images × dim, row-major, in the order of RunResult.images. */
+  images: Float32Array;
+  /** phrases × dim, row-major, in the order of flattenPhrases(RunResult.dictionary). */
+  phrases: Float32Array;
 }
 
 export async function classify(input: unknown, effects: RunEffects): Promise<RunResult> {
@@ -95,6 +107,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
       minProbability: options.minProbability,
       minMargin: options.minMargin,
     });
+    effects.embeddings?.({ dim, images: imageEmbeds, phrases: textEmbeddings });
     // Only relative paths and content facts leave the engine, never absPath.
     const images: ImageResult[] = set.images.map((image, i) => ({ path: image.path, sha256: image.sha256, size: image.size, ...scores[i] }));
     const grouped = posts ? tableGroups(posts, options, images) : assignFolderGroups(images);

@@ -6,7 +6,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './helpers.ts';
+import { launchBrowser, openPage, REPO_ROOT } from './helpers.ts';
 
 let work: string;
 let dev: ChildProcess;
@@ -67,6 +67,18 @@ describe('astro dev', () => {
     expect(res.headers.get('content-type')).toBe('image/webp');
     expect((await fetch(`${origin}/downloads/results.csv`)).status).toBe(200);
   });
+
+  it('serves the Workbench page and its data through the same path, and the page matches the build', async () => {
+    const browser = await launchBrowser();
+    try {
+      const o = await openPage(browser, `${origin}/workbench/`);
+      await o.page.waitForSelector('#workbench[data-ready="true"]', { timeout: 60_000 });
+      expect(await o.page.textContent('#wb-baseline')).toMatch(/^Matches the build: (\d+) of \1 images/);
+      expect(o.problems.failedRequests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 
   it('picks up a changed dictionary without a restart', async () => {
     expect(await text('/dictionary/')).not.toContain('Purple');

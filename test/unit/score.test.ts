@@ -422,3 +422,13 @@ describe('edges', () => {
     expect(() => score(overrides as Partial<ScoreInput>)).toThrow(message);
   });
 });
+
+describe('onCosines', () => {
+  it('hands each block’s image × phrase cosines to the caller, as computed for scoring', () => {
+    const seen: { start: number; n: number; cos: number[] }[] = [];
+    score({ onCosines: (start, n, cos) => seen.push({ start, n, cos: [...cos] }) });
+    expect(seen.map((s) => [s.start, s.n])).toEqual([[0, 2]]);
+    // Image X = (1, 0), Y = (0.6, 0.8) against phrases (1, 0), (0, 1), (0.6, 0.8), in float32.
+    expectAllClose(seen[0].cos, [1, 0, f6, f6, f8, f6 * f6 + f8 * f8]);
+  });
+});

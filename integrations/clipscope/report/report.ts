@@ -114,6 +114,9 @@ export interface ReportData {
   /** Images whose category changed since the previous build of the same images and model (set by
    * prepare.ts from the cache); null without a previous run, or when none changed. */
   changes: ChangesReport | null;
+  /** The Workbench page's data (set by prepare.ts): its total size, or why the page is left out
+   * (null reason and null bytes: option workbench is false). */
+  workbench: { bytes: number | null; reason: string | null };
 }
 
 /** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
@@ -244,6 +247,7 @@ export function buildReport({ result, options, judgements, generated = null }: B
     validation: judgements && judgements.files.length > 0 ? validationReport(result, judgements.files) : null,
     adjudication: adjudicationQueue(images, { modelChecksum: result.run.model.checksum, dictionaryHash: result.run.dictionary.hash }, judgements?.files ?? []),
     changes: null,
+    workbench: { bytes: null, reason: null },
   };
 }
 
