@@ -9,6 +9,8 @@ import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../co
 import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
 import { sampleCategory } from '../../core/sampling.ts';
+import { uniqueSlugs } from '../../core/dictionary.ts';
+import { sha256Hex } from '../../engine/hash.ts';
 import { adjudicationQueue, type AdjudicationCase } from '../../core/adjudication.ts';
 import { categoryProbability, secondCategory } from '../../core/confidence.ts';
 import { drawValidationSet } from './validation-set.ts';
@@ -116,14 +118,6 @@ export interface ReportData {
   changes: ChangesReport | null;
 }
 
-/** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
-export function extraSlug(name: string, taken: ReadonlySet<string>): string {
-  const base = name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'category';
-  let slug = base;
-  for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
-  return slug;
-}
-
 /**
  * The site's second choice for an image: the most probable OTHER CATEGORY (core/confidence.ts), with
  * that category's phrase from the image's ranked list when the list names one (else an empty label).
@@ -197,11 +191,8 @@ export function buildReport({ result, options, judgements, generated = null }: B
   // Uncertain (from --min-probability/--min-margin) and any category the dictionary does not list
   // (defensive: results from an older dictionary) go last, in name order.
   const extra = [...byCategory.keys()].filter((name) => !entries.some((e) => e.name === name)).sort();
-  for (const name of extra) {
-    const slug = extraSlug(name, taken);
-    taken.add(slug);
-    entries.push({ name, slug, uncertain: name === UNCERTAIN, phrases: [] });
-  }
+  const extraSlugs = uniqueSlugs(extra, sha256Hex, taken);
+  for (const name of extra) entries.push({ name, slug: extraSlugs.get(name)!, uncertain: name === UNCERTAIN, phrases: [] });
 
   const categories: CategoryReport[] = entries.map((e) => {
     const members = byCategory.get(e.name) ?? [];
