@@ -92,27 +92,29 @@ export function validationJson(figures: ValidationFigures): string {
 
 /**
  * The same figures, one per row: figure, subject (category, coder pair, or what alpha is over),
- * estimate, low, high (fractions), n (the images a figure rests on, or the count a row reports).
+ * estimate, low, high (fractions), n (the images a figure rests on, or the count a row reports),
+ * mode, method (the estimator of the row's interval, worded as in validation.json; empty without one).
  */
 export function validationCsv(f: ValidationFigures): string {
-  const rows: (string | number | null)[][] = [['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode']];
-  const row = (figure: string, subject: string, estimate: number | null, low: number | null, high: number | null, n: number | null) => rows.push([figure, subject, estimate, low, high, n, f.mode]);
+  const rows: (string | number | null)[][] = [['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode', 'method']];
+  const row = (figure: string, subject: string, estimate: number | null, low: number | null, high: number | null, n: number | null, method = '') =>
+    rows.push([figure, subject, estimate, low, high, n, f.mode, method]);
   const s = f.accuracy.sample;
-  row('accuracy_sample', '', s.estimate, s.low, s.high, s.n);
+  row('accuracy_sample', '', s.estimate, s.low, s.high, s.n, s.method);
   const c = f.accuracy.collection;
-  if (c) row('accuracy_collection', '', c.estimate, c.low, c.high, c.population);
+  if (c) row('accuracy_collection', '', c.estimate, c.low, c.high, c.population, c.method);
   // Counts go in the n column (estimate empty): images judged, ties, adjudicated, category sizes.
   row('images_judged', '', null, null, null, f.images);
   row('ties', '', null, null, null, f.ties);
   row('adjudicated', '', null, null, null, f.adjudicated);
   for (const k of f.categories) {
-    row('precision', k.category, k.precision.estimate, k.precision.low, k.precision.high, k.precision.n);
-    if (k.recall) row('recall', k.category, k.recall.estimate, k.recall.low, k.recall.high, null);
+    row('precision', k.category, k.precision.estimate, k.precision.low, k.precision.high, k.precision.n, f.methods.precision);
+    if (k.recall) row('recall', k.category, k.recall.estimate, k.recall.low, k.recall.high, null, f.methods.recall);
     if (k.f1 !== null) row('f1', k.category, k.f1, null, null, null);
     row('population', k.category, null, null, null, k.population);
   }
   if (f.agreement) {
-    row('alpha', f.agreement.over, f.agreement.alpha, f.agreement.alphaLow, f.agreement.alphaHigh, f.agreement.units);
+    row('alpha', f.agreement.over, f.agreement.alpha, f.agreement.alphaLow, f.agreement.alphaHigh, f.agreement.units, f.methods.alpha);
     for (const p of f.agreement.pairs) row('kappa', p.coders.join(' – '), p.kappa, null, null, p.n);
   }
   return csvText(rows.map((r) => r.map((x) => (x === null ? '' : typeof x === 'string' ? escapeFormula(x) : x))));

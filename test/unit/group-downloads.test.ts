@@ -2,6 +2,7 @@
 // csv-parse: one row per group × category with the Wilson interval of the page, group names that a
 // spreadsheet would run kept as text; and the name of the published joined table.
 import { parse } from 'csv-parse/sync';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 import { describe, expect, it } from 'vitest';
 import { GROUP_FILES, groupSharesCsv, joinedTableFile, periodSharesCsv, SHARE_METHOD } from '../../integrations/clipscope/group-downloads.ts';
 import { groupShares, groupTimeSeries, timeSeries, type Unit } from '../../integrations/clipscope/report/groups.ts';
@@ -52,7 +53,7 @@ describe('group-shares-by-period.csv', () => {
     expect(rows).toHaveLength(2 * 2 + 2 * 2 * 2);
     expect(rows[0]).toMatchObject({ level: 'all', group: '', unit: 'month', period: '2024-01', category: 'Campaign', count: '3', n: '5', share: '0.6' });
     const emptyPeriod = rows.find((r) => r.group === "'=cmd" && r.period === '2024-02')!;
-    expect(emptyPeriod).toMatchObject({ count: '0', n: '0', share: '', ci_low: '', ci_high: '' });
+    expect(emptyPeriod).toMatchObject({ count: '0', n: '0', share: '', ci_low: '', ci_high: '', method: '' });
     const aFeb = rows.filter((r) => r.group === 'A' && r.period === '2024-02');
     expect(aFeb.map((r) => [r.category, r.count, r.n, r.share])).toEqual([
       ['Campaign', '0', '7', '0'],
@@ -60,7 +61,16 @@ describe('group-shares-by-period.csv', () => {
     ]);
   });
 
-  it('is absent without dates', () => {
+  it('names each interval’s estimator in a method column, as group-shares.csv does', () => {
+    const header = readRfc4180(periodSharesCsv(report)!)[0];
+    expect(header.at(-1)).toBe('method');
+    const withInterval = rows.filter((r) => r.n !== '0');
+    expect(withInterval.length).toBeGreaterThan(0);
+    for (const r of withInterval) expect(r.method).toBe(SHARE_METHOD);
+    expect(SHARE_METHOD).toBe('Wilson score interval, 95 %');
+  });
+
+    it('is absent without dates', () => {
     expect(periodSharesCsv({ time: null, groupTime: [] } as unknown as GroupReport)).toBeNull();
   });
 });
