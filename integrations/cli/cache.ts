@@ -10,9 +10,10 @@ import { hashImages } from '../engine/hash.ts';
 import { loadModel } from '../engine/model/load.ts';
 import { MODEL_VARIANTS, onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { modelKeyOf } from '../engine/run.ts';
-import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
+import { openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
 import { formatBytes, plural } from '../core/format.ts';
 import { registerMerge } from './cache-merge.ts';
+import { cacheFolder } from './shared.ts';
 
 interface CommonFlags {
   cache?: string;
@@ -102,13 +103,9 @@ export function register(program: Command): void {
   registerMerge(cache);
 }
 
-/** The database file of the cache the flags and environment name; a file where the cache folder
- * should be is an error here (saying "no cache yet" would hide it). */
+/** The database file of the cache the flags and environment name (see cacheFolder). */
 function storeFile(flags: CommonFlags): string {
-  const dir = flags.cache ? path.resolve(flags.cache) : defaultCacheDir(process.cwd(), process.env);
-  const fromEnv = process.env.CLIPSCOPE_CACHE_DIR?.trim();
-  checkCacheDir(dir, flags.cache ? `--cache ${flags.cache}` : fromEnv ? `CLIPSCOPE_CACHE_DIR=${fromEnv}` : dir);
-  return path.join(dir, STORE_FILE);
+  return path.join(cacheFolder(flags.cache), STORE_FILE);
 }
 
 /** Opens the store for prune/clear; one that cannot be used is an error here (nothing to tidy). */

@@ -11,8 +11,9 @@ import { sharpVersions } from '../engine/decode.ts';
 import { AUTO_ORDER, DEVICES, planDevice, providerStatus, type Availability, type Provider } from '../engine/model/device.ts';
 import { MODEL_VARIANTS, modelFolderFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { onnxAvailability } from '../engine/model/onnx.ts';
-import { defaultCacheDir, openStore, STORE_FILE } from '../engine/store.ts';
+import { openStore, STORE_FILE } from '../engine/store.ts';
 import { CLIPSCOPE_VERSION } from '../engine/version.ts';
+import { cacheFolder } from './shared.ts';
 
 export interface DoctorReport {
   clipscope: string;
@@ -72,7 +73,7 @@ export function findModelFolders(roots: readonly string[]): DoctorReport['models
 
 export function collectDoctorReport(flags: DoctorFlags, cwd = process.cwd(), env = process.env): DoctorReport {
   const availability = onnxAvailability();
-  const cacheDir = flags.cache ? path.resolve(cwd, flags.cache) : defaultCacheDir(cwd, env);
+  const cacheDir = cacheFolder(flags.cache, cwd, env);
   const file = path.join(cacheDir, STORE_FILE);
   const exists = fs.existsSync(file);
   const store = exists ? openStore({ dir: cacheDir, readonly: true, log: () => {} }) : null;

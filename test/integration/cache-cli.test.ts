@@ -53,7 +53,7 @@ describe('clipscope cache', () => {
 
   it('a file where the cache folder should be is named as the problem, with exit code 2', async () => {
     fs.writeFileSync(path.join(work, 'a-file'), 'not a folder');
-    for (const args of [['stats'], ['stats', '--json'], ['prune', '--images', '.'], ['clear']]) {
+    for (const args of [['stats'], ['stats', '--json'], ['prune', '--images', '.'], ['clear'], ['merge', 'shard-1']]) {
       const r = await cli(args, { CLIPSCOPE_CACHE_DIR: 'a-file' });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain(`The embedding cache folder CLIPSCOPE_CACHE_DIR=a-file cannot be used: ${path.join(work, 'a-file')} is a file, not a folder.`);

@@ -64,4 +64,12 @@ describe('clipscope doctor', () => {
     expect(r.stdout).toContain(`cache        ${join(tmp, '.clipscope/embeddings.sqlite')} (not created yet)`);
     expect(r.stdout).toContain(`  ${join(tmp, 'models/half')}: incomplete, missing preprocessor_config.json`);
   });
+
+  it('names a file where the cache folder should be as the problem (exit 2), like the cache commands', async () => {
+    await writeFile(join(tmp, 'a-file'), 'not a folder');
+    const r = await clipscope(['doctor', '--cache', 'a-file']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`The embedding cache folder --cache a-file cannot be used: ${join(tmp, 'a-file')} is a file, not a folder.`);
+    expect(r.stdout).toBe('');
+  });
 });
