@@ -13,7 +13,7 @@ import { modelKeyOf } from '../engine/run.ts';
 import { openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
 import { formatBytes, plural } from '../core/format.ts';
 import { registerMerge } from './cache-merge.ts';
-import { cacheFolder } from './shared.ts';
+import { cacheFolder, textTable } from './shared.ts';
 
 interface CommonFlags {
   cache?: string;
@@ -181,9 +181,7 @@ export function formatStats(file: string, stats: CacheStats | null): string {
         m.lastUsed ? m.lastUsed.slice(0, 16).replace('T', ' ') : '-',
       ]),
     ];
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const numeric = new Set([2, 3, 4]);
-    for (const r of rows) lines.push('  ' + r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+    return lines.join('\n') + '\n' + textTable(rows, new Set([2, 3, 4]));
   }
   return lines.join('\n') + '\n';
 }

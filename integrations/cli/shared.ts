@@ -145,3 +145,15 @@ export function cacheFolder(flag: string | undefined, cwd = process.cwd(), env: 
   checkCacheDir(dir, flag ? `--cache ${flag}` : fromEnv ? `CLIPSCOPE_CACHE_DIR=${fromEnv}` : dir);
   return dir;
 }
+
+/** Rows as a plain-text table, one line each ending in "\n": cells two spaces apart, each column as
+ * wide as its widest cell (counted in code points), columns in `right` right-aligned, the others
+ * left-aligned, trailing spaces dropped, every line indented by `indent`. */
+export function textTable(rows: readonly (readonly string[])[], right: ReadonlySet<number> = new Set(), indent = '  '): string {
+  const width = (cell: string) => [...cell].length;
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => width(r[c]))));
+  return rows
+    .map((r) => r.map((cell, c) => (right.has(c) ? ' '.repeat(widths[c] - width(cell)) + cell : cell + ' '.repeat(widths[c] - width(cell)))).join('  '))
+    .map((line) => `${indent}${line.trimEnd()}\n`)
+    .join('');
+}
