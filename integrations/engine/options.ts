@@ -30,6 +30,7 @@ import { ClipscopeError, didYouMean, show } from './errors.ts';
 import { shardOptionSchema } from './shard.ts';
 import { DEVICES, DEVICE_BATCH_SIZE } from './model/device.ts';
 import { MODEL_VARIANTS } from './model/layout.ts';
+import { SCORING_MODES } from '../core/types.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -143,7 +144,7 @@ export const RUN_OPTIONS = {
   }),
   /** sigmoid: SigLIP's multi-label reading (minProbability then defaults to 50, see score.ts). */
   scoring: option({
-    schema: z.enum(['seed', 'sum', 'ensemble', 'sigmoid']).default('seed'),
+    schema: z.enum(SCORING_MODES).default('seed'),
     flag: '--scoring <mode>',
     help: 'how the category of an image is chosen',
     commands: CLASSIFY,

@@ -16,7 +16,7 @@ import { addedColumns, checkNoClash, type PostsTable } from './table.ts';
 import { openTable, tableFound, tableGroups } from './table-run.ts';
 import { checkShardWithTable } from './shard.ts';
 import { loadDictionary, flattenPhrases } from './dictionary.ts';
-import { scoreImages, SIGMOID_MIN_PROBABILITY } from './score.ts';
+import { minProbabilityFor, scoreImages } from './score.ts';
 import { CLIPSCOPE_VERSION } from './version.ts';
 
 // The public run API lives here, whichever module implements it.
@@ -118,7 +118,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
         scoring: options.scoring,
         topK: options.topK,
         column: options.column,
-        thresholds: { minProbability: options.minProbability ?? (options.scoring === 'sigmoid' ? SIGMOID_MIN_PROBABILITY : null), minMargin: options.minMargin },
+        thresholds: { minProbability: minProbabilityFor(options.scoring, options.minProbability), minMargin: options.minMargin },
         startedAt,
         ...(options.shard ? { shard: options.shard } : {}),
         device: { requested: options.device, used: model.device.current(), fallback: model.device.fallback() },
