@@ -275,6 +275,12 @@ export const COMMAND_SCHEMAS: Record<RunCommand, z.ZodObject> = { classify: clas
 
 export const COMMAND_LINE = 'the command line';
 
+/** How a message names an option from `source`: on the command line its flag ("--images-root"),
+ * elsewhere "option imagesRoot" (a nested one "option validation.seed"). */
+export function optionName(key: string, source: string, options: Record<string, Pick<RunOption, 'flag'>> = RUN_OPTIONS): string {
+  return source === COMMAND_LINE && !key.includes('.') ? (flagOf(key, options) ?? key) : `option ${key}`;
+}
+
 /** Validate options from any source (`source` names it in messages, e.g. "astro.config.mjs" or
  * COMMAND_LINE) and fill in the defaults. Parsing already-parsed options returns them unchanged. */
 export function parseClassifyOptions(input: unknown, source: string): ClassifyOptions {
@@ -286,7 +292,7 @@ export function parseClassifyOptions(input: unknown, source: string): ClassifyOp
 function imageSourceProblems(input: unknown, context: OptionsContext): OptionProblem[] {
   if (!input || typeof input !== 'object') return [];
   const given = (key: RunOptionName) => (input as Record<string, unknown>)[key] !== undefined;
-  const name = (key: RunOptionName) => (context.source === COMMAND_LINE ? flagOf(key)! : `option ${key}`);
+  const name = (key: RunOptionName) => optionName(key, context.source);
   if (given('table')) {
     if (!given('images')) return [];
     return [
@@ -437,10 +443,7 @@ function orList(items: string[], word = 'or'): string {
 export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unknown, context: OptionsContext): OptionProblem[] {
   const cli = context.source === COMMAND_LINE;
   const table: Record<string, Pick<RunOption, 'flag' | 'expected'>> = context.options ?? RUN_OPTIONS;
-  const nameOf = (path: readonly PropertyKey[]) => {
-    const dotted = path.map(String).join('.');
-    return cli && path.length === 1 ? (flagOf(dotted, table) ?? dotted) : `option ${dotted}`;
-  };
+  const nameOf = (path: readonly PropertyKey[]) => optionName(path.map(String).join('.'), context.source, table);
   const problems: OptionProblem[] = [];
   const seen = new Set<string>();
   for (const issue of error.issues) {

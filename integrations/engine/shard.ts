@@ -120,11 +120,11 @@ export function selectShard<I extends { sha256: string }, S extends { path: stri
 
 /** A posts-table run classifies every row's image: a part of it would write a table whose rows of
  * the other parts look unreadable. Refused; the table's images are embedded in parts instead. */
-export function checkShardWithTable(options: { shard?: Shard | null; table?: string }, flag: (name: string, cli: string) => string): void {
+export function checkShardWithTable(options: { shard?: Shard | null; table?: string }, flag: (key: 'shard' | 'table') => string): void {
   if (!options.shard || !options.table) return;
   throw new ClipscopeError(
     'options',
-    `${flag('shard', '--shard')} cannot be used with ${flag('table', '--table')}: the written table would show the rows of the other parts as unreadable`,
+    `${flag('shard')} cannot be used with ${flag('table')}: the written table would show the rows of the other parts as unreadable`,
     'Embed the parts with `clipscope embed --images <the folder the table\'s images are in> --shard K/N --cache DIR`, merge the caches (`clipscope cache merge`), then classify the table once with the merged cache.',
   );
 }
