@@ -32,6 +32,7 @@
 //   the decided category.
 import type { ImageResult, RunResult } from './types.ts';
 import { UNCERTAIN } from './types.ts';
+import { indexBySha256 } from './paths.ts';
 import {
   bootstrapAlphaNominal,
   cohensKappa,
@@ -348,11 +349,7 @@ function decide(votes: readonly Vote[], img: ImageResult, byVerdict: boolean, or
 /** Validation statistics of `result` from the judgement files. */
 export function validationReport(result: RunResult, files: readonly SourcedFile[], opts: ValidationOptions = {}): ValidationReport {
   const wrongLimit = opts.wrongLimit ?? 12;
-  const indexBySha = new Map<string, number>();
-  result.images.forEach((img, i) => {
-    const known = indexBySha.get(img.sha256);
-    if (known === undefined || img.path < result.images[known].path) indexBySha.set(img.sha256, i);
-  });
+  const indexBySha = indexBySha256(result.images);
   const categoryOrder = result.dictionary.categories.map((c) => c.name);
   /** What a coder can answer: the run's categories (Uncertain is no category a coder picks). */
   const pickable = new Set(categoryOrder.filter((c) => c !== UNCERTAIN));

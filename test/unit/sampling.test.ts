@@ -134,6 +134,14 @@ describe('buildReport', () => {
     expect(slugsOf(names.slice().reverse())).toEqual(a);
   });
 
+  it('asks one thumbnail for images with the same bytes on the Adjudicate page: the first in path order', () => {
+    const r = makeRunResult({ syntheticCount: 10 });
+    r.images[3] = { ...r.images[3], sha256: r.images[7].sha256 };
+    const rep = { ...buildReport({ result: r, options }), validationSet: [], adjudication: [{ sha256: r.images[7].sha256 }] } as unknown as Parameters<typeof thumbnailRequests>[0];
+    const asked = thumbnailRequests(rep).filter((q) => q.role === 'validation');
+    expect(asked.map((q) => q.index)).toEqual([3]);
+  });
+
   it('requests thumbnails only for the images it shows, and a large view of each thumbnail shown', () => {
     const requests = thumbnailRequests(report);
     const large = new Set(requests.filter((r) => r.role === 'large').map((r) => r.index));

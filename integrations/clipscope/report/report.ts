@@ -9,6 +9,7 @@ import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../co
 import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
 import { sampleCategory } from '../../core/sampling.ts';
+import { indexBySha256 } from '../../core/paths.ts';
 import { uniqueSlugs } from '../../core/dictionary.ts';
 import { sha256Hex } from '../../engine/hash.ts';
 import { adjudicationQueue, type AdjudicationCase } from '../../core/adjudication.ts';
@@ -267,7 +268,7 @@ export function thumbnailRequests(report: ReportData): ThumbRequest[] {
   for (const i of report.validationSet) add('validation', i);
   // The Adjudicate page shows its images as large as the Validate page does.
   if (report.adjudication.length > 0) {
-    const index = new Map(report.result.images.map((img, i) => [img.sha256, i]));
+    const index = indexBySha256(report.result.images);
     for (const c of report.adjudication) if (index.has(c.sha256)) add('validation', index.get(c.sha256)!);
   }
   if (report.options.listThumbnails) for (const c of report.categories) for (const i of c.members) add('list', i);
