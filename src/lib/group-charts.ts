@@ -13,6 +13,8 @@ import { format } from 'd3-format';
 import { scaleBand, scaleLinear, scalePoint } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { GroupShares, TimeSeries } from '../../integrations/clipscope/report/groups.ts';
+import { groupReport } from '../../integrations/clipscope/report/groups-report.ts';
+import type { ReportData } from '../../integrations/clipscope/report/report.ts';
 import { plotArea, type Frame, type Tick } from './charts.ts';
 
 /** Colours of categories (lines of the time charts): Okabe & Ito's colour-blind-safe palette
@@ -40,6 +42,19 @@ export function groupColorMap(groups: readonly string[], given: Iterable<readonl
   const palette = free.length > 0 ? free : GROUP_PALETTE;
   let next = 0;
   return new Map(groups.map((g) => [g, custom.get(g) ?? palette[next++ % palette.length]]));
+}
+
+const colorsMemo = new WeakMap<ReportData, Map<string, string>>();
+
+/** The report's group colours (groupColorMap of its groups and the groupColors option), computed
+ * once per report for every page that shows groups. */
+export function reportGroupColors(report: ReportData): Map<string, string> {
+  let colors = colorsMemo.get(report);
+  if (!colors) {
+    colors = groupColorMap(groupReport(report).groups.map((g) => g.name), report.options.groupColors ?? []);
+    colorsMemo.set(report, colors);
+  }
+  return colors;
 }
 
 const pct0 = format('.0%');

@@ -396,3 +396,20 @@ describe('group page slugs', async () => {
     expect(slugsOf(['Россия', 'Ελλάδα'])).toEqual(new Map([['Ελλάδα', a.get('Ελλάδα')], ['Россия', a.get('Россия')]]));
   });
 });
+
+describe('the report group colours', async () => {
+  const { buildReport } = await import('../../integrations/clipscope/report/report.ts');
+  const { makeRunResult } = await import('../fixtures/make-run-result.ts');
+  const { reportGroupColors, GROUP_PALETTE } = await import('../../src/lib/group-charts.ts');
+
+  it('are the groupColors given, else the palette in group order, computed once per report', () => {
+    const result = makeRunResult({ syntheticCount: 12, seed: 'group-colours' });
+    result.grouping = { kind: 'folder' };
+    for (const [i, image] of result.images.entries()) image.group = ['A', 'B', 'C'][i % 3];
+    const options = { samplesPerCategory: 4, standaloneSamples: 2, seed: 1, pageSize: 50, listThumbnails: false, validation: { perCategory: 3, seed: 1 }, groupColors: [['B', '#123456']] as [string, string][] };
+    const report = buildReport({ result, options });
+    const colors = reportGroupColors(report);
+    expect([...colors]).toEqual([['A', GROUP_PALETTE[0]], ['B', '#123456'], ['C', GROUP_PALETTE[1]]]);
+    expect(reportGroupColors(report)).toBe(colors);
+  });
+});

@@ -17,6 +17,7 @@ import {
   type Verdict,
 } from '../../../integrations/core/judgements.ts';
 import type { WidgetItem } from '../../../integrations/clipscope/report/widget-data.ts';
+import { formatPercent, formatShare } from '../../../integrations/core/format.ts';
 
 /**
  * Judgement input (keys, clicks, taps) is ignored for this long after a new image is shown (ms): a
@@ -251,10 +252,6 @@ function firstOpen(items: readonly WidgetItem[], judged: Readonly<Record<string,
   return nextOpen(items, judged, items.length - 1);
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)} %`;
-}
-
 /** A new image on screen: no panel, no filter, not yet armed. */
 function showIndex(s: State, index: number): State {
   const moved = index !== s.cursor;
@@ -269,13 +266,13 @@ function persist(s: State, judgements: CoderState): State {
 function nextWords(s: State, index: number): string {
   const item = index >= 0 ? s.items[index] : undefined;
   if (!item) return ' All images judged.';
-  return s.mode === 'shown' ? ` Next: ${item.predicted}, ${item.probability.toFixed(1)} %.` : ' Next image.';
+  return s.mode === 'shown' ? ` Next: ${item.predicted}, ${formatPercent(item.probability)}.` : ' Next image.';
 }
 
 function progressWords(s: State): string {
   const c = counts(s);
   const decided = c.right + c.wrong;
-  const acc = s.mode === 'shown' && s.role === 'coder' && decided ? `, accuracy so far ${pct(c.right / decided)}` : '';
+  const acc = s.mode === 'shown' && s.role === 'coder' && decided ? `, accuracy so far ${formatShare(c.right / decided)}` : '';
   return `${c.judged} of ${s.items.length} judged${acc}.`;
 }
 
