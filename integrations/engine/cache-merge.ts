@@ -86,9 +86,6 @@ export function mergeCaches(opts: MergeCachesOptions): MergeReport {
         throw new ClipscopeError('cache', `Cannot merge into ${opts.dest}: ${problems.join(' ') || 'the cache cannot be opened'}`, 'Point --cache at a folder this user may write.');
       }
       for (const m of problems) opts.log(m);
-      if (!dest.writable) {
-        throw new ClipscopeError('cache', `Cannot merge into ${dest.location}: it is read-only here`, 'Run the command as a user who may write it, or merge into another --cache folder.');
-      }
       const sources: MergeSourceReport[] = [];
       for (const source of opened) {
         const result = dest.mergeFrom(source.store);

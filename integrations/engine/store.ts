@@ -433,12 +433,6 @@ function lockedError(file: string, busyTimeoutMs: number, cause: unknown): Clips
   );
 }
 
-/** The rows of a statement one at a time where this Node can (StatementSync.iterate, Node 22.13+),
- * else all at once. */
-function eachRow(statement: StatementSync, ...params: (number | string)[]): Iterable<unknown> {
-  return typeof statement.iterate === 'function' ? statement.iterate(...params) : statement.all(...params);
-}
-
 function transaction<T>(db: DatabaseSync, fn: () => T): T {
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -819,7 +813,7 @@ class SqliteStore implements EmbeddingStore {
             const counts: MergeCounts = { added: 0, present: 0, damaged: 0 };
             const insert = this.#sql(`INSERT INTO ${table} (model_id, ${column}, embedding) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
             const rows = src.prepare(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? ORDER BY ${column}`);
-            for (const row of eachRow(rows, m.id) as Iterable<{ k: string; v: Uint8Array }>) {
+            for (const row of rows.iterate(m.id) as Iterable<{ k: string; v: Uint8Array }>) {
               const embedding = blobToEmbedding(row.v, m.dim);
               if (!embedding || !isUnitEmbedding(embedding)) counts.damaged++;
               else if (Number(insert.run(target.id, row.k, row.v).changes) > 0) counts.added++;
@@ -837,7 +831,7 @@ class SqliteStore implements EmbeddingStore {
             'WHERE excluded.recorded_ms > file_hashes.recorded_ms',
         );
         const hashes = src.prepare('SELECT path, size, mtime_ms, sha256, recorded_ms FROM file_hashes ORDER BY path');
-        for (const h of eachRow(hashes) as Iterable<{ path: string; size: number; mtime_ms: number; sha256: string; recorded_ms: number }>) {
+        for (const h of hashes.iterate() as Iterable<{ path: string; size: number; mtime_ms: number; sha256: string; recorded_ms: number }>) {
           result.fileHashes += Number(memo.run(h.path, h.size, h.mtime_ms, h.sha256, h.recorded_ms).changes);
         }
         return result;
