@@ -127,7 +127,7 @@ function reportMissing(file: string, flags: CommonFlags, json: Record<string, un
 }
 
 /** sha256 of every image under the folders, re-hashing only files the cache has not seen as they are. */
-export async function imageHashes(store: EmbeddingStore, roots: readonly string[], followSymlinks: boolean): Promise<Set<string>> {
+async function imageHashes(store: EmbeddingStore, roots: readonly string[], followSymlinks: boolean): Promise<Set<string>> {
   const keep = new Set<string>();
   for (const root of roots) {
     const { images } = await discoverImages(root, { followSymlinks });
@@ -142,7 +142,7 @@ export async function imageHashes(store: EmbeddingStore, roots: readonly string[
 
 /** The cache keys of the model folders, for every ONNX variant the folder holds — computed the way a
  * run computes them (loadModel + modelKeyOf), so prune never drops what a run would reuse. */
-export async function modelKeys(folders: readonly string[]): Promise<{ folder: string; variant: ModelVariant; key: string }[]> {
+async function modelKeys(folders: readonly string[]): Promise<{ folder: string; variant: ModelVariant; key: string }[]> {
   const keys = [];
   for (const folder of folders) {
     const variants = MODEL_VARIANTS.filter((v) => Object.values(onnxFiles(v)).every((f) => fs.existsSync(path.join(folder, f))));

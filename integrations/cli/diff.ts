@@ -29,7 +29,7 @@ export function register(program: Command): void {
     });
 }
 
-export function formatDiff(diff: RunDiff, before: ResultsForDiff, after: ResultsForDiff, savedIn?: string): string {
+function formatDiff(diff: RunDiff, before: ResultsForDiff, after: ResultsForDiff, savedIn?: string): string {
   const run = (label: string, r: ResultsForDiff) => `${label} ${r.file}: ${r.images.length} images, ${r.startedAt}, model ${r.model}, dictionary ${r.dictionaryHash.slice(0, 12)}\n`;
   let out = run('old', before) + run('new', after);
   if (before.modelChecksum !== after.modelChecksum) out += 'The runs used different models (checksums differ).\n';

@@ -12,7 +12,7 @@ import { checkCacheDir, defaultCacheDir } from '../engine/store.ts';
 import type { RunEffects } from '../engine/run.ts';
 import type { SkippedFile } from '../core/types.ts';
 
-export function consoleEffects(stream: ProgressStream = process.stderr): { effects: RunEffects; reporter: ProgressReporter } {
+function consoleEffects(stream: ProgressStream = process.stderr): { effects: RunEffects; reporter: ProgressReporter } {
   const reporter = createProgressReporter({ stream });
   return {
     reporter,

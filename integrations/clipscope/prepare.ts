@@ -25,7 +25,7 @@ import { EXPLORE_FILE, exploreIndex } from './report/explore.ts';
 import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
-export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
+type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
 
 export interface PreparedSite {
   report: ReportData;

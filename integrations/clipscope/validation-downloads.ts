@@ -9,7 +9,7 @@ import { escapeFormula } from '../core/format.ts';
 import { csvText } from '../engine/csv.ts';
 import { ALPHA_BOOTSTRAP, COLLECTION_METHOD, RECALL_METHOD, type ValidationReport } from '../core/validation-report.ts';
 
-export const VALIDATION_SCHEMA = 'clipscope.validation/v1';
+const VALIDATION_SCHEMA = 'clipscope.validation/v1';
 
 /** Site-relative paths of the validation downloads. */
 export const VALIDATION_FILES = {
@@ -24,7 +24,7 @@ const PRECISION_METHOD = 'share of Right among decided images predicted as the c
 /** A number for JSON: NaN and ±Infinity become null. */
 const num = (x: number | null | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
-export interface SamplingDesign {
+interface SamplingDesign {
   /** Images drawn per predicted category for judging (the validation.perCategory option). */
   perCategory: number;
 }
@@ -84,7 +84,7 @@ export function validationFigures(result: RunResult, v: ValidationReport, design
   };
 }
 
-export type ValidationFigures = ReturnType<typeof validationFigures>;
+type ValidationFigures = ReturnType<typeof validationFigures>;
 
 export function validationJson(figures: ValidationFigures): string {
   return `${JSON.stringify(figures, null, 2)}\n`;

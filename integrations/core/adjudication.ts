@@ -17,7 +17,7 @@ import { indexBySha256 } from './paths.ts';
 import { coderAnswer, sameRun, type CodingMode, type JudgementFile, type JudgementItem, type JudgementRun, type Verdict } from './judgements.ts';
 
 /** One coder's answer on an image of the queue. */
-export interface QueueAnswer {
+interface QueueAnswer {
   coder: string;
   verdict: Verdict;
   /** After Wrong: the category named. */
@@ -39,7 +39,7 @@ export interface AdjudicationCase {
 }
 
 /** An image of the run, as far as the queue needs it. */
-export interface QueueImage {
+interface QueueImage {
   sha256: string;
   path: string;
   category: string;

@@ -22,7 +22,7 @@ import type { DictionaryCategory } from './types.ts';
 export type DictionaryFormat = 'yaml' | 'json';
 
 /** sha256 of a text as lower-case hex, supplied by the caller (node:crypto in the build). */
-export type Sha256Hex = (text: string) => string;
+type Sha256Hex = (text: string) => string;
 
 /** One phrase of the flattened dictionary (the seed's flat list), in dictionary order. */
 export interface FlatPhrase {
@@ -33,7 +33,7 @@ export interface FlatPhrase {
 
 /** One problem of a refused dictionary as data, for an editor: where (1-based line and column, when
  * the problem has a place) and the message (naming the category and phrase), as in the error text. */
-export interface DictionaryProblem {
+interface DictionaryProblem {
   line?: number;
   column?: number;
   message: string;

@@ -69,11 +69,11 @@ export interface Proportion extends Interval {
   n: number;
 }
 
-export interface CategoryPrecision extends Proportion {
+interface CategoryPrecision extends Proportion {
   category: string;
 }
 
-export interface CoderSummary {
+interface CoderSummary {
   coder: string;
   role: CoderRole;
   /** Files this coder's judgements came from. */
@@ -85,7 +85,7 @@ export interface CoderSummary {
   accuracy: Proportion;
 }
 
-export interface ConfusionMatrix {
+interface ConfusionMatrix {
   /** Predicted categories (rows). */
   rows: string[];
   /** Coders' categories (columns): the categories, then "none of these" and "not given" if used. */
@@ -94,7 +94,7 @@ export interface ConfusionMatrix {
   counts: number[][];
 }
 
-export interface WrongPrediction {
+interface WrongPrediction {
   /** Index into result.images. */
   index: number;
   sha256: string;
@@ -109,7 +109,7 @@ export interface WrongPrediction {
   adjudicated: boolean;
 }
 
-export interface ChangedJudgement {
+interface ChangedJudgement {
   sha256: string;
   path: string;
   coder: string;
@@ -123,7 +123,7 @@ export interface ChangedJudgement {
 }
 
 /** A judgement whose correction (or blind pick) is not one of the run's categories: in no figure. */
-export interface UnknownCorrection {
+interface UnknownCorrection {
   file: string;
   coder: string;
   role: CoderRole;
@@ -133,13 +133,13 @@ export interface UnknownCorrection {
 }
 
 /** A coder file left out because its coding mode is not the one the figures use. */
-export interface LeftOutFile {
+interface LeftOutFile {
   file: string;
   coder: string;
   mode: CodingMode;
 }
 
-export interface PairAgreement {
+interface PairAgreement {
   a: string;
   b: string;
   /** Images both coders judged (Right/Wrong, or a category when blind). */
@@ -168,7 +168,7 @@ export interface Agreement {
 }
 
 /** The decision on one image, for the `validated` column. */
-export interface ImageValidation {
+interface ImageValidation {
   /** "right" / "wrong": the decision; "tie": coders tied and no adjudicator decided. */
   validated: 'right' | 'wrong' | 'tie';
   /** The decided category (prediction if right, correction if wrong), "" if unknown. */
@@ -179,7 +179,7 @@ export interface ImageValidation {
   adjudicated: boolean;
 }
 
-export interface CollectionAccuracy extends Interval {
+interface CollectionAccuracy extends Interval {
   variance: number;
   se: number;
   method: string;
@@ -189,7 +189,7 @@ export interface CollectionAccuracy extends Interval {
   excluded: { category: string; population: number }[];
 }
 
-export interface CategoryFigures {
+interface CategoryFigures {
   category: string;
   /** Distinct images the run predicted as the category (N_c). */
   population: number;
@@ -240,7 +240,7 @@ export interface ValidationReport {
   bySha256: Record<string, ImageValidation>;
 }
 
-export interface ValidationOptions {
+interface ValidationOptions {
   /** How many of the most confident wrong predictions to list. */
   wrongLimit?: number;
 }

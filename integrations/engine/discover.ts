@@ -24,7 +24,7 @@ import { comparePaths } from '../core/paths.ts';
 /** Re-exported: the one path order, defined in core (browser-safe). */
 export { comparePaths };
 
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'] as const;
+const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'] as const;
 
 const IMAGE_NAME = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 const IMAGE_PATTERN = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
@@ -59,7 +59,7 @@ export async function checkImageFolder(dir: string, flag: string): Promise<strin
 /** Entries classified between two yields to the event loop (progress output, timers stay alive). */
 const YIELD_EVERY = 2000;
 
-export interface DiscoverOptions {
+interface DiscoverOptions {
   /** Follow symlinks that point outside the root (files and folders). Default false. */
   followSymlinks?: boolean;
   /** The option that set the root, for messages: "--images" (the default), "option images", …. */

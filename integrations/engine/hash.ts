@@ -43,14 +43,14 @@ async function hashFile(absPath: string): Promise<{ sha256: string; size: number
   }
 }
 
-export interface HashOptions {
+interface HashOptions {
   /** Files hashed at once (I/O bound; a handful is enough). Default 8. */
   concurrency?: number;
   /** Called after each file, hashed or skipped, with the running count. */
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface HashResult {
+interface HashResult {
   /** Hashed images in the order given. */
   images: HashedImage[];
   /** Images that vanished or could not be read, in the order given, with the reason. */

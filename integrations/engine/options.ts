@@ -263,7 +263,6 @@ export function flagOf(key: string, options: Record<string, Pick<RunOption, 'fla
 export const classifyOptionsSchema = z.strictObject(shapeFor('classify'));
 
 export type ClassifyOptions = z.output<typeof classifyOptionsSchema>;
-export type ClassifyOptionsInput = z.input<typeof classifyOptionsSchema>;
 
 /** The options of `clipscope embed`: the image and model options of a classification run, with
  * the image folder required. */

@@ -20,7 +20,7 @@ export interface Shard {
 }
 
 /** How many parts at most: more than any cluster needs, few enough to keep the arithmetic exact. */
-export const MAX_SHARDS = 1_000_000;
+const MAX_SHARDS = 1_000_000;
 
 /** How many hex digits of the sha256 choose the part: 13 digits are 52 bits, an exact integer in a
  * double, so `value % count` is exact; the bias of 2^52 mod N over N ≤ 10^6 parts is below 10^-9. */
@@ -40,7 +40,7 @@ export function inShard(sha256: string, shard: Shard | null): boolean {
 }
 
 /** "K/N" for logs and messages. */
-export function formatShard(shard: Shard): string {
+function formatShard(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
 }
 
@@ -98,7 +98,7 @@ export const shardOptionSchema = z
 
 /** The part of a file that could not be hashed (unreadable, vanished): chosen from the sha256 of its
  * relative path, so its skip is reported by exactly one part. */
-export function inShardByPath(relativePath: string, shard: Shard | null): boolean {
+function inShardByPath(relativePath: string, shard: Shard | null): boolean {
   return shard === null || inShard(createHash('sha256').update(relativePath).digest('hex'), shard);
 }
 

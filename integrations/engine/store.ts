@@ -44,7 +44,7 @@ const BYTES_PER_VALUE = 4;
  * stored as float32, which leaves |‖v‖ − 1| below 1e-6 for any width up to 65,536 (float32's relative
  * precision, 6e-8, times a few); 1e-4 leaves room for that and for any export's rounding while still
  * refusing every vector a damaged row would hold (zeros, garbage bits, a half-written blob). */
-export const UNIT_NORM_TOLERANCE = 1e-4;
+const UNIT_NORM_TOLERANCE = 1e-4;
 /** How long a writer waits for another process's write transaction before giving up. */
 const DEFAULT_BUSY_TIMEOUT_MS = 15_000;
 /** A file memo is trusted only when the file was last modified this long before it was hashed:
@@ -53,7 +53,7 @@ const RACY_MS = 2_000;
 /** 16 KiB pages hold seven 2 KiB rows; SQLite's default 4 KiB page holds one, half empty. */
 const PAGE_SIZE = 16_384;
 
-export interface ModelCacheStats {
+interface ModelCacheStats {
   modelKey: string;
   /** Model folder name as recorded by recordModel; null when never recorded. */
   name: string | null;
@@ -76,7 +76,7 @@ export interface CacheStats {
   models: ModelCacheStats[];
 }
 
-export interface PruneResult {
+interface PruneResult {
   images: number;
   texts: number;
   models: number;
@@ -125,7 +125,7 @@ export interface MergeResult {
   fileHashes: number;
 }
 
-export interface MergeCounts {
+interface MergeCounts {
   /** New here. */
   added: number;
   /** Already here (kept). */
@@ -134,7 +134,7 @@ export interface MergeCounts {
   damaged: number;
 }
 
-export interface OpenStoreOptions {
+interface OpenStoreOptions {
   /** Cache directory; null turns the cache off (a store that remembers nothing). */
   dir: string | null;
   /** Where problems with the store are reported (default: stderr). */
@@ -157,7 +157,7 @@ export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
 
 /** What is wrong with `dir` as a cache folder when a file stands where a folder is expected (the
  * folder itself or one above it), else null (a folder, or nothing yet). */
-export function cacheDirProblem(dir: string): string | null {
+function cacheDirProblem(dir: string): string | null {
   try {
     return fs.statSync(dir).isDirectory() ? null : `${dir} is a file, not a folder`;
   } catch (e) {
@@ -475,7 +475,7 @@ export function blobToEmbedding(blob: Uint8Array, dim: number): Float32Array | n
 
 /** Whether an embedding can be used as stored: every value finite and the L2 norm within
  * UNIT_NORM_TOLERANCE of 1. */
-export function isUnitEmbedding(embedding: Float32Array): boolean {
+function isUnitEmbedding(embedding: Float32Array): boolean {
   let sum = 0;
   for (let i = 0; i < embedding.length; i++) sum += embedding[i] * embedding[i];
   // A NaN or ±Infinity value makes the sum NaN or Infinity, which fails the comparison.

@@ -8,7 +8,7 @@ import type { ClassifyOptions, RunOptionName } from './options.ts';
 import { readTable, requireColumn, resolveTableImages, tableRowRefs, type PostsTable, type TableImages } from './table.ts';
 import type { Grouping, ImageResult, TableInfo, TableRowRef } from '../core/types.ts';
 
-export interface OpenedTable {
+interface OpenedTable {
   table: PostsTable;
   found: TableImages;
 }

@@ -27,7 +27,7 @@ export const CATEGORY_PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#5
 export const GROUP_PALETTE = ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377', '#BBBBBB', '#222255', '#225555', '#225522', '#666633', '#663333'];
 
 /** The colour of the category at this index. */
-export function categoryColor(index: number): string {
+function categoryColor(index: number): string {
   return CATEGORY_PALETTE[index % CATEGORY_PALETTE.length];
 }
 
@@ -71,7 +71,7 @@ export function intervalText(low: number, high: number): string {
   return `${pct1(low).replace('%', '')}–${pct1(high).replace('%', ' %')}`;
 }
 
-export interface ShareRow {
+interface ShareRow {
   group: string;
   /** The group name, cut to fit the label line (the title has it whole). */
   label: string;
@@ -94,7 +94,7 @@ export interface ShareRow {
   href?: string;
 }
 
-export interface SharePanel extends Frame {
+interface SharePanel extends Frame {
   category: string;
   rows: ShareRow[];
   xTicks: Tick[];
@@ -110,7 +110,7 @@ export interface ShareCharts {
   colors: Map<string, string>;
 }
 
-export interface ShareChartOptions {
+interface ShareChartOptions {
   width?: number;
   rowHeight?: number;
   /** At most this many groups per panel (the largest by n); default 12. */
@@ -180,12 +180,12 @@ export function shareByGroupCharts(shares: GroupShares, opts: ShareChartOptions 
   return { panels, shown: groups.map((g) => g.name), hidden: shares.groups.length - groups.length, colors };
 }
 
-export interface TimePoint {
+interface TimePoint {
   x: number;
   y: number;
 }
 
-export interface TimeLine {
+interface TimeLine {
   category: string;
   color: string;
   path: string;
@@ -194,7 +194,7 @@ export interface TimeLine {
 
 /** One period's readout: a focusable column over the plot whose tip (shown on hover and on focus,
  * so on touch too: a tap focuses it) lists the period's posts and every category's share. */
-export interface TimeColumn {
+interface TimeColumn {
   period: string;
   /** The column's hit area (the whole plot and the counts strip). */
   x: number;
@@ -225,7 +225,7 @@ export interface TimeChart extends Frame {
   countsLabel: string;
 }
 
-export interface TimeChartOptions {
+interface TimeChartOptions {
   width?: number;
   height?: number;
   unit?: string;
@@ -238,12 +238,12 @@ export interface TimeChartOptions {
 }
 
 /** Highest share of any period with posts (the default top of the share axis). */
-export function highestShare(series: TimeSeries): number {
+function highestShare(series: TimeSeries): number {
   return max(series.periods.flatMap((p) => (p.n > 0 ? p.cells.map((c) => c.share) : []))) ?? 0;
 }
 
 /** Most posts in any period. */
-export function fullestPeriod(series: TimeSeries): number {
+function fullestPeriod(series: TimeSeries): number {
   return max(series.periods, (p) => p.n) ?? 0;
 }
 

@@ -7,7 +7,7 @@ import type { ReportData } from './report.ts';
 import { uniqueSlugs } from '../../core/dictionary.ts';
 import { sha256Hex } from '../../engine/hash.ts';
 
-export interface GroupEntry {
+interface GroupEntry {
   name: string;
   /** URL-safe, unique among the groups. */
   slug: string;

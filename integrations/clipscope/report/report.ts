@@ -79,7 +79,7 @@ export interface CategoryReport {
   closest: number[];
 }
 
-export interface SiteFiles {
+interface SiteFiles {
   /** Site-relative paths of the downloadable files. */
   csv: string;
   json: string;
@@ -154,7 +154,7 @@ export function standaloneFileName(startedAt: string): string {
   return `${date}-CLIP-Classification.html`;
 }
 
-export interface BuildReportInput {
+interface BuildReportInput {
   result: RunResult;
   options: ReportOptions;
   judgements?: ReportData['judgements'];
@@ -163,7 +163,7 @@ export interface BuildReportInput {
 }
 
 /** The `n` images with the highest probability of `category`, best first (ties by path order). */
-export function closestTo(images: readonly ImageResult[], category: string, n: number): number[] {
+function closestTo(images: readonly ImageResult[], category: string, n: number): number[] {
   return images
     .map((img, i) => ({ i, p: img.categories?.[category] ?? 0 }))
     .sort((a, b) => b.p - a.p || a.i - b.i)
@@ -295,7 +295,7 @@ export function flaggedPhrases(report: ReportData): { category: string; phrase: 
   );
 }
 
-export interface PostRef {
+interface PostRef {
   group?: string;
   date?: string;
 }

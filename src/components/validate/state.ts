@@ -40,7 +40,7 @@ export function emptyState(): CoderState {
 /** A category or "none of these", as the coder picks it. */
 export type Picked = { kind: 'category'; category: string } | { kind: 'none' };
 
-export type Message = { kind: 'info' | 'error'; text: string } | null;
+type Message = { kind: 'info' | 'error'; text: string } | null;
 
 export interface PendingImport {
   fileName: string;
@@ -143,7 +143,7 @@ export function current(s: State): WidgetItem | undefined {
   return s.cursor >= 0 ? s.items[s.cursor] : undefined;
 }
 
-export function judgementOf(s: State, sha256: string): JudgementItem | undefined {
+function judgementOf(s: State, sha256: string): JudgementItem | undefined {
   return Object.hasOwn(s.judgements.items, sha256) ? s.judgements.items[sha256] : undefined;
 }
 
@@ -160,7 +160,7 @@ export function picking(s: State): boolean {
   return s.mode === 'blind' || s.correcting === item.sha256;
 }
 
-export interface Choice {
+interface Choice {
   category: string;
   /** The digit key that picks it (1–9), or null beyond the ninth visible choice. */
   key: string | null;
