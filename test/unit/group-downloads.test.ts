@@ -1,8 +1,7 @@
 // The Groups page as CSV downloads (group-shares.csv, group-shares-by-period.csv) read back with
-// csv-parse: one row per group × category with the Wilson interval of the page, group names that a
+// the project's strict RFC 4180 reader: one row per group × category with the Wilson interval of the page, group names that a
 // spreadsheet would run kept as text; and the name of the published joined table.
-import { parse } from 'csv-parse/sync';
-import { readRfc4180 } from '../fixtures/rfc4180.ts';
+import { readRfc4180, readRfc4180Records } from '../fixtures/rfc4180.ts';
 import { describe, expect, it } from 'vitest';
 import { GROUP_FILES, groupSharesCsv, joinedTableFile, periodSharesCsv, SHARE_METHOD } from '../../integrations/clipscope/group-downloads.ts';
 import { groupShares, groupTimeSeries, timeSeries, type Unit } from '../../integrations/clipscope/report/groups.ts';
@@ -21,7 +20,7 @@ const time = timeSeries(data, ['Campaign', 'Other'], 'month')!;
 const report = { shares, time, groupTime: groupTimeSeries(data, time.categories, ['A', '=cmd'], 'month') } as unknown as GroupReport;
 
 describe('group-shares.csv', () => {
-  const rows = parse(groupSharesCsv(report)!, { columns: true }) as Record<string, string>[];
+  const rows = readRfc4180Records(groupSharesCsv(report)!);
 
   it('has one row per group × category and the rows of all posts, with counts, shares and Wilson bounds', () => {
     expect(rows.map((r) => [r.level, r.group, r.category])).toEqual([
@@ -47,7 +46,7 @@ describe('group-shares.csv', () => {
 });
 
 describe('group-shares-by-period.csv', () => {
-  const rows = parse(periodSharesCsv(report)!, { columns: true }) as Record<string, string>[];
+  const rows = readRfc4180Records(periodSharesCsv(report)!);
 
   it('has every period × category for all posts, then per group; empty periods with an empty share', () => {
     expect(rows).toHaveLength(2 * 2 + 2 * 2 * 2);
