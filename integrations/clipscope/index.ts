@@ -27,6 +27,7 @@ import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInpu
 import { writeChartSvgs } from './chart-svg.ts';
 import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
 import { keepRun } from './changes.ts';
+import { buildTextTower } from './text-tower-assets.ts';
 
 export type { ClipscopeOptionsInput } from './options.ts';
 
@@ -188,15 +189,20 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         await prepare();
       },
       'astro:build:done': async ({ dir }) => {
-        const { assets, keep } = await prepare();
+        const { assets, keep, report } = await prepare();
         let charts: number;
+        let tower: { published: boolean; message: string };
         try {
           await publishAssets(assets, fileURLToPath(dir));
           charts = await writeChartSvgs(fileURLToPath(dir));
+          // The Workbench's text tower (model graph, tokenizer, onnxruntime-web's WASM), or why not.
+          tower = await buildTextTower(options.model, report.result.run.model, fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error); // e.g. disk full: the message, not a stack
         }
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview) and ${charts} charts as SVG`);
+        if (tower.published) logger.info(tower.message);
+        else logger.warn(tower.message);
         // This build's results, for the next build's "Changed since the last build" page. A failure
         // costs only that page, not the build.
         if (keep) await keepRun(keep.file, keep.run).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));
