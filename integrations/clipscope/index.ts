@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolve, sep } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { AstroError as AstroUserError } from 'astro/errors';
 import type { Plugin, ViteDevServer } from 'vite';
@@ -27,7 +28,8 @@ import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInpu
 import { writeChartSvgs } from './chart-svg.ts';
 import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
 import { keepRun } from './changes.ts';
-import { buildTextTower } from './text-tower-assets.ts';
+import { buildTextTower, devTextTower, type TowerDevFile } from './text-tower-assets.ts';
+import { TEXT_TOWER_DIR } from '../core/text-tower.ts';
 
 export type { ClipscopeOptionsInput } from './options.ts';
 
@@ -114,6 +116,19 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         const prefix = base.endsWith('/') ? base : `${base}/`;
         const path = url.startsWith(prefix) ? url.slice(prefix.length) : url.replace(/^\//, '');
         if (!path.startsWith('_clipscope/') && !path.startsWith('downloads/')) return next();
+        if (path.startsWith(TEXT_TOWER_DIR)) {
+          towerFiles()
+            .then((files) => {
+              const file = files.get(path);
+              if (!file) return next();
+              res.setHeader('Content-Type', file.type);
+              if ('data' in file) res.end(file.data);
+              else if (file.end === file.start) res.end();
+              else createReadStream(file.file, { start: file.start, end: file.end - 1 }).on('error', next).pipe(res);
+            })
+            .catch(next);
+          return;
+        }
         prepare()
           .then(async ({ assets }) => {
             const asset = assets.get(path);
@@ -126,6 +141,19 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       watchInputs(server);
     },
   };
+
+  /** Dev only: the Workbench's text tower as a build would publish it (planned, and its files hashed,
+   * on the first request after each preparation). */
+  let tower: Promise<Map<string, TowerDevFile>> | null = null;
+  let towerOf: Promise<PreparedSite> | null = null;
+  function towerFiles(): Promise<Map<string, TowerDevFile>> {
+    const prepared = prepare();
+    if (tower === null || towerOf !== prepared) {
+      towerOf = prepared;
+      tower = prepared.then(({ report }) => devTextTower(options.model, report.result.run.model));
+    }
+    return tower;
+  }
 
   /** Dev only: re-prepare when the dictionary, the posts table or a judgement file changes; reload the pages. */
   function watchInputs(server: ViteDevServer): void {

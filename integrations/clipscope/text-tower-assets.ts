@@ -204,17 +204,15 @@ async function copyRange(file: string, start: number, end: number, target: strin
   const hash = createHash('sha256');
   const temp = tempPathFor(target);
   try {
-    const source = end > start ? createReadStream(file, { start, end: end - 1 }) : [];
-    await pipeline(
-      source,
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          hash.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(temp),
-    );
+    // (createReadStream's end is inclusive; an empty range reads nothing.)
+    async function* bytes(): AsyncGenerator<Buffer> {
+      if (end <= start) return;
+      for await (const chunk of createReadStream(file, { start, end: end - 1 })) {
+        hash.update(chunk as Buffer);
+        yield chunk as Buffer;
+      }
+    }
+    await pipeline(bytes(), createWriteStream(temp));
     await rename(temp, target);
   } catch (error) {
     await unlink(temp).catch(() => {});
@@ -248,4 +246,35 @@ export async function buildTextTower(modelDir: string, run: RunMetadata['model']
   if (!plan.publish) return { published: false, message: `Workbench text tower not published: ${plan.reason}` };
   await publishTextTower(plan, { model: modelDir, runtime: ortDir! }, outDir);
   return { published: true, message: plan.summary };
+}
+
+/** A file of the tower as `astro dev` serves it: bytes in memory (the manifest) or a range of a file. */
+export type TowerDevFile = { data: string; type: string } | { file: string; start: number; end: number; type: string };
+
+/** The tower's files for `astro dev`, by site path (TEXT_TOWER_DIR + name): the same plan as a build,
+ * the parts served from ranges of the model file, the manifest with their sha256 sums (hashed here,
+ * once per prepared report). Empty when nothing would be published. */
+export async function devTextTower(modelDir: string, run: RunMetadata['model']): Promise<Map<string, TowerDevFile>> {
+  const { inputs, runtimeDir: ortDir } = await gatherTextTowerInputs(modelDir, run);
+  const plan = planTextTower(inputs);
+  const out = new Map<string, TowerDevFile>();
+  if (!plan.publish) return out;
+  const sums = new Map<string, string>();
+  for (const c of plan.copies) {
+    const file = join(c.from === 'model' ? modelDir : ortDir!, ...c.path.split('/'));
+    const hash = createHash('sha256');
+    if (c.end > c.start) for await (const chunk of createReadStream(file, { start: c.start, end: c.end - 1 })) hash.update(chunk as Buffer);
+    sums.set(c.name, hash.digest('hex'));
+    out.set(`${TEXT_TOWER_DIR}${c.name}`, { file, start: c.start, end: c.end, type: contentType(c.name) });
+  }
+  const manifest: TextTowerManifest = { ...plan.manifest, files: plan.manifest.files.map((f) => ({ ...f, sha256: sums.get(f.name)! })) };
+  out.set(`${TEXT_TOWER_DIR}${TEXT_TOWER_MANIFEST}`, { data: JSON.stringify(manifest), type: 'application/json; charset=utf-8' });
+  return out;
+}
+
+function contentType(name: string): string {
+  if (name.endsWith('.mjs')) return 'text/javascript; charset=utf-8';
+  if (name.endsWith('.wasm')) return 'application/wasm';
+  if (name.endsWith('.json')) return 'application/json; charset=utf-8';
+  return 'application/octet-stream';
 }

@@ -96,22 +96,29 @@ async function browserTower(built: Built, path = '/text-tower-test/') {
   return { load, all, alone, problems };
 }
 
-/** The engine's text tower on the same model folder and variant: ids and L2-normalised embeddings. */
+/** The engine's text tower on the same model folder and variant: ids and L2-normalised embeddings of
+ * PHRASES embedded together, and of the first embedded alone. */
 async function engineTower(dir: string, variant: ModelVariant) {
   const model = await loadModel(dir, { threads: 1, variant });
   try {
     const tokenized = PHRASES.map((p) => model.tokenizer.encode(p));
     const flat = await model.embedTexts(tokenized);
     const dim = model.info.projectionDim;
-    return { ids: tokenized.map((t) => t.ids), truncated: tokenized.map((t) => t.truncated), rows: PHRASES.map((_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim))) };
+    const alone = Array.from(await model.embedTexts(tokenized.slice(0, 1)));
+    return { ids: tokenized.map((t) => t.ids), truncated: tokenized.map((t) => t.truncated), rows: PHRASES.map((_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim))), alone };
   } finally {
     await model.close();
   }
 }
 
-/** Browser and engine agree: ids exactly, every phrase's cosine at least `minCosine`. Returns the
- * lowest cosine (for the log). */
-async function expectSame(built: Built, dir: string, variant: ModelVariant, minCosine: number): Promise<number> {
+/**
+ * Browser and engine agree: ids exactly, every phrase's cosine at least `minCosine`, embedded together
+ * and alone. `batchCosine`: how close a phrase embedded alone stays to the same phrase embedded among
+ * others — exact for fp32 (padding changes nothing), not for int8: dynamic quantisation takes its
+ * scale from the whole batch's activations, in the engine as in the browser. Returns the browser's
+ * rows (for further comparisons).
+ */
+async function expectSame(built: Built, dir: string, variant: ModelVariant, minCosine: number, batchCosine: number): Promise<number[][]> {
   const [browserSide, engine] = [await browserTower(built), await engineTower(dir, variant)];
   expect(browserSide.problems).toEqual([]);
   expect(browserSide.load.stages).toEqual(['download', 'start']);
@@ -121,13 +128,15 @@ async function expectSame(built: Built, dir: string, variant: ModelVariant, minC
   expect(engine.truncated).toEqual([false, false, false, false, true, false]); // the long phrase is cut, the others are not
   expect(engine.ids[4]).toHaveLength(77);
   expect(browserSide.all.rows.every((r) => r.length === built.manifest.dim)).toBe(true);
-  const cosines = browserSide.all.rows.map((r, i) => cosine(r, engine.rows[i]));
-  for (const [i, c] of cosines.entries()) expect(c, `phrase ${i}: ${PHRASES[i].slice(0, 40)}`).toBeGreaterThanOrEqual(minCosine);
-  // A phrase embedded alone equals the same phrase embedded among longer ones (padding changes nothing).
-  expect(cosine(browserSide.alone.rows[0], browserSide.all.rows[0])).toBeGreaterThanOrEqual(0.99999);
-  const lowest = Math.min(...cosines);
-  console.log(`text tower ${built.manifest.model} ${built.manifest.variant}: lowest cosine browser vs engine ${lowest.toFixed(7)}; load ${browserSide.load.ms.toFixed(0)} ms, ${PHRASES.length} phrases ${browserSide.all.ms.toFixed(0)} ms, 1 phrase ${browserSide.alone.ms.toFixed(0)} ms`);
-  return lowest;
+  const cosines = [...browserSide.all.rows.map((r, i) => cosine(r, engine.rows[i])), cosine(browserSide.alone.rows[0], engine.alone)];
+  for (const [i, c] of cosines.entries()) expect(c, `phrase ${i % PHRASES.length}${i >= PHRASES.length ? ' alone' : ''}: ${PHRASES[i % PHRASES.length].slice(0, 40)}`).toBeGreaterThanOrEqual(minCosine);
+  const batch = cosine(browserSide.alone.rows[0], browserSide.all.rows[0]);
+  expect(batch).toBeGreaterThanOrEqual(batchCosine);
+  console.log(
+    `text tower ${built.manifest.model} ${built.manifest.variant}: lowest cosine browser vs engine ${Math.min(...cosines).toFixed(7)}, alone vs in a batch ${batch.toFixed(7)}; ` +
+      `load ${browserSide.load.ms.toFixed(0)} ms, ${PHRASES.length} phrases ${browserSide.all.ms.toFixed(0)} ms, 1 phrase ${browserSide.alone.ms.toFixed(0)} ms`,
+  );
+  return browserSide.all.rows;
 }
 
 /** The CSP meta tag's script-src of a built page. */
@@ -163,7 +172,7 @@ describe('the text tower of the demo model (fp32), under a base path', () => {
   });
 
   it("gives the engine's embeddings in Chromium: cosine ≥ 0.9999 for every phrase, the same ids", async () => {
-    await expectSame(built, join(REPO_ROOT, 'models', 'demo-colors'), 'fp32', 0.9999);
+    await expectSame(built, join(REPO_ROOT, 'models', 'demo-colors'), 'fp32', 0.9999, 0.99999);
   });
 
   it("runs only where the page's CSP allows 'wasm-unsafe-eval', and no real page of the site allows it", async () => {
@@ -198,10 +207,14 @@ describe('the text tower of synthetic-b32 (ViT-B/32-shaped)', () => {
     expect(built.manifest.onnx.bytes).toBeLessThan(MAX_FILE_BYTES);
   });
 
-  // The same int8 graph in onnxruntime-web (WASM) and onnxruntime-node (CPU): their integer and
-  // float kernels differ in accumulation order only.
+  // The same int8 graph in onnxruntime-web (WASM) and onnxruntime-node (CPU).
   it("gives the engine's int8 embeddings: cosine ≥ 0.999 for every phrase, the same ids", async () => {
-    await expectSame(built, join(REPO_ROOT, 'models', 'synthetic-b32'), 'quantized', 0.999);
+    const dir = join(REPO_ROOT, 'models', 'synthetic-b32');
+    const rows = await expectSame(built, dir, 'quantized', 0.999, 0.998);
+    // For the record (not a property of the tower): how far the published int8 graph is from the
+    // fp32 graph the build's run used, on this synthetic model with random weights.
+    const fp32 = await engineTower(dir, 'fp32');
+    console.log(`text tower synthetic-b32: lowest cosine browser int8 vs engine fp32 ${Math.min(...rows.map((r, i) => cosine(r, fp32.rows[i]))).toFixed(5)}`);
   });
 });
 
@@ -228,6 +241,6 @@ describe('the text tower of synthetic-b32 without 8-bit graphs (fp32, 254 MB)', 
   });
 
   it("joins the parts in the browser and gives the engine's fp32 embeddings: cosine ≥ 0.9999", async () => {
-    await expectSame(built, dir, 'fp32', 0.9999);
+    await expectSame(built, dir, 'fp32', 0.9999, 0.99999);
   }, 180_000);
 });

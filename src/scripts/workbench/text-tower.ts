@@ -134,8 +134,9 @@ export async function loadTextTower(base: string, onProgress?: (progress: TextTo
 /** loadTextTower, with the manifest and the tokenizer exposed (LoadedTextTower). */
 export async function openTextTower(base: string, onProgress?: (progress: TextTowerProgress) => void): Promise<LoadedTextTower> {
   const folder = textTowerUrl(base);
-  const manifest = await readManifest(folder);
-  if ('problem' in manifest) throw new Error(manifest.problem);
+  const read = await readManifest(folder);
+  if ('problem' in read) throw new Error(read.problem);
+  const manifest: TextTowerManifest = read;
 
   // Every file in the manifest's order; the model's parts are joined into one buffer.
   const totalBytes = manifest.totalBytes;
