@@ -133,7 +133,7 @@ async function expectSame(built: Built, dir: string, variant: ModelVariant, minC
   const batch = cosine(browserSide.alone.rows[0], browserSide.all.rows[0]);
   expect(batch).toBeGreaterThanOrEqual(batchCosine);
   console.log(
-    `text tower ${built.manifest.model} ${built.manifest.variant}: lowest cosine browser vs engine ${Math.min(...cosines).toFixed(7)}, alone vs in a batch ${batch.toFixed(7)}; ` +
+    `text tower ${built.manifest.model} ${built.manifest.variant}: lowest cosine browser vs engine ${Math.min(...cosines).toFixed(7)}, alone vs in a batch ${batch.toFixed(7)} (engine ${cosine(engine.alone, engine.rows[0]).toFixed(7)}); ` +
       `load ${browserSide.load.ms.toFixed(0)} ms, ${PHRASES.length} phrases ${browserSide.all.ms.toFixed(0)} ms, 1 phrase ${browserSide.alone.ms.toFixed(0)} ms`,
   );
   return browserSide.all.rows;
