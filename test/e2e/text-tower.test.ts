@@ -2,12 +2,13 @@
 // (onnxruntime-node) on the same model: the same token ids, and embeddings within a stated tolerance —
 // for the demo model (fp32, under a base path), synthetic-b32 (ViT-B/32-shaped; its int8 "quantized"
 // text graph is what the build publishes) and synthetic-b32 without its 8-bit graphs (fp32, 254 MB:
-// published in parts under GitHub Pages' 100 MB limit and joined again in the browser).
+// published in parts under GitHub Pages' 100 MB limit and joined again in the browser), and a tiny
+// SigLIP 2 (Gemma vocabulary; every phrase padded to 64 tokens, read at the last position).
 // The pages the tower runs on are test-only (test/fixtures/text-tower/): one under the Workbench's
 // CSP (src/lib/csp.ts: 'wasm-unsafe-eval'), one under every other page's strict CSP, where the tower
 // must fail with a message that names the CSP. Every real page of the site keeps the strict CSP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, copyFile } from 'node:fs/promises';
+import { cp, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -118,15 +119,17 @@ async function engineTower(dir: string, variant: ModelVariant) {
  * scale from the whole batch's activations, in the engine as in the browser. Returns the browser's
  * rows (for further comparisons).
  */
-async function expectSame(built: Built, dir: string, variant: ModelVariant, minCosine: number, batchCosine: number): Promise<number[][]> {
+async function expectSame(built: Built, dir: string, variant: ModelVariant, minCosine: number, batchCosine: number, contextLength = 77): Promise<number[][]> {
   const [browserSide, engine] = [await browserTower(built), await engineTower(dir, variant)];
   expect(browserSide.problems).toEqual([]);
   expect(browserSide.load.stages).toEqual(['download', 'start']);
   expect(browserSide.load.lastProgress).toEqual({ loadedBytes: built.manifest.totalBytes, totalBytes: built.manifest.totalBytes });
   expect(browserSide.all.ids).toEqual(engine.ids);
   expect(browserSide.all.truncated).toEqual(engine.truncated);
-  expect(engine.truncated).toEqual([false, false, false, false, true, false]); // the long phrase is cut, the others are not
-  expect(engine.ids[4]).toHaveLength(77);
+  // The long phrase is cut to the context length, the short ones are not.
+  expect([engine.truncated[0], engine.truncated[1], engine.truncated[4]]).toEqual([false, false, true]);
+  expect(engine.ids[4]).toHaveLength(contextLength);
+  if (contextLength === 77) expect(engine.truncated).toEqual([false, false, false, false, true, false]);
   expect(browserSide.all.rows.every((r) => r.length === built.manifest.dim)).toBe(true);
   const cosines = [...browserSide.all.rows.map((r, i) => cosine(r, engine.rows[i])), cosine(browserSide.alone.rows[0], engine.alone)];
   for (const [i, c] of cosines.entries()) expect(c, `phrase ${i % PHRASES.length}${i >= PHRASES.length ? ' alone' : ''}: ${PHRASES[i % PHRASES.length].slice(0, 40)}`).toBeGreaterThanOrEqual(minCosine);
@@ -243,4 +246,21 @@ describe('the text tower of synthetic-b32 without 8-bit graphs (fp32, 254 MB)', 
   it("joins the parts in the browser and gives the engine's fp32 embeddings: cosine ≥ 0.9999", async () => {
     await expectSame(built, dir, 'fp32', 0.9999, 0.99999);
   }, 180_000);
+});
+
+describe('the text tower of a SigLIP 2 model (Gemma vocabulary, padded to 64 tokens)', () => {
+  let built: Built;
+  let dir: string;
+  beforeAll(async () => {
+    // A copy: the engine writes its checksum sidecar into the model folder.
+    dir = join(work, 'siglip2-tiny');
+    await cp(join(REPO_ROOT, 'test', 'fixtures', 'models', 'siglip2-tiny'), dir, { recursive: true });
+    built = await build({ CLIPSCOPE_MODEL: dir });
+  }, 600_000);
+  afterAll(() => close(built));
+
+  it("is published with SigLIP's padding, and gives the engine's embeddings: cosine ≥ 0.9999, the same ids", async () => {
+    expect(built.manifest).toMatchObject({ family: 'siglip', variant: 'fp32', contextLength: 64, padding: { padTo: 64, padLeft: false } });
+    await expectSame(built, dir, 'fp32', 0.9999, 0.99999, 64);
+  });
 });
