@@ -9,7 +9,8 @@
 // It builds the site once with the test-only page of test/e2e/text-tower.test.ts (which exposes the
 // tower on `window`), serves it on 127.0.0.1 and, per round, opens it in a fresh browser context (an
 // empty cache): "load" is loadTextTower() from the manifest to a started session (downloading ≈ 81 MB
-// from loopback, checking sha256 sums, compiling the WASM, creating the session); "one phrase" is
+// from loopback, checking sha256 sums, compiling the WASM, creating the session, one warm-up run);
+// "first phrase" is the first embed() after that (a new sequence length); "one phrase" is
 // embed([phrase]) of a phrase not seen before — what the Workbench does when one phrase changes. For
 // reference, the engine (onnxruntime-node, 1 thread) embeds the same phrases. Prints a table and one
 // JSON line with the machine and its load average at start and end.

@@ -221,6 +221,11 @@ export async function openTextTower(base: string, onProgress?: (progress: TextTo
     return data;
   }
 
+  // One run before the tower is handed out: onnxruntime's first run prepares its kernels (measured
+  // ≈ 0.5 s for a ViT-B/32 text graph, int8), which then counts as loading rather than as the first
+  // edit; it also checks the embedding width now rather than at the first phrase.
+  await run([tokenizer.encode('a photo')]);
+
   // One run at a time: the WASM session is single-threaded and not re-entrant.
   let queue: Promise<unknown> = Promise.resolve();
   const embed = (phrases: readonly string[]): Promise<Float32Array> => {
