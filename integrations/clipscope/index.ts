@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolve, sep } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { AstroError as AstroUserError } from 'astro/errors';
 import type { Plugin, ViteDevServer } from 'vite';
@@ -27,6 +28,8 @@ import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInpu
 import { writeChartSvgs } from './chart-svg.ts';
 import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
 import { keepRun } from './changes.ts';
+import { buildTextTower, devTextTower, type TowerDevFile } from './text-tower-assets.ts';
+import { TEXT_TOWER_DIR } from '../core/text-tower.ts';
 
 export type { ClipscopeOptionsInput } from './options.ts';
 
@@ -130,6 +133,19 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         const prefix = base.endsWith('/') ? base : `${base}/`;
         const path = url.startsWith(prefix) ? url.slice(prefix.length) : url.replace(/^\//, '');
         if (!path.startsWith('_clipscope/') && !path.startsWith('downloads/')) return next();
+        if (path.startsWith(TEXT_TOWER_DIR)) {
+          towerFiles()
+            .then((files) => {
+              const file = files.get(path);
+              if (!file) return next();
+              res.setHeader('Content-Type', file.type);
+              if ('data' in file) res.end(file.data);
+              else if (file.end === file.start) res.end();
+              else createReadStream(file.file, { start: file.start, end: file.end - 1 }).on('error', next).pipe(res);
+            })
+            .catch(next);
+          return;
+        }
         prepare()
           .then(async ({ assets }) => {
             const asset = assets.get(path);
@@ -142,6 +158,19 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       watchInputs(server);
     },
   };
+
+  /** Dev only: the Workbench's text tower as a build would publish it (planned, and its files hashed,
+   * on the first request after each preparation). */
+  let tower: Promise<Map<string, TowerDevFile>> | null = null;
+  let towerOf: Promise<PreparedSite> | null = null;
+  function towerFiles(): Promise<Map<string, TowerDevFile>> {
+    const prepared = prepare();
+    if (tower === null || towerOf !== prepared) {
+      towerOf = prepared;
+      tower = prepared.then(({ report }) => devTextTower(options.model, report.result.run.model));
+    }
+    return tower;
+  }
 
   /** Dev only: re-prepare when the dictionary, the posts table or a judgement file changes; reload the pages. */
   function watchInputs(server: ViteDevServer): void {
@@ -205,15 +234,20 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         await prepare();
       },
       'astro:build:done': async ({ dir }) => {
-        const { assets, keep } = await prepare();
+        const { assets, keep, report } = await prepare();
         let charts: number;
+        let tower: { published: boolean; message: string };
         try {
           await publishAssets(assets, fileURLToPath(dir));
           charts = await writeChartSvgs(fileURLToPath(dir));
+          // The Workbench's text tower (model graph, tokenizer, onnxruntime-web's WASM), or why not.
+          tower = await buildTextTower(options.model, report.result.run.model, fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error); // e.g. disk full: the message, not a stack
         }
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview) and ${charts} charts as SVG`);
+        if (tower.published) logger.info(tower.message);
+        else logger.warn(tower.message);
         // This build's results, for the next build's "Changed since the last build" page. A failure
         // costs only that page, not the build.
         if (keep) await keepRun(keep.file, keep.run).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));

@@ -6,6 +6,8 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { parseTextTowerManifest, TEXT_TOWER_DIR } from '../../integrations/core/text-tower.ts';
 import { launchBrowser, openPage, REPO_ROOT } from './helpers.ts';
 
 let work: string;
@@ -79,6 +81,18 @@ describe('astro dev', () => {
       await browser.close();
     }
   }, 90_000);
+
+  it("serves the Workbench's text tower as a build publishes it: manifest, files of the stated sizes and sums", async () => {
+    const manifest = parseTextTowerManifest(await (await fetch(`${origin}/${TEXT_TOWER_DIR}manifest.json`)).json());
+    if ('problem' in manifest) throw new Error(manifest.problem);
+    expect(manifest.model).toBe('demo-colors');
+    for (const f of manifest.files) {
+      const res = await fetch(`${origin}/${TEXT_TOWER_DIR}${f.name}`);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect([f.name, res.status, bytes.length, createHash('sha256').update(bytes).digest('hex')]).toEqual([f.name, 200, f.bytes, f.sha256]);
+    }
+    expect((await fetch(`${origin}/${TEXT_TOWER_DIR}nothing.onnx`)).status).toBe(404);
+  });
 
   it('picks up a changed dictionary without a restart', async () => {
     expect(await text('/dictionary/')).not.toContain('Purple');

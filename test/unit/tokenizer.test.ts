@@ -161,3 +161,14 @@ describe('createClipTokenizer', () => {
     }
   });
 });
+
+describe('the browser-safe tokenizer (core/tokenizer.ts)', () => {
+  it('is the one the engine runs: same ids, and URLs of a published folder in its messages', async () => {
+    const core = await import('../../integrations/core/tokenizer.ts');
+    const { tokenizerJson, tokenizerConfig } = buildClipTokenizerFiles();
+    const browser = core.createClipTokenizer(tokenizerJson, tokenizerConfig, 'https://example.org/site/_clipscope/workbench/text-tower/');
+    for (const c of cases) expect(browser.encode(c.text).ids).toEqual(tok.encode(c.text).ids);
+    expect(() => core.createClipTokenizer(undefined, {}, 'https://example.org/t/')).toThrow('https://example.org/t/tokenizer.json');
+    expect(() => core.createClipTokenizer(undefined, {}, 'https://example.org/t')).toThrow('https://example.org/t/tokenizer.json');
+  });
+});

@@ -16,17 +16,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClipscopeError, show } from '../errors.ts';
 import type { ModelFamily } from '../../core/types.ts';
+import { FAMILY_IO } from '../../core/model-io.ts';
 import { logitParamsFromOnnx, logitParamsFromSafetensorsFile, type LogitParams } from './logit-params.ts';
 
 export type { ModelFamily, LogitParams };
-
-/** The towers' output names per family, in order of preference (the first a graph has is read).
- * SigLIP's tower exports give pooler_output; exports of the whole model as a tower give
- * image_embeds / text_embeds (the same vectors, normalised). */
-export const FAMILY_IO: Readonly<Record<ModelFamily, { image: readonly string[]; text: readonly string[] }>> = Object.freeze({
-  clip: { image: ['image_embeds'], text: ['text_embeds'] },
-  siglip: { image: ['pooler_output', 'image_embeds'], text: ['pooler_output', 'text_embeds'] },
-});
+/** The towers' output names per family (core/model-io.ts). */
+export { FAMILY_IO };
 
 /** A model folder's family, from config.json's model_type. */
 export function modelFamily(config: unknown, source: string): ModelFamily {

@@ -17,6 +17,7 @@ import { createDeviceSelection, planDevice, type Device, type DeviceSelection } 
 import { createClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
 import { folderVariants, modelFolderFiles, onnxFiles, type ModelVariant } from './layout.ts';
 import { FAMILY_IO, isNaflex, modelFamily, NAFLEX_MODEL_TYPE, siglipLogitParams, type LogitParams } from './family.ts';
+import { textInputs } from '../../core/model-io.ts';
 
 export type { ClipTokenizer };
 
@@ -364,28 +365,13 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
   }
 
   async function rawTexts(session: OnnxSession, batch: TokenizedText[]): Promise<Float32Array> {
-    // CLIP: pad to the longest sequence (or the length the graph fixes) with the pad id: the
-    // embedding is read at the end-of-text token and attention is causal, so what follows it
-    // changes nothing. SigLIP: always to the tokenizer's length (64), as its tower reads the last
-    // position.
+    // Padded as core/model-io.ts's textInputs says (the browser's text tower lays them out alike).
     const textIds = info(session, 'input_ids');
     const maskInfo = session.inputs.find((i) => i.name === 'attention_mask');
     const fixedSeq = typeof textIds.shape[1] === 'number' ? textIds.shape[1] : null;
-    const longest = Math.max(...batch.map((t) => t.ids.length));
-    const len = tokenizer.padTo ?? fixedSeq ?? longest;
-    if (longest > len) throw modelError(`${join(dir, onnx.text)} takes ${len} tokens but a phrase has ${longest}`);
-    const ids: number[] = [];
-    const mask: number[] = [];
-    for (const t of batch) {
-      const lead = tokenizer.padLeft ? len - t.ids.length : 0; // padding before the phrase
-      for (let i = 0; i < len; i++) {
-        const at = i - lead;
-        const real = at >= 0 && at < t.ids.length;
-        ids.push(real ? t.ids[at] : tokenizer.padId);
-        mask.push(real ? 1 : 0);
-      }
-    }
-    const dims = [batch.length, len];
+    const inputs = textInputs(tokenizer, batch, fixedSeq);
+    if ('tooLong' in inputs) throw modelError(`${join(dir, onnx.text)} takes ${inputs.tooLong.length} tokens but a phrase has ${inputs.tooLong.longest}`);
+    const { ids, mask, dims } = inputs;
     // Feed only the inputs the graph declares: attention_mask exists in some exports only.
     const feeds: Record<string, Feed> = { input_ids: intFeed(textIds.type, ids, dims) };
     if (maskInfo) feeds.attention_mask = intFeed(maskInfo.type, mask, dims);
