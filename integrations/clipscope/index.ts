@@ -167,7 +167,8 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
     const prepared = prepare();
     if (tower === null || towerOf !== prepared) {
       towerOf = prepared;
-      tower = prepared.then(({ report }) => devTextTower(options.model, report.result.run.model));
+      // Nothing when the Workbench is not published (option workbench: false, or left out).
+      tower = prepared.then(({ report }) => (report.workbench.bytes === null ? new Map() : devTextTower(options.model, report.result.run.model)));
     }
     return tower;
   }
@@ -236,18 +237,18 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       'astro:build:done': async ({ dir }) => {
         const { assets, keep, report } = await prepare();
         let charts: number;
-        let tower: { published: boolean; message: string };
+        let tower: { published: boolean; message: string } | null = null;
         try {
           await publishAssets(assets, fileURLToPath(dir));
           charts = await writeChartSvgs(fileURLToPath(dir));
           // The Workbench's text tower (model graph, tokenizer, onnxruntime-web's WASM), or why not.
-          tower = await buildTextTower(options.model, report.result.run.model, fileURLToPath(dir));
+          if (report.workbench.bytes !== null) tower = await buildTextTower(options.model, report.result.run.model, fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error); // e.g. disk full: the message, not a stack
         }
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview) and ${charts} charts as SVG`);
-        if (tower.published) logger.info(tower.message);
-        else logger.warn(tower.message);
+        if (tower?.published) logger.info(tower.message);
+        else if (tower) logger.warn(tower.message);
         // This build's results, for the next build's "Changed since the last build" page. A failure
         // costs only that page, not the build.
         if (keep) await keepRun(keep.file, keep.run).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));

@@ -183,6 +183,7 @@ describe('the text tower of the demo model (fp32), under a base path', () => {
     expect(await scriptSrc(built.site.outDir, 'text-tower-test/index.html')).toMatch(/^'self' /);
     const pages = (await htmlFiles(built.site.outDir)).filter((f) => !f.startsWith('downloads/') && !f.startsWith('text-tower-test/'));
     expect(pages.length).toBeGreaterThan(10);
+    expect(pages).toContain('workbench/index.html');
     for (const page of pages) {
       // The Workbench page (src/pages/workbench/) is the one real page that runs the tower.
       if (page === 'workbench/index.html') expect(await scriptSrc(built.site.outDir, page), page).toContain("'wasm-unsafe-eval'");

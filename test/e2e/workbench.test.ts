@@ -281,9 +281,7 @@ describe('the Workbench page', () => {
     expect(await o.page.isVisible('#wb-export-note')).toBe(true);
   });
 
-  // Skipped: the in-browser text tower (src/scripts/workbench/text-tower.ts) is still the stub, which
-  // says it is unavailable (the page then shows no load button). Enable once the tower is merged.
-  it.skip('embeds a brand-new phrase with the text tower and re-scores', async () => {
+  it('embeds a brand-new phrase with the text tower and re-scores', async () => {
     const o = await open(server.url('/workbench/'));
     const next = await demoDictionary();
     next.Red.push('a crimson poster');
