@@ -3,7 +3,7 @@
 // on stdout.
 import type { Command } from 'commander';
 import { formatBytes } from '../core/format.ts';
-import { KNOWN_MODELS, knownModelsTable } from '../engine/model/known-models.ts';
+import { KNOWN_MODELS, knownModelsTable, readSpeeds } from '../engine/model/known-models.ts';
 import { MODEL_VARIANTS } from '../engine/model/layout.ts';
 import { DEFAULT_FETCH_RETRIES, DEFAULT_FETCH_TIMEOUT_SECONDS, fetchModel, hubFromEnv, type DownloadProgress } from '../engine/model/fetch.ts';
 
@@ -60,10 +60,12 @@ export function register(program: Command): void {
   const model = program.command('model').description('Manage model folders.');
   model
     .command('list')
-    .description('List Hub repositories known to work with clipscope: family, languages, image size, licence.')
+    .description('List Hub repositories known to work with clipscope: family, languages, image size, licence, and vision-tower images/s measured here.')
     .option('--json', 'print the list as JSON')
     .action((flags: { json?: boolean }) => {
-      process.stdout.write(flags.json ? `${JSON.stringify(KNOWN_MODELS, null, 2)}\n` : `${knownModelsTable()}\nFetch one with: clipscope model fetch <repository>\n`);
+      const speeds = readSpeeds();
+      const json = KNOWN_MODELS.map((m) => ({ ...m, imagesPerSecond: { fp32: speeds?.models[m.repo]?.fp32?.imagesPerSecond ?? null, quantized: speeds?.models[m.repo]?.quantized?.imagesPerSecond ?? null } }));
+      process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${knownModelsTable(KNOWN_MODELS, speeds)}\nFetch one with: clipscope model fetch <repository> [--variant quantized]\n`);
     });
   model
     .command('fetch')
