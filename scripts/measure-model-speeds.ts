@@ -46,12 +46,19 @@ async function measure(dir: string, variant: ModelVariant, o: { rounds: number; 
     await model.embedImages(pixels, o.batch); // warm-up: first-run allocations and kernel choice
     const before = loadavg().map(round2);
     const rounds: number[] = [];
+    const cpu: number[] = [];
     for (let r = 0; r < o.rounds; r++) {
       const started = performance.now();
+      const cpuStart = process.cpuUsage();
       await model.embedImages(pixels, o.batch);
       rounds.push(round2((o.batch * 1000) / (performance.now() - started)));
+      const used = process.cpuUsage(cpuStart);
+      cpu.push((used.user + used.system) / 1e6 / o.batch);
     }
-    return { variant, imagesPerSecond: Math.max(...rounds), rounds, batch: o.batch, threads: o.threads, loadAverageBefore: before, loadAverageAfter: loadavg().map(round2) };
+    // CPU seconds per image (all of onnxruntime's threads), the least of the rounds: much less
+    // dependent on the machine's load than images/s, which waits for the CPU.
+    const cpuSecondsPerImage = Math.round(Math.min(...cpu) * 1000) / 1000;
+    return { variant, imagesPerSecond: Math.max(...rounds), rounds, cpuSecondsPerImage, batch: o.batch, threads: o.threads, loadAverageBefore: before, loadAverageAfter: loadavg().map(round2) };
   } finally {
     await model.close();
   }

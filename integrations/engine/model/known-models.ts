@@ -55,6 +55,9 @@ export interface SpeedRecord {
   /** Best of the rounds. */
   imagesPerSecond: number;
   rounds: number[];
+  /** CPU seconds per image over all threads (the least of the rounds), where measured: less
+   * dependent on the machine's load than imagesPerSecond. */
+  cpuSecondsPerImage?: number;
   batch: number;
   threads: number;
   /** os.loadavg() (1, 5, 15 minutes) before the first round and after the last. */
