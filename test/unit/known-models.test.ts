@@ -15,7 +15,7 @@ const SPEEDS: SpeedsFile = {
   note: '',
   machine: { cpu: 'Test CPU', cores: 2, onnxruntime: '1.30.0' },
   models: {
-    'Xenova/clip-vit-base-patch32': { fp32: record('fp32', 12.345, 0.5), quantized: record('quantized', 31.6, 2.25) },
+    'Xenova/clip-vit-base-patch32': { fp32: { ...record('fp32', 12.345, 0.5), cpuSecondsPerImage: 0.141 }, quantized: record('quantized', 31.6, 2.25) },
     'Xenova/mobileclip_s0': { fp32: record('fp32', 4.04, 1.5, 4) },
   },
 };
@@ -40,13 +40,14 @@ describe('model list', () => {
     const models = KNOWN_MODELS.filter((m) => ['Xenova/clip-vit-base-patch32', 'Xenova/mobileclip_s0', 'Xenova/siglip-base-patch16-224'].includes(m.repo));
     const lines = knownModelsTable(models, SPEEDS).trimEnd().split('\n');
     const cells = (repo: string) => lines.find((l) => l.startsWith(repo))!.split(/ {2,}/);
-    expect(cells('Xenova/clip-vit-base-patch32').slice(6, 8)).toEqual(['12', '32']);
-    expect(cells('Xenova/mobileclip_s0').slice(6, 8)).toEqual(['4.0', '–']);
-    expect(cells('Xenova/siglip-base-patch16-224').slice(6, 8)).toEqual(['–', '–']);
+    expect(cells('Xenova/clip-vit-base-patch32').slice(6, 9)).toEqual(['12', '32', '0.14']);
+    expect(cells('Xenova/mobileclip_s0').slice(6, 9)).toEqual(['4.0', '–', '–']);
+    expect(cells('Xenova/siglip-base-patch16-224').slice(6, 9)).toEqual(['–', '–', '–']);
     const note = lines.find((l) => l.startsWith('img/s:'))!;
     expect(note).toContain('2-core CPU (Test CPU, onnxruntime 1.30.0)');
     expect(note).toContain('batch 4 to 16, best of 3 rounds, 2026-12-03');
     expect(note).toContain('1-minute load average 0.5 to 2.3 on 2 cores');
+    expect(note).toContain('CPU-s/img (CPU seconds per image over all threads, least of the rounds)');
     expect(note).toContain('– = not measured');
   });
 

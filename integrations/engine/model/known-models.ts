@@ -91,13 +91,15 @@ export function speedTwinOf(repo: string): string {
 }
 
 /** The list as a plain-text table (fixed-width columns, one row per repository), with the measured
- * vision-tower speeds (fp32 and the int8 "quantized" variant) and a note on how they were measured. */
+ * vision-tower speeds (images/s at fp32 and the int8 "quantized" variant, CPU seconds per image at
+ * fp32) and a note on how they were measured. */
 export function knownModelsTable(models: readonly KnownModel[] = KNOWN_MODELS, speeds: SpeedsFile | null = readSpeeds()): string {
   const rate = (repo: string, variant: string) => {
     const r = speeds?.models[repo]?.[variant];
     return r ? r.imagesPerSecond.toFixed(r.imagesPerSecond < 10 ? 1 : 0) : '–';
   };
-  const header = ['repository', 'family', 'model', 'languages', 'image', 'dim', 'fp32 img/s', 'int8 img/s', 'licence'];
+  const cpu = (repo: string) => speeds?.models[repo]?.fp32?.cpuSecondsPerImage?.toFixed(2) ?? '–';
+  const header = ['repository', 'family', 'model', 'languages', 'image', 'dim', 'fp32 img/s', 'int8 img/s', 'fp32 CPU-s/img', 'licence'];
   const rows = models.map((m) => [
     m.fetch ? m.repo : `${m.repo} *`,
     m.family,
@@ -107,6 +109,7 @@ export function knownModelsTable(models: readonly KnownModel[] = KNOWN_MODELS, s
     String(m.dim),
     rate(m.repo, 'fp32'),
     rate(m.repo, 'quantized'),
+    cpu(m.repo),
     m.licence,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -122,7 +125,7 @@ export function knownModelsTable(models: readonly KnownModel[] = KNOWN_MODELS, s
     notes.push(
       `img/s: images per second through the vision tower alone (no decoding), measured here on a ${speeds.machine.cores}-core CPU (${speeds.machine.cpu}, onnxruntime ${speeds.machine.onnxruntime}) ` +
         `on a speed twin of each model (same architecture and shapes, random weights), batch ${span(records.map((r) => r.batch))}, best of ${span(records.map((r) => r.rounds.length))} rounds, ${dates.join(' to ')}. ` +
-        `The machine was shared with other work (1-minute load average ${span(records.map((r) => r.loadAverageBefore[0]), 1)} on ${speeds.machine.cores} cores), so these are lower bounds and compare models only roughly. – = not measured.`,
+        `The machine was shared with other work (1-minute load average ${span(records.map((r) => r.loadAverageBefore[0]), 1)} on ${speeds.machine.cores} cores), so these are lower bounds and compare models only roughly; CPU-s/img (CPU seconds per image over all threads, least of the rounds) depends far less on the load and ranks the models better. – = not measured.`,
     );
   } else {
     notes.push('img/s: not measured (speeds.json is missing).');
