@@ -3,7 +3,8 @@
 // on stdout.
 import type { Command } from 'commander';
 import { formatBytes } from '../core/format.ts';
-import { KNOWN_MODELS, knownModelsTable } from '../engine/model/known-models.ts';
+import { KNOWN_MODELS, knownModelsTable, readSpeeds } from '../engine/model/known-models.ts';
+import { MODEL_VARIANTS } from '../engine/model/layout.ts';
 import { DEFAULT_FETCH_RETRIES, DEFAULT_FETCH_TIMEOUT_SECONDS, fetchModel, hubFromEnv, type DownloadProgress } from '../engine/model/fetch.ts';
 
 interface FetchFlags {
@@ -11,6 +12,7 @@ interface FetchFlags {
   name?: string;
   revision: string;
   quantized?: boolean;
+  variant?: string;
   timeout?: string;
   retries?: string;
 }
@@ -58,10 +60,12 @@ export function register(program: Command): void {
   const model = program.command('model').description('Manage model folders.');
   model
     .command('list')
-    .description('List Hub repositories known to work with clipscope: family, languages, image size, licence.')
+    .description('List Hub repositories known to work with clipscope: family, languages, image size, licence, and vision-tower images/s measured here.')
     .option('--json', 'print the list as JSON')
     .action((flags: { json?: boolean }) => {
-      process.stdout.write(flags.json ? `${JSON.stringify(KNOWN_MODELS, null, 2)}\n` : `${knownModelsTable()}\nFetch one with: clipscope model fetch <repository>\n`);
+      const speeds = readSpeeds();
+      const json = KNOWN_MODELS.map((m) => ({ ...m, imagesPerSecond: { fp32: speeds?.models[m.repo]?.fp32?.imagesPerSecond ?? null, quantized: speeds?.models[m.repo]?.quantized?.imagesPerSecond ?? null } }));
+      process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${knownModelsTable(KNOWN_MODELS, speeds)}\nFetch one with: clipscope model fetch <repository> [--variant quantized]\n`);
     });
   model
     .command('fetch')
@@ -70,7 +74,8 @@ export function register(program: Command): void {
     .option('--dest <dir>', 'folder the model folder is created in', 'models')
     .option('--name <name>', 'model folder name (default: the last part of the repo id)')
     .option('--revision <rev>', 'branch, tag or commit', 'main')
-    .option('--quantized', 'fetch the int8 onnx/*_quantized.onnx graphs (run them with --variant quantized)')
+    .option('--variant <variant>', `the graphs to fetch: ${MODEL_VARIANTS.join(', ')} (default fp32; run them with the same --variant)`)
+    .option('--quantized', 'the same as --variant quantized (the int8 onnx/*_quantized.onnx graphs)')
     .option('--timeout <seconds>', `give a request up after this many seconds without data, then resume it (default ${DEFAULT_FETCH_TIMEOUT_SECONDS})`)
     .option('--retries <n>', `transfers of a file after a failed one, 0 for none (default ${DEFAULT_FETCH_RETRIES})`)
     .addHelpText('after', '\nEnvironment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated or private repositories).\nAn interrupted download resumes when the same command runs again.')
@@ -83,6 +88,7 @@ export function register(program: Command): void {
         name: flags.name,
         revision: flags.revision,
         quantized: flags.quantized ?? false,
+        variant: flags.variant,
         timeout: flags.timeout,
         retries: flags.retries,
         ...hubFromEnv(process.env),
@@ -92,7 +98,6 @@ export function register(program: Command): void {
       const downloaded = result.files.filter((f) => f.downloaded);
       const bytes = downloaded.reduce((s, f) => s + f.size, 0);
       stdout.write(`Fetched ${result.repo} (${result.variant}) into ${result.dir}: ${downloaded.length} files downloaded (${formatBytes(bytes)}), ${result.files.length - downloaded.length} already complete.\n`);
-      if (result.variant === 'quantized') stdout.write(`Run it with --model ${result.dir} --variant quantized.\n`);
-      else stdout.write(`Run it with --model ${result.dir}.\n`);
+      stdout.write(`Run it with --model ${result.dir}${result.variant === 'fp32' ? '' : ` --variant ${result.variant}`}.\n`);
     });
 }

@@ -18,8 +18,10 @@ export interface ClipTokenizer {
   /** Id to pad input_ids with after the end token (CLIP exports use the end token itself). */
   padId: number;
   /** The length every phrase must be padded to (SigLIP: its text tower reads the LAST position, so
-   * a phrase padded to another length gets another embedding), or null when padding to the longest
-   * phrase of a batch is equivalent (CLIP reads the end-of-text token under causal attention). */
+   * a phrase padded to another length gets another embedding; OpenCLIP-style tokenizers that pad
+   * with a token other than the end token, e.g. MobileCLIP's "!": see createClipTokenizer), or null
+   * when padding to the longest phrase of a batch is equivalent (CLIP reads the end-of-text token
+   * under causal attention). */
   padTo: number | null;
   /** Pad before the phrase instead of after it (tokenizer_config.json padding_side "left", or
    * tokenizer.json's padding direction "Left"). False for every CLIP and SigLIP release. */
@@ -138,6 +140,12 @@ export function createClipTokenizer(
   }
   const padId = idOf('pad_token', DEFAULT_EOS) ?? eosId;
   const contextLength = contextLengthOf(tokenizerConfig);
+  // A pad token other than the end token is OpenCLIP's convention (it pads every phrase with id 0,
+  // "!" in CLIP's vocabulary, to the full context; the Xenova/mobileclip_* exports say pad_token
+  // "!"). Those text towers were trained on exactly that input, and MobileCLIP-S0's attends to the
+  // padding (no causal mask): pad to the full context, as the original does. For a causal tower
+  // (OpenAI CLIP) the result is the same either way.
+  const padTo = padId !== eosId ? contextLength : null;
   const bosToken = tokenizer.id_to_token(bosId) ?? DEFAULT_BOS;
   const eosToken = tokenizer.id_to_token(eosId) ?? DEFAULT_EOS;
 
@@ -146,7 +154,7 @@ export function createClipTokenizer(
     bosId,
     eosId,
     padId,
-    padTo: null,
+    padTo,
     padLeft: false,
     encode(text: string): ClipEncoding {
       // Content tokens only: the start and end tokens are added here rather than by the file's

@@ -50,6 +50,9 @@ function modelRepo(): Map<string, Buffer> {
     ['onnx/vision_model_quantized.onnx', bytes('vision-q', 80_000)],
     ['onnx/text_model_quantized.onnx', bytes('text-q', 60_000)],
     ['onnx/vision_model_fp16.onnx', bytes('vision-16', 150_000)],
+    ['onnx/text_model_fp16.onnx', bytes('text-16', 100_000)],
+    // An int8 vision graph without its text graph: variant int8 is incomplete.
+    ['onnx/vision_model_int8.onnx', bytes('vision-i8', 80_000)],
   ]);
 }
 
@@ -423,6 +426,37 @@ describe('fetchModel', () => {
     expect(JSON.parse(await readFile(join(dir, 'clipscope.json'), 'utf8')).variant).toBe('quantized');
   });
 
+  it("--variant fetches exactly that variant's graphs, under the names --variant reads at run time", async () => {
+    const result = await fetchModel(options({ variant: 'fp16', name: 'clip-tiny-fp16' }));
+    const dir = join(dest, 'clip-tiny-fp16');
+    expect(result.variant).toBe('fp16');
+    const files = await listFiles(dir);
+    expect(files.filter((f) => f.startsWith('onnx/'))).toEqual(['onnx/text_model_fp16.onnx', 'onnx/vision_model_fp16.onnx']);
+    expect(sha256(await readFile(join(dir, 'onnx/text_model_fp16.onnx')))).toBe(sha256(hub.files.get('onnx/text_model_fp16.onnx')!));
+    expect(JSON.parse(await readFile(join(dir, 'clipscope.json'), 'utf8')).variant).toBe('fp16');
+    // --quantized is --variant quantized; both at once must agree.
+    expect((await fetchModel(options({ variant: 'quantized', quantized: true, name: 'clip-tiny-q' }))).variant).toBe('quantized');
+  });
+
+  it('--variant of a variant the repository lacks names the missing graph and the variants it has, before downloading', async () => {
+    const e = await expectClipscopeError(fetchModel(options({ variant: 'int8' })));
+    expect(e.kind).toBe('model');
+    expect(e.message).toContain('has no onnx/text_model_int8.onnx');
+    expect(e.message).not.toContain('vision_model_int8');
+    expect(e.hint).toContain('variant "fp32", "quantized", "fp16": run the command with --variant fp32');
+    expect(hub.requests.some((r) => r.url.includes('/resolve/') || r.url.startsWith('/cdn/'))).toBe(false);
+  });
+
+  it('refuses an unknown --variant and --quantized with another --variant, as option errors', async () => {
+    const unknown = await expectClipscopeError(fetchModel(options({ variant: 'fp8' })));
+    expect(unknown.kind).toBe('options');
+    expect(unknown.message).toContain('Invalid value fp8 for --variant: expected one of fp32, quantized, fp16, int8, uint8, q4, q4f16, bnb4');
+    const both = await expectClipscopeError(fetchModel(options({ variant: 'fp16', quantized: true })));
+    expect(both.kind).toBe('options');
+    expect(both.message).toContain('--quantized and --variant fp16');
+    expect(hub.requests).toEqual([]);
+  });
+
   it('reports a wrong sha256, deletes the damaged download and says to retry', async () => {
     hub.behaviour.wrongSha.add('onnx/vision_model.onnx');
     const e = await expectClipscopeError(fetchModel(options()));
@@ -540,6 +574,27 @@ describe('progress and environment', () => {
     const help = { stdout: (await runCli(['model', 'fetch', '--help'])).stdout.replace(/\n\s+(?!-)/g, ' ') };
     expect(help.stdout).toMatch(/--timeout <seconds> +give a request up after this many seconds without data, then resume it \(default 60\)/);
     expect(help.stdout).toMatch(/--retries <n> +transfers of a file after a failed one, 0 for none \(default 4\)/);
+  });
+
+  it('the CLI takes --variant, says how to run the folder, and exits 2 on an unknown variant', async () => {
+    const run = await runCli(['model', 'fetch', REPO, '--dest', dest, '--name', 'cli-fp16', '--variant', 'fp16']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Fetched ${REPO} (fp16) into ${join(dest, 'cli-fp16')}`);
+    expect(run.stdout).toContain(`Run it with --model ${join(dest, 'cli-fp16')} --variant fp16.`);
+    // The real command (bin/clipscope.js): unusable input is exit code 2, with what to do.
+    const bad = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/clipscope.js'), 'model', 'fetch', REPO, '--dest', dest, '--variant', 'fp8'], {
+        env: { ...process.env, HF_ENDPOINT: hub.endpoint },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Invalid value fp8 for --variant: expected one of fp32, quantized, fp16');
+    const help = (await runCli(['model', 'fetch', '--help'])).stdout.replace(/\n\s+(?!-)/g, ' ');
+    expect(help).toMatch(/--variant <variant> +the graphs to fetch: fp32, quantized, fp16, int8, uint8, q4, q4f16, bnb4/);
+    expect(help).toMatch(/--quantized +the same as --variant quantized/);
   });
 
   it('the CLI command fetches from HF_ENDPOINT with HF_TOKEN and prints progress on stderr', async () => {

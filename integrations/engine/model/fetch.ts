@@ -8,8 +8,10 @@
 //   4. clipscope.json records where the folder came from; it is written first with
 //      `"complete": false` and rewritten with `true` at the end.
 //
-// With `quantized`, the int8 graphs are stored under the Hub's own names (onnx/*_model_quantized.onnx):
-// the run option `--variant quantized` (options.ts `modelVariant`) selects exactly those files.
+// `variant` picks which graphs are fetched (layout.ts MODEL_VARIANTS: fp32, quantized, fp16, int8,
+// uint8, q4, q4f16, bnb4); they are stored under the Hub's own names (onnx/*_model_<variant>.onnx),
+// so the run option `--variant <v>` (options.ts `modelVariant`) selects exactly those files.
+// `quantized: true` is the older spelling of `variant: "quantized"`.
 // Progress goes to the caller's callbacks (`onProgress`, `log`); drawing it is the CLI's business.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -19,7 +21,7 @@ import { ClipscopeError, show } from '../errors.ts';
 import { COMMAND_LINE, parseWith } from '../options.ts';
 import { DEFAULT_HF_ENDPOINT, listTree, resolveCommit, selectFiles, type HubContext } from './hub.ts';
 import { downloadFile, fileSize, type DownloadProgress, type TransferContext } from './transfer.ts';
-import type { ModelVariant } from './layout.ts';
+import { MODEL_VARIANTS, type ModelVariant } from './layout.ts';
 import { COMBINED_ONNX, FETCH_RECORD, isNaflex, SAFETENSORS } from './family.ts';
 import { remoteLogitParams } from './remote-logit.ts';
 
@@ -47,6 +49,19 @@ const LIMIT_OPTIONS = {
   retries: { flag: '--retries', expected: 'a whole number from 0 to 100' },
 };
 
+const variantSchema = z.object({ variant: z.enum(MODEL_VARIANTS).optional() });
+const VARIANT_OPTION = { variant: { flag: '--variant', expected: `one of ${MODEL_VARIANTS.join(', ')}` } };
+
+/** The variant to fetch: `variant` (validated), or "quantized" for `quantized: true`, else "fp32".
+ * Both given and different is an options error, as is an unknown variant. */
+export function fetchVariant(input: { variant?: unknown; quantized?: boolean }): ModelVariant {
+  const { variant } = parseWith(variantSchema, { variant: input.variant ?? undefined }, { source: COMMAND_LINE, options: VARIANT_OPTION });
+  if (input.quantized && variant !== undefined && variant !== 'quantized') {
+    throw new ClipscopeError('options', `--quantized and --variant ${variant} ask for different graphs.`, `--quantized is short for --variant quantized: give only one of them.`);
+  }
+  return variant ?? (input.quantized ? 'quantized' : 'fp32');
+}
+
 /** Validated `timeout` (seconds) and `retries`; a bad value is an options error naming the flag. */
 export function fetchLimits(input: { timeout?: unknown; retries?: unknown }): { idleTimeoutMs: number; attempts: number } {
   // Both flags' problems at once, in the wording of every option problem.
@@ -63,7 +78,9 @@ export interface FetchModelOptions {
   name?: string;
   /** Branch, tag or commit (default "main"). */
   revision?: string;
-  /** Fetch onnx/*_model_quantized.onnx (int8) instead of the fp32 graphs. */
+  /** The graphs to fetch (default "fp32"): onnx/vision_model_<variant>.onnx and its text twin. */
+  variant?: ModelVariant | string;
+  /** Same as `variant: "quantized"` (onnx/*_model_quantized.onnx, int8). */
   quantized?: boolean;
   endpoint?: string;
   /** Sent as `Authorization: Bearer <token>` (gated or private repositories). */
@@ -146,8 +163,8 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     throw new ClipscopeError('options', `Expected an http(s) URL for HF_ENDPOINT but received ${show(endpoint)}.`, `Unset HF_ENDPOINT to use ${DEFAULT_HF_ENDPOINT}.`);
   }
   const limits = fetchLimits({ timeout: options.timeout, retries: options.retries });
+  const variant = fetchVariant({ variant: options.variant, quantized: options.quantized });
   const dir = join(options.dest ?? 'models', modelFolderName(repo, options.name));
-  const variant: ModelVariant = options.quantized ? 'quantized' : 'fp32';
   const hub: HubContext = { repo, revision: options.revision ?? 'main', endpoint, token: options.token, idleTimeoutMs: limits.idleTimeoutMs };
   const o: TransferContext = {
     ...hub,

@@ -6,7 +6,7 @@
 //
 // Also what every request shares: the token header, and messages for the Hub's error answers.
 import { ClipscopeError, show } from '../errors.ts';
-import { modelFolderFiles, type ModelVariant } from './layout.ts';
+import { MODEL_VARIANTS, modelFolderFiles, type ModelVariant } from './layout.ts';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -150,14 +150,15 @@ export function selectFiles(entries: readonly TreeEntry[], variant: ModelVariant
   const { required, optional } = modelFolderFiles(variant);
   const missing = required.filter((p) => !files.has(p));
   if (missing.length > 0) {
-    const other: ModelVariant = variant === 'quantized' ? 'fp32' : 'quantized';
-    const otherVariant = modelFolderFiles(other).required.every((p) => files.has(p));
+    // The variants whose two graphs the repository does have, so the command can be fixed at once.
+    const offered = MODEL_VARIANTS.filter((v) => v !== variant && modelFolderFiles(v).required.every((p) => files.has(p)));
+    const graphsOnly = missing.every((p) => p.startsWith('onnx/'));
     throw new ClipscopeError(
       'model',
-      `${o.repo} has no ${missing.join(', ')}: clipscope needs a CLIP export in the Hugging Face ONNX layout (separate vision and text graphs).`,
-      otherVariant
-        ? `The repository has the ${other} graphs: run the command ${variant === 'quantized' ? 'without' : 'with'} --quantized.`
-        : 'Use a CLIP repository with onnx/vision_model.onnx and onnx/text_model.onnx, e.g. Xenova/clip-vit-base-patch32.',
+      `${o.repo} has no ${missing.join(', ')}: clipscope needs a CLIP export in the Hugging Face ONNX layout (separate vision and text graphs${variant === 'fp32' ? '' : `, here of variant "${variant}"`}).`,
+      graphsOnly && offered.length > 0
+        ? `The repository has the graphs of variant ${offered.map((v) => `"${v}"`).join(', ')}: run the command with --variant ${offered[0]}${offered[0] === 'quantized' ? ' (or --quantized)' : ''}.`
+        : 'Use a CLIP repository with onnx/vision_model.onnx and onnx/text_model.onnx, e.g. Xenova/clip-vit-base-patch32 (`clipscope model list` shows more).',
     );
   }
   return [...required, ...optional.filter((p) => files.has(p))].map((path) => {
