@@ -239,6 +239,10 @@ export interface CosineScoreInput extends Omit<ScoreInput, 'imageEmbeds' | 'dim'
   /** Ensemble scoring only: count × categories cosines of each image with each category's
    * embedding (categoryEmbeddings of the phrase embeddings), in the order of `categories`. */
   categoryCosines?: ArrayLike<number>;
+  /** Seed, sum and sigmoid scoring: receives each image's phrase probabilities (percent, in the order
+   * of `phrases`; the array is reused for the next image), so a caller that ranks phrases too (the
+   * Workbench page) does not compute them twice. Ensemble scoring has none and does not call it. */
+  onPhraseProbabilities?(image: number, probabilities: Float64Array): void;
 }
 
 /**
@@ -259,13 +263,14 @@ export function scoreCosines(input: CosineScoreInput): ImageScore[] {
   if (mode === 'ensemble' && !cosCat) throw fail('ensemble scoring needs categoryCosines');
   const rows = rowScorer(input, phraseCategory);
   const results: ImageScore[] = new Array(count);
-  for (let i = 0; i < count; i++) results[i] = rows(cosines, i * P, cosCat ?? null, i * C);
+  const onProbabilities = input.onPhraseProbabilities;
+  for (let i = 0; i < count; i++) results[i] = rows(cosines, i * P, cosCat ?? null, i * C, onProbabilities && ((probs) => onProbabilities(i, probs)));
   return results;
 }
 
 /** The per-image scoring shared by scoreImages and scoreCosines: from one image's phrase cosines
  * (cos[row … row + P − 1]) and, in ensemble scoring, its category cosines (cosCat[catRow …]). */
-function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' | 'count'>, phraseCategory: readonly number[]): (cos: ArrayLike<number>, row: number, cosCat: ArrayLike<number> | null, catRow: number) => ImageScore {
+function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' | 'count'>, phraseCategory: readonly number[]): (cos: ArrayLike<number>, row: number, cosCat: ArrayLike<number> | null, catRow: number, onPhraseProbabilities?: (probabilities: Float64Array) => void) => ImageScore {
   const { phrases, categories, mode, logitScale } = input;
   const P = phrases.length;
   const C = categories.length;
@@ -281,10 +286,11 @@ function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' 
   });
 
   const k = Math.min(input.topK, mode === 'seed' ? P : C);
+  const protoKey = categories.includes('__proto__');
   const catProb = new Float64Array(C);
   const logits = new Float64Array(mode === 'ensemble' ? C : P);
 
-  return (cos, row, cosCat, catRow) => {
+  return (cos, row, cosCat, catRow, onPhraseProbabilities) => {
     let ranked: RankedChoice[];
     let ranking: number[];
     let probs: Float64Array;
@@ -298,6 +304,7 @@ function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' 
     } else if (sigmoid) {
       probs = logits;
       for (let p = 0; p < P; p++) probs[p] = 100 / (1 + Math.exp(-(logitScale * cos[row + p] + logitBias)));
+      onPhraseProbabilities?.(probs);
       catProb.fill(-Infinity);
       for (let p = 0; p < P; p++) if (probs[p] > catProb[phraseCategory[p]]) catProb[phraseCategory[p]] = probs[p];
       ranking = topIndices(catProb, Math.max(k, 2));
@@ -305,6 +312,7 @@ function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' 
     } else {
       for (let p = 0; p < P; p++) logits[p] = logitScale * cos[row + p];
       probs = toPercent(softmax(logits));
+      onPhraseProbabilities?.(probs);
       catProb.fill(0);
       for (let p = 0; p < P; p++) catProb[phraseCategory[p]] += probs[p];
       if (mode === 'seed') {
@@ -318,16 +326,18 @@ function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' 
     const first = ranked[0];
     const margin = ranked.length > 1 ? first.probability - ranked[1].probability : first.probability;
     const unsure = (minProbability !== null && first.probability < minProbability) || (minMargin !== null && margin < minMargin);
-    return {
-      category: unsure ? UNCERTAIN : first.category,
-      label: first.label,
-      probability: first.probability,
-      margin,
-      top: ranked.slice(0, k),
+    let byCategory: Record<string, number>;
+    if (protoKey) {
       // fromEntries defines own properties, so a category named "__proto__" stays a plain key.
-      categories: Object.fromEntries(categories.map((name, c) => [name, catProb[c]])),
-      ...(sigmoid ? { labels: topIndices(catProb, C).filter((c) => catProb[c] >= minProbability!).map((c) => categories[c]) } : {}),
-    };
+      byCategory = Object.fromEntries(categories.map((name, c) => [name, catProb[c]]));
+    } else {
+      // Plain assignment (4× faster than fromEntries, which counts at 10,000 images on the Workbench page).
+      byCategory = {};
+      for (let c = 0; c < C; c++) byCategory[categories[c]] = catProb[c];
+    }
+    const result: ImageScore = { category: unsure ? UNCERTAIN : first.category, label: first.label, probability: first.probability, margin, top: ranked.slice(0, k), categories: byCategory };
+    if (sigmoid) result.labels = topIndices(catProb, C).filter((c) => catProb[c] >= minProbability!).map((c) => categories[c]);
+    return result;
   };
 }
 
