@@ -93,11 +93,12 @@ export function l2normalize(rows: Float32Array, dim: number): Float32Array {
 /**
  * Softmax in float64, subtracting the maximum first so large logits cannot overflow. −Infinity
  * entries get 0. Edge cases (stated so they are not surprises): all −Infinity → uniform (the limit of
- * equal logits); +Infinity entries share all the mass equally; any NaN → all NaN.
+ * equal logits); +Infinity entries share all the mass equally; any NaN → all NaN. `out` (of the
+ * logits' length, a new array by default) receives the result; it may be `logits` itself.
  */
-export function softmax(logits: ArrayLike<number>): Float64Array {
+export function softmax(logits: ArrayLike<number>, out: Float64Array = new Float64Array(logits.length)): Float64Array {
   const n = logits.length;
-  const out = new Float64Array(n);
+  if (out.length !== n) throw new ClipscopeError('internal', `softmax: out has ${out.length} values, logits ${n}`);
   if (n === 0) return out;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -136,9 +137,15 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
       if (take === 0 || !(v > values[best[take - 1]])) continue;
       best.pop();
     }
+    // Insert i after the last kept value >= v (shifting the smaller ones down; no splice: this runs
+    // for every phrase of every image).
     let pos = best.length;
-    while (pos > 0 && v > values[best[pos - 1]]) pos--;
-    best.splice(pos, 0, i);
+    best.push(i);
+    while (pos > 0 && v > values[best[pos - 1]]) {
+      best[pos] = best[pos - 1];
+      pos--;
+    }
+    best[pos] = i;
   }
   return best;
 }
@@ -227,7 +234,7 @@ export function scoreImages(input: ScoreInput): ImageScore[] {
     const cos = matmulTransposed(imageEmbeds, start, n, textEmbeds, P, dim);
     input.onCosines?.(start, n, cos);
     const cosCat = ensemble ? matmulTransposed(imageEmbeds, start, n, ensemble, C, dim) : null;
-    for (let i = 0; i < n; i++) results[start + i] = rows(cos, i * P, cosCat, i * C);
+    for (let i = 0; i < n; i++) results[start + i] = rows(cos, i * P, cosCat, i * C, start + i);
   }
   return results;
 }
@@ -261,16 +268,15 @@ export function scoreCosines(input: CosineScoreInput): ImageScore[] {
   const cosCat = mode === 'ensemble' ? categoryCosines : null;
   if (cosCat && cosCat.length !== count * C) throw fail(`categoryCosines has ${cosCat.length} values, expected count ${count} × ${C} categories`);
   if (mode === 'ensemble' && !cosCat) throw fail('ensemble scoring needs categoryCosines');
-  const rows = rowScorer(input, phraseCategory);
+  const rows = rowScorer(input, phraseCategory, input.onPhraseProbabilities);
   const results: ImageScore[] = new Array(count);
-  const onProbabilities = input.onPhraseProbabilities;
-  for (let i = 0; i < count; i++) results[i] = rows(cosines, i * P, cosCat ?? null, i * C, onProbabilities && ((probs) => onProbabilities(i, probs)));
+  for (let i = 0; i < count; i++) results[i] = rows(cosines, i * P, cosCat ?? null, i * C, i);
   return results;
 }
 
 /** The per-image scoring shared by scoreImages and scoreCosines: from one image's phrase cosines
  * (cos[row … row + P − 1]) and, in ensemble scoring, its category cosines (cosCat[catRow …]). */
-function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' | 'count'>, phraseCategory: readonly number[]): (cos: ArrayLike<number>, row: number, cosCat: ArrayLike<number> | null, catRow: number, onPhraseProbabilities?: (probabilities: Float64Array) => void) => ImageScore {
+function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' | 'count'>, phraseCategory: readonly number[], onPhraseProbabilities?: (image: number, probabilities: Float64Array) => void): (cos: ArrayLike<number>, row: number, cosCat: ArrayLike<number> | null, catRow: number, image: number) => ImageScore {
   const { phrases, categories, mode, logitScale } = input;
   const P = phrases.length;
   const C = categories.length;
@@ -289,14 +295,16 @@ function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' 
   const protoKey = categories.includes('__proto__');
   const catProb = new Float64Array(C);
   const logits = new Float64Array(mode === 'ensemble' ? C : P);
+  // Softmax's output, reused from image to image (a typed array per image costs more than its exps).
+  const shares = new Float64Array(logits.length);
 
-  return (cos, row, cosCat, catRow, onPhraseProbabilities) => {
+  return (cos, row, cosCat, catRow, image) => {
     let ranked: RankedChoice[];
     let ranking: number[];
     let probs: Float64Array;
     if (mode === 'ensemble') {
       for (let c = 0; c < C; c++) logits[c] = logitScale * cosCat![catRow + c];
-      probs = toPercent(softmax(logits));
+      probs = toPercent(softmax(logits, shares));
       catProb.set(probs);
       ranking = topIndices(catProb, Math.max(k, 2));
       // The label is the category's best phrase by cosine (the ensemble has no phrase probabilities).
@@ -304,15 +312,15 @@ function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' 
     } else if (sigmoid) {
       probs = logits;
       for (let p = 0; p < P; p++) probs[p] = 100 / (1 + Math.exp(-(logitScale * cos[row + p] + logitBias)));
-      onPhraseProbabilities?.(probs);
+      onPhraseProbabilities?.(image, probs);
       catProb.fill(-Infinity);
       for (let p = 0; p < P; p++) if (probs[p] > catProb[phraseCategory[p]]) catProb[phraseCategory[p]] = probs[p];
       ranking = topIndices(catProb, Math.max(k, 2));
       ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(probs, 0, members[c])].text, probability: catProb[c] }));
     } else {
       for (let p = 0; p < P; p++) logits[p] = logitScale * cos[row + p];
-      probs = toPercent(softmax(logits));
-      onPhraseProbabilities?.(probs);
+      probs = toPercent(softmax(logits, shares));
+      onPhraseProbabilities?.(image, probs);
       catProb.fill(0);
       for (let p = 0; p < P; p++) catProb[phraseCategory[p]] += probs[p];
       if (mode === 'seed') {

@@ -195,11 +195,10 @@ export class CosineCache {
       this.computed += m;
     }
     const K = keys.length;
+    const cols = keys.map((key) => columns.get(key)!);
     const out = new Float64Array(count * K);
-    keys.forEach((key, j) => {
-      const col = columns.get(key)!;
-      for (let i = 0; i < count; i++) out[i * K + j] = col[i];
-    });
+    // Row by row: the writes run along the matrix, the reads along each column.
+    for (let i = 0, o = 0; i < count; i++) for (let j = 0; j < K; j++, o++) out[o] = cols[j][i];
     return out;
   }
 

@@ -41,6 +41,15 @@ describe('softmax', () => {
   it('propagates NaN instead of inventing probabilities', () => {
     expect([...softmax([1, NaN, 2])].every(Number.isNaN)).toBe(true);
   });
+
+  it('writes into the array given (reused between calls, or the logits themselves)', () => {
+    const out = new Float64Array(2);
+    expect(softmax([0, Math.log(3)], out)).toBe(out);
+    expectAllClose(out, [0.25, 0.75]);
+    const logits = Float64Array.from([Math.log(3), 0]);
+    expectAllClose(softmax(logits, logits), [0.75, 0.25]);
+    expect(() => softmax([1, 2, 3], out)).toThrow(/out has 2 values, logits 3/);
+  });
 });
 
 describe('l2normalize', () => {
@@ -72,6 +81,8 @@ describe('topIndices (ties: stable, lower index wins)', () => {
     { values: [2, 1], k: 5, expected: [0, 1] },
     { values: [2, 1], k: 0, expected: [] },
     { values: [-1, -Infinity, -0.5], k: 3, expected: [2, 0, 1] },
+    { values: [1, 2, 3, 4, 2, 5], k: 3, expected: [5, 3, 2] },
+    { values: [4, 1, 4, 2, 4], k: 4, expected: [0, 2, 4, 3] },
   ];
   it.each(cases)('top $k of $values → $expected', ({ values, k, expected }) => {
     expect(topIndices(values, k)).toEqual(expected);
