@@ -1,4 +1,4 @@
-// `node bench/workbench.ts [--images N] [--phrases P] [--rounds K] [--site DIR]`: the Workbench page
+// `node bench/workbench.ts [--images N] [--phrases P] [--rounds K] [--reuse-site]`: the Workbench page
 // at report scale in headless Chromium. Its speed targets: open the workbench of a 10,000-image report
 // in under 5 s from a local server, and re-score 10,000 images × 100 phrases in under 150 ms.
 //
@@ -40,7 +40,8 @@ const USAGE = `node bench/workbench.ts [options]
   --images N    images in the report (default 10000)
   --phrases P   phrases in the dictionary, 5 per category (default 100)
   --rounds K    fresh page loads, each with both edits (default 5)
-  --site DIR    reuse a built demo site in DIR (default: bench/.work/workbench-site, built once)
+  --reuse-site  keep the demo site built by the last run (bench/.work/workbench-site) instead of
+                building it again (only while the site's code is unchanged)
 `;
 
 const DIM = 512;
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       images: { type: 'string', default: '10000' },
       phrases: { type: 'string', default: '100' },
       rounds: { type: 'string', default: '5' },
-      site: { type: 'string' },
+      'reuse-site': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -121,9 +122,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const load0 = loadavg();
-  const siteDir = values.site ?? join(WORK, 'workbench-site');
-  if (!existsSync(join(siteDir, 'workbench', 'index.html'))) {
-    process.stdout.write(`Building the demo site into ${siteDir} (once)…\n`);
+  const siteDir = join(WORK, 'workbench-site');
+  if (!values['reuse-site'] || !existsSync(join(siteDir, 'workbench', 'index.html'))) {
+    process.stdout.write('Building the demo site (bench/.work/workbench-site)…\n');
     await rm(siteDir, { recursive: true, force: true });
     await buildSite({ outDir: siteDir, cacheDir: join(WORK, 'workbench-cache') });
   }
