@@ -121,6 +121,7 @@ async function setup(): Promise<void> {
     // Keep the columns of the build's phrases and the current ones (not those of every text typed).
     cosines.keepOnly([...buildTexts, ...flat.map((p) => p.text)]);
     performance.measure('workbench:rescore', 'workbench:rescore:start');
+    performance.clearMarks('workbench:rescore:start');
     return { text, categories, flat, textEmbeds: embeds, rescored };
   }
 
@@ -293,6 +294,7 @@ async function setup(): Promise<void> {
     performance.mark('workbench:render:start');
     render();
     performance.measure('workbench:render', 'workbench:render:start');
+    performance.clearMarks('workbench:render:start');
   }
 
   function syncButtons(): void {
