@@ -42,6 +42,7 @@ const USAGE = `npm run bench [-- options]   (the peer, transformers.js, needs \`
   --levers            thread/batch/concurrency settings, one at a time
   --site-scale        only the whole report (astro build, cold and warm) at --site-scale-sizes LIST
                       images (default 1000,10000,100000); updates its section of docs/performance.md
+                      (with --docs-only: only that section, from bench/.work/site-scale.json)
   --docs-only         rewrite docs/performance.md and the plots from the last results
   --no-peer, --no-int8, --no-docs   leave out transformers.js, the int8 model, the docs
 `;
@@ -492,8 +493,11 @@ async function main(): Promise<void> {
   log(machineLine(machine));
   const siteFile = join(WORK, 'site-scale.json');
   if (args.siteScale) {
-    const run = { ...(await siteScale(args.siteScaleSizes, log)), machine: machineLine(machine) };
-    await writeFile(siteFile, JSON.stringify(run, null, 1));
+    // With --docs-only: the section again from the last site-scale results, nothing run.
+    const run = args.docsOnly
+      ? (JSON.parse(await readFile(siteFile, 'utf8')) as { points: SiteScalePoint[]; at: string; machine: string })
+      : { ...(await siteScale(args.siteScaleSizes, log)), machine: machineLine(machine) };
+    if (!args.docsOnly) await writeFile(siteFile, JSON.stringify(run, null, 1));
     log(`results: ${siteFile}`);
     if (args.docs) await writeSiteScaleDocs(run);
     return;

@@ -1,9 +1,8 @@
 // `clipscope cache merge --cache DEST SRC…`: glue over engine/cache-merge.ts. Prints one line per
 // source (what it brought) on stderr, then a summary — or with --json one JSON object on stdout.
-import path from 'node:path';
 import type { Command } from 'commander';
 import { mergeCaches } from '../engine/cache-merge.ts';
-import { checkCacheDir, defaultCacheDir } from '../engine/store.ts';
+import { cacheFolder } from './shared.ts';
 
 interface MergeFlags {
   cache?: string;
@@ -18,8 +17,7 @@ export function registerMerge(cache: Command): void {
     .option('--cache <dir>', 'destination cache folder (default .clipscope, or CLIPSCOPE_CACHE_DIR); created when missing')
     .option('--json', 'print JSON on stdout')
     .action((sources: string[], flags: MergeFlags) => {
-      const dest = flags.cache ? path.resolve(flags.cache) : defaultCacheDir(process.cwd(), process.env);
-      checkCacheDir(dest, flags.cache ? `--cache ${flags.cache}` : dest);
+      const dest = cacheFolder(flags.cache);
       const report = mergeCaches({ dest, sources, log: (m) => process.stderr.write(`clipscope: ${m}\n`) });
       if (flags.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');

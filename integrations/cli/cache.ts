@@ -10,9 +10,10 @@ import { hashImages } from '../engine/hash.ts';
 import { loadModel } from '../engine/model/load.ts';
 import { MODEL_VARIANTS, onnxFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { modelKeyOf } from '../engine/run.ts';
-import { checkCacheDir, defaultCacheDir, openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
+import { openStore, STORE_FILE, type CacheStats, type EmbeddingStore } from '../engine/store.ts';
 import { formatBytes, plural } from '../core/format.ts';
 import { registerMerge } from './cache-merge.ts';
+import { cacheFolder, textTable } from './shared.ts';
 
 interface CommonFlags {
   cache?: string;
@@ -102,13 +103,9 @@ export function register(program: Command): void {
   registerMerge(cache);
 }
 
-/** The database file of the cache the flags and environment name; a file where the cache folder
- * should be is an error here (saying "no cache yet" would hide it). */
+/** The database file of the cache the flags and environment name (see cacheFolder). */
 function storeFile(flags: CommonFlags): string {
-  const dir = flags.cache ? path.resolve(flags.cache) : defaultCacheDir(process.cwd(), process.env);
-  const fromEnv = process.env.CLIPSCOPE_CACHE_DIR?.trim();
-  checkCacheDir(dir, flags.cache ? `--cache ${flags.cache}` : fromEnv ? `CLIPSCOPE_CACHE_DIR=${fromEnv}` : dir);
-  return path.join(dir, STORE_FILE);
+  return path.join(cacheFolder(flags.cache), STORE_FILE);
 }
 
 /** Opens the store for prune/clear; one that cannot be used is an error here (nothing to tidy). */
@@ -130,7 +127,7 @@ function reportMissing(file: string, flags: CommonFlags, json: Record<string, un
 }
 
 /** sha256 of every image under the folders, re-hashing only files the cache has not seen as they are. */
-export async function imageHashes(store: EmbeddingStore, roots: readonly string[], followSymlinks: boolean): Promise<Set<string>> {
+async function imageHashes(store: EmbeddingStore, roots: readonly string[], followSymlinks: boolean): Promise<Set<string>> {
   const keep = new Set<string>();
   for (const root of roots) {
     const { images } = await discoverImages(root, { followSymlinks });
@@ -145,7 +142,7 @@ export async function imageHashes(store: EmbeddingStore, roots: readonly string[
 
 /** The cache keys of the model folders, for every ONNX variant the folder holds — computed the way a
  * run computes them (loadModel + modelKeyOf), so prune never drops what a run would reuse. */
-export async function modelKeys(folders: readonly string[]): Promise<{ folder: string; variant: ModelVariant; key: string }[]> {
+async function modelKeys(folders: readonly string[]): Promise<{ folder: string; variant: ModelVariant; key: string }[]> {
   const keys = [];
   for (const folder of folders) {
     const variants = MODEL_VARIANTS.filter((v) => Object.values(onnxFiles(v)).every((f) => fs.existsSync(path.join(folder, f))));
@@ -184,9 +181,7 @@ export function formatStats(file: string, stats: CacheStats | null): string {
         m.lastUsed ? m.lastUsed.slice(0, 16).replace('T', ' ') : '-',
       ]),
     ];
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const numeric = new Set([2, 3, 4]);
-    for (const r of rows) lines.push('  ' + r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+    return lines.join('\n') + '\n' + textTable(rows, new Set([2, 3, 4]));
   }
   return lines.join('\n') + '\n';
 }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { diffRuns, readResultsForDiff, writeDiff } from '../engine/run-diff.ts';
 import type { ResultsForDiff, RunDiff } from '../engine/run-diff.ts';
-import { checkOutputPaths } from './shared.ts';
+import { checkOutputPaths, textTable } from './shared.ts';
 import { formatPercent } from '../core/format.ts';
 
 /** Changed images listed on the terminal before "… and N more (all in FILE)". */
@@ -29,23 +29,7 @@ export function register(program: Command): void {
     });
 }
 
-/** Left-aligned columns separated by two spaces (the last column unpadded). */
-function table(rows: readonly (readonly string[])[], right: ReadonlySet<number> = new Set()): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => {
-          const pad = ' '.repeat(widths[c] - [...cell].length);
-          return right.has(c) ? pad + cell : c === r.length - 1 ? cell : cell + pad;
-        })
-        .join('  '),
-    )
-    .map((line) => `  ${line.trimEnd()}\n`)
-    .join('');
-}
-
-export function formatDiff(diff: RunDiff, before: ResultsForDiff, after: ResultsForDiff, savedIn?: string): string {
+function formatDiff(diff: RunDiff, before: ResultsForDiff, after: ResultsForDiff, savedIn?: string): string {
   const run = (label: string, r: ResultsForDiff) => `${label} ${r.file}: ${r.images.length} images, ${r.startedAt}, model ${r.model}, dictionary ${r.dictionaryHash.slice(0, 12)}\n`;
   let out = run('old', before) + run('new', after);
   if (before.modelChecksum !== after.modelChecksum) out += 'The runs used different models (checksums differ).\n';
@@ -54,14 +38,14 @@ export function formatDiff(diff: RunDiff, before: ResultsForDiff, after: Results
   out += `\n${diff.changed.length} of ${both} images in both files changed category.`;
   if (diff.onlyOld.length + diff.onlyNew.length > 0) out += ` Only in ${before.file}: ${diff.onlyOld.length}; only in ${after.file}: ${diff.onlyNew.length}.`;
   out += '\n\nCategory sizes (old → new):\n';
-  out += table(
+  out += textTable(
     [['category', 'old', 'new', 'change'], ...diff.categories.map((c) => [c.category, String(c.before), String(c.after), c.after === c.before ? '' : `${c.after > c.before ? '+' : ''}${c.after - c.before}`])],
     new Set([1, 2, 3]),
   );
   if (diff.changed.length > 0) {
     out += '\nChanged images:\n';
     const shown = diff.changed.slice(0, SHOWN);
-    out += table([['image', 'old category', '', 'new category', 'old p', 'new p'], ...shown.map((c) => [c.path, c.oldCategory, '→', c.newCategory, formatPercent(c.oldProbability), formatPercent(c.newProbability)])], new Set([4, 5]));
+    out += textTable([['image', 'old category', '', 'new category', 'old p', 'new p'], ...shown.map((c) => [c.path, c.oldCategory, '→', c.newCategory, formatPercent(c.oldProbability), formatPercent(c.newProbability)])], new Set([4, 5]));
     if (diff.changed.length > shown.length) out += `  … and ${diff.changed.length - shown.length} more${savedIn ? ` (all in ${savedIn})` : ' (--out FILE writes all)'}\n`;
   }
   return out;

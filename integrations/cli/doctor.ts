@@ -11,10 +11,11 @@ import { sharpVersions } from '../engine/decode.ts';
 import { AUTO_ORDER, DEVICES, planDevice, providerStatus, type Availability, type Provider } from '../engine/model/device.ts';
 import { MODEL_VARIANTS, modelFolderFiles, type ModelVariant } from '../engine/model/layout.ts';
 import { onnxAvailability } from '../engine/model/onnx.ts';
-import { defaultCacheDir, openStore, STORE_FILE } from '../engine/store.ts';
+import { openStore, STORE_FILE } from '../engine/store.ts';
 import { CLIPSCOPE_VERSION } from '../engine/version.ts';
+import { cacheFolder } from './shared.ts';
 
-export interface DoctorReport {
+interface DoctorReport {
   clipscope: string;
   node: { version: string; platform: string; arch: string };
   machine: { cpus: number; cpuModel: string | null; memory: number; defaultThreads: number };
@@ -38,7 +39,7 @@ interface DoctorFlags {
 const DEVICE_NAMES = new Set<string>(DEVICES);
 
 /** The providers of the binding, with whether clipscope can use each and why not. */
-export function providerRows(a: Availability): DoctorReport['onnxruntime']['providers'] {
+function providerRows(a: Availability): DoctorReport['onnxruntime']['providers'] {
   return a.backends.map((b) => {
     if (!DEVICE_NAMES.has(b.name) || b.name === 'auto') {
       return { name: b.name, bundled: b.bundled, available: false, reason: 'not offered by clipscope --device' };
@@ -50,7 +51,7 @@ export function providerRows(a: Availability): DoctorReport['onnxruntime']['prov
 
 /** Model folders: each given folder if it is one, else its subfolders that are. A folder counts when
  * it has config.json; its variants are the ONNX pairs that are complete. */
-export function findModelFolders(roots: readonly string[]): DoctorReport['models'] {
+function findModelFolders(roots: readonly string[]): DoctorReport['models'] {
   const found: DoctorReport['models'] = [];
   const inspect = (dir: string) => {
     const variants = MODEL_VARIANTS.filter((v) => modelFolderFiles(v).required.every((f) => fs.existsSync(path.join(dir, f))));
@@ -70,9 +71,9 @@ export function findModelFolders(roots: readonly string[]): DoctorReport['models
   return found;
 }
 
-export function collectDoctorReport(flags: DoctorFlags, cwd = process.cwd(), env = process.env): DoctorReport {
+function collectDoctorReport(flags: DoctorFlags, cwd = process.cwd(), env = process.env): DoctorReport {
   const availability = onnxAvailability();
-  const cacheDir = flags.cache ? path.resolve(cwd, flags.cache) : defaultCacheDir(cwd, env);
+  const cacheDir = cacheFolder(flags.cache, cwd, env);
   const file = path.join(cacheDir, STORE_FILE);
   const exists = fs.existsSync(file);
   const store = exists ? openStore({ dir: cacheDir, readonly: true, log: () => {} }) : null;
@@ -105,7 +106,7 @@ function providerNote(p: DoctorReport['onnxruntime']['providers'][number]): stri
   return AUTO_ORDER.includes(p.name as Provider) ? `${where}; tried first by --device auto` : `${where}; needs a GPU adapter, only with --device ${p.name}`;
 }
 
-export function formatDoctorReport(r: DoctorReport): string {
+function formatDoctorReport(r: DoctorReport): string {
   const lines = [
     `clipscope    ${r.clipscope}`,
     `Node.js      ${r.node.version} (${r.node.platform}/${r.node.arch})`,

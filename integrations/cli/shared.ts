@@ -8,10 +8,11 @@ import type { z } from 'zod';
 import { ClipscopeError } from '../engine/errors.ts';
 import { COMMAND_SCHEMAS, RUN_OPTIONS, choicesOf, type RunCommand, type RunOption } from '../engine/options.ts';
 import { createProgressReporter, type ProgressReporter, type ProgressStream } from '../engine/progress.ts';
+import { checkCacheDir, defaultCacheDir } from '../engine/store.ts';
 import type { RunEffects } from '../engine/run.ts';
 import type { SkippedFile } from '../core/types.ts';
 
-export function consoleEffects(stream: ProgressStream = process.stderr): { effects: RunEffects; reporter: ProgressReporter } {
+function consoleEffects(stream: ProgressStream = process.stderr): { effects: RunEffects; reporter: ProgressReporter } {
   const reporter = createProgressReporter({ stream });
   return {
     reporter,
@@ -133,4 +134,26 @@ export async function checkOutputPaths(outputs: Record<string, string | undefine
       throw new ClipscopeError('io', `Cannot write ${flag} ${path}: it is a folder`, 'Give a file path, e.g. results.csv.');
     }
   }
+}
+
+/** The embedding cache folder of the cache and doctor commands: --cache DIR, else CLIPSCOPE_CACHE_DIR,
+ * else .clipscope — absolute. A file where the folder should be is an error (exit 2) that names the
+ * setting it came from (saying "no cache yet" would hide it). */
+export function cacheFolder(flag: string | undefined, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const dir = flag ? resolve(cwd, flag) : defaultCacheDir(cwd, env);
+  const fromEnv = env.CLIPSCOPE_CACHE_DIR?.trim();
+  checkCacheDir(dir, flag ? `--cache ${flag}` : fromEnv ? `CLIPSCOPE_CACHE_DIR=${fromEnv}` : dir);
+  return dir;
+}
+
+/** Rows as a plain-text table, one line each ending in "\n": cells two spaces apart, each column as
+ * wide as its widest cell (counted in code points), columns in `right` right-aligned, the others
+ * left-aligned, trailing spaces dropped, every line indented by `indent`. */
+export function textTable(rows: readonly (readonly string[])[], right: ReadonlySet<number> = new Set(), indent = '  '): string {
+  const width = (cell: string) => [...cell].length;
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => width(r[c]))));
+  return rows
+    .map((r) => r.map((cell, c) => (right.has(c) ? ' '.repeat(widths[c] - width(cell)) + cell : cell + ' '.repeat(widths[c] - width(cell)))).join('  '))
+    .map((line) => `${indent}${line.trimEnd()}\n`)
+    .join('');
 }

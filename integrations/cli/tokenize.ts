@@ -69,7 +69,7 @@ Examples:
 
 /** CLIP's BPE tokens as text a person reads: words apart, the pieces of one word joined by "·"
  * ("colla·ges of"), start and end tokens left out. */
-export function readableTokens(tokens: readonly string[]): string {
+function readableTokens(tokens: readonly string[]): string {
   let out = '';
   let inWord = false;
   for (const token of tokens) {
@@ -84,7 +84,7 @@ export function readableTokens(tokens: readonly string[]): string {
 /** The table: per phrase its token count (start and end tokens included), the phrase, the tokens the
  * model reads, and for a phrase over the context length the words the cut drops; phrases of a
  * dictionary under their category; a summary line. */
-export function tokenTable(rows: readonly (Phrase & { encoding: ClipEncoding })[], contextLength: number): string {
+function tokenTable(rows: readonly (Phrase & { encoding: ClipEncoding })[], contextLength: number): string {
   const width = Math.max('tokens'.length, ...rows.map((r) => String(r.encoding.tokenCount).length));
   const pad = ' '.repeat(width);
   const lines = [`${'tokens'.padStart(width)}  phrase / how CLIP reads it`];

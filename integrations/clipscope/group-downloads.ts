@@ -27,21 +27,22 @@ export const SHARE_METHOD = 'Wilson score interval, 95 %';
 
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const text = (s: string) => escapeFormula(s);
-const cellColumns = (c: ShareCell): CsvCell[] => [text(c.category), c.count, c.n, num(c.share), c.n > 0 ? c.low : null, c.n > 0 ? c.high : null];
+/** category, count, n, share, ci_low, ci_high, method (the interval's estimator; empty with no interval, n = 0). */
+const cellColumns = (c: ShareCell): CsvCell[] => [text(c.category), c.count, c.n, num(c.share), c.n > 0 ? c.low : null, c.n > 0 ? c.high : null, c.n > 0 ? SHARE_METHOD : null];
 
 /** group-shares.csv: level ("group" or "all"), group, category, count, n, share, ci_low, ci_high, method. */
 export function groupSharesCsv(g: GroupReport): string | null {
   if (!g.shares) return null;
   const rows: CsvCell[][] = [['level', 'group', 'category', 'count', 'n', 'share', 'ci_low', 'ci_high', 'method']];
-  for (const row of g.shares.groups) for (const c of row.cells) rows.push(['group', text(row.name), ...cellColumns(c), SHARE_METHOD]);
-  for (const c of g.shares.all.cells) rows.push(['all', null, ...cellColumns(c), SHARE_METHOD]);
+  for (const row of g.shares.groups) for (const c of row.cells) rows.push(['group', text(row.name), ...cellColumns(c)]);
+  for (const c of g.shares.all.cells) rows.push(['all', null, ...cellColumns(c)]);
   return csvText(rows);
 }
 
-/** group-shares-by-period.csv: level, group, unit ("month"/"week"), period, category, count, n, share, ci_low, ci_high. */
+/** group-shares-by-period.csv: level, group, unit ("month"/"week"), period, category, count, n, share, ci_low, ci_high, method. */
 export function periodSharesCsv(g: GroupReport): string | null {
   if (!g.time) return null;
-  const rows: CsvCell[][] = [['level', 'group', 'unit', 'period', 'category', 'count', 'n', 'share', 'ci_low', 'ci_high']];
+  const rows: CsvCell[][] = [['level', 'group', 'unit', 'period', 'category', 'count', 'n', 'share', 'ci_low', 'ci_high', 'method']];
   const add = (level: string, group: string | null, series: TimeSeries) => {
     for (const p of series.periods) for (const c of p.cells) rows.push([level, group === null ? null : text(group), series.unit, p.period, ...cellColumns(c)]);
   };

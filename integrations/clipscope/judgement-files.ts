@@ -23,7 +23,7 @@ export interface JudgementProblem {
   reason: string;
 }
 
-export interface ReadJudgementOptions {
+interface ReadJudgementOptions {
   maxBytes?: number;
 }
 

@@ -8,7 +8,7 @@ import { classifyOptionsSchema, optionProblems, optionsError, type ClassifyOptio
 export const CONFIG_SOURCE = 'astro.config.mjs';
 
 /** Environment variables that override the paths, so one config serves many image sets. */
-export const ENV_OVERRIDES = {
+const ENV_OVERRIDES = {
   images: 'CLIPSCOPE_IMAGES',
   dictionary: 'CLIPSCOPE_DICTIONARY',
   model: 'CLIPSCOPE_MODEL',
@@ -20,14 +20,14 @@ export const ENV_OVERRIDES = {
 } as const;
 
 /** Overrides `validation.dir` (the folder of judgement files). */
-export const VALIDATION_DIR_ENV = 'CLIPSCOPE_VALIDATION_DIR';
+const VALIDATION_DIR_ENV = 'CLIPSCOPE_VALIDATION_DIR';
 
-export const DEMO_PATHS = { images: 'content/images', dictionary: 'content/dictionary.yaml', model: 'models/demo-colors' } as const;
+const DEMO_PATHS = { images: 'content/images', dictionary: 'content/dictionary.yaml', model: 'models/demo-colors' } as const;
 
 const int = (min: number, max: number) => z.int().min(min).max(max);
 
 /** A CSS hex colour: #rgb, #rgba, #rrggbb or #rrggbbaa. */
-export const HEX_COLOR = /^#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
+const HEX_COLOR = /^#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
 const seed = z.union([z.string().min(1), z.int()]);
 
 const thumbnailsSchema = z.strictObject({
@@ -56,7 +56,7 @@ const validationSchema = z.strictObject({
   blind: z.boolean().default(false),
 });
 
-export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
+const clipscopeOptionsSchema = classifyOptionsSchema.extend({
   images: z.string().min(1).default(DEMO_PATHS.images),
   dictionary: z.string().min(1).default(DEMO_PATHS.dictionary),
   model: z.string().min(1).default(DEMO_PATHS.model),
@@ -93,7 +93,7 @@ export const clipscopeOptionsSchema = classifyOptionsSchema.extend({
 });
 
 export type ClipscopeOptionsInput = z.input<typeof clipscopeOptionsSchema>;
-export type ClipscopeParsed = z.output<typeof clipscopeOptionsSchema>;
+type ClipscopeParsed = z.output<typeof clipscopeOptionsSchema>;
 
 /** Resolved options: paths absolute (against the Astro project root), defaults filled in. */
 export interface ClipscopeOptions extends Omit<ClipscopeParsed, 'standaloneSamples' | 'validation'> {

@@ -16,13 +16,13 @@ import type { PublishedFormat } from '../engine/decode.ts';
 import { isClipscopeError } from '../engine/errors.ts';
 
 /** Site folder of the originals (under the base path). */
-export const ORIGINALS_DIR = '_clipscope/originals';
+const ORIGINALS_DIR = '_clipscope/originals';
 
 /** Bump when the way copies are made changes, so cached ones are not reused. */
-export const ORIGINALS_VERSION = 1;
+const ORIGINALS_VERSION = 1;
 
 /** File extension and Content-Type of each format a published original can have. */
-export const PUBLISHED_TYPES: Record<PublishedFormat, { ext: string; type: string }> = {
+const PUBLISHED_TYPES: Record<PublishedFormat, { ext: string; type: string }> = {
   jpeg: { ext: '.jpg', type: 'image/jpeg' },
   png: { ext: '.png', type: 'image/png' },
   webp: { ext: '.webp', type: 'image/webp' },
@@ -33,7 +33,7 @@ export const PUBLISHED_TYPES: Record<PublishedFormat, { ext: string; type: strin
 
 export type MakeOriginal = (absPath: string, opts: { keepMetadata: boolean }) => Promise<{ data: Buffer; format: PublishedFormat }>;
 
-export interface OriginalRequest {
+interface OriginalRequest {
   sha256: string;
   /** Published path of the image (for messages). */
   path: string;
@@ -41,7 +41,7 @@ export interface OriginalRequest {
   file: string;
 }
 
-export interface OriginalsOutput {
+interface OriginalsOutput {
   /** sha256 → site-relative path, for the report's links. */
   links: Record<string, string>;
   /** Site-relative path → cached copy and its Content-Type, for publishing. */

@@ -31,7 +31,7 @@ import { formatBytes } from '../core/format.ts';
 import { methodsMarkdown, validationCsv, validationFigures, validationJson, VALIDATION_FILES } from './validation-downloads.ts';
 
 /** A file the site publishes: bytes in memory or a file to copy. */
-export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
+type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
 
 export interface PreparedSite {
   report: ReportData;

@@ -32,7 +32,7 @@ export function standaloneCsp(css: string): string {
   return `default-src 'none'; img-src data:; style-src 'sha256-${hash}'; base-uri 'none'; form-action 'none'`;
 }
 
-export interface StandaloneImage {
+interface StandaloneImage {
   data: Buffer;
   width: number;
   height: number;

@@ -9,19 +9,19 @@ import type { Thumb, ThumbRequest, ThumbRole } from './report/report.ts';
 import { forEachLimited } from '../engine/pool.ts';
 
 /** Bump when the way thumbnails are made changes, so cached ones are not reused. */
-export const THUMBNAIL_VERSION = 1;
+const THUMBNAIL_VERSION = 1;
 
 /** Site folder of the thumbnails (under the base path). */
-export const THUMBS_DIR = '_clipscope/thumbs';
+const THUMBS_DIR = '_clipscope/thumbs';
 
-export interface ThumbnailSettings {
+interface ThumbnailSettings {
   sizes: Record<ThumbRole, number | false>;
   quality: number;
 }
 
 export type MakeThumbnail = (absPath: string, opts: { width: number; quality: number }) => Promise<{ data: Buffer; width: number; height: number }>;
 
-export interface ThumbnailJob {
+interface ThumbnailJob {
   /** Folder the cached thumbnails live in (e.g. `.clipscope/thumbs`). */
   cacheDir: string;
   imagesRoot: string;
@@ -35,7 +35,7 @@ export interface ThumbnailJob {
   log?: (message: string) => void;
 }
 
-export interface ThumbnailOutput {
+interface ThumbnailOutput {
   /** For the report: thumbnails by role and sha256. */
   thumbs: Partial<Record<ThumbRole, Record<string, Thumb>>>;
   /** Site-relative path → cached file, for publishing. */

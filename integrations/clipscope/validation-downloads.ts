@@ -9,7 +9,7 @@ import { escapeFormula } from '../core/format.ts';
 import { csvText } from '../engine/csv.ts';
 import { ALPHA_BOOTSTRAP, COLLECTION_METHOD, RECALL_METHOD, type ValidationReport } from '../core/validation-report.ts';
 
-export const VALIDATION_SCHEMA = 'clipscope.validation/v1';
+const VALIDATION_SCHEMA = 'clipscope.validation/v1';
 
 /** Site-relative paths of the validation downloads. */
 export const VALIDATION_FILES = {
@@ -24,7 +24,7 @@ const PRECISION_METHOD = 'share of Right among decided images predicted as the c
 /** A number for JSON: NaN and ±Infinity become null. */
 const num = (x: number | null | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
-export interface SamplingDesign {
+interface SamplingDesign {
   /** Images drawn per predicted category for judging (the validation.perCategory option). */
   perCategory: number;
 }
@@ -84,7 +84,7 @@ export function validationFigures(result: RunResult, v: ValidationReport, design
   };
 }
 
-export type ValidationFigures = ReturnType<typeof validationFigures>;
+type ValidationFigures = ReturnType<typeof validationFigures>;
 
 export function validationJson(figures: ValidationFigures): string {
   return `${JSON.stringify(figures, null, 2)}\n`;
@@ -92,27 +92,29 @@ export function validationJson(figures: ValidationFigures): string {
 
 /**
  * The same figures, one per row: figure, subject (category, coder pair, or what alpha is over),
- * estimate, low, high (fractions), n (the images a figure rests on, or the count a row reports).
+ * estimate, low, high (fractions), n (the images a figure rests on, or the count a row reports),
+ * mode, method (the estimator of the row's interval, worded as in validation.json; empty without one).
  */
 export function validationCsv(f: ValidationFigures): string {
-  const rows: (string | number | null)[][] = [['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode']];
-  const row = (figure: string, subject: string, estimate: number | null, low: number | null, high: number | null, n: number | null) => rows.push([figure, subject, estimate, low, high, n, f.mode]);
+  const rows: (string | number | null)[][] = [['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode', 'method']];
+  const row = (figure: string, subject: string, estimate: number | null, low: number | null, high: number | null, n: number | null, method = '') =>
+    rows.push([figure, subject, estimate, low, high, n, f.mode, method]);
   const s = f.accuracy.sample;
-  row('accuracy_sample', '', s.estimate, s.low, s.high, s.n);
+  row('accuracy_sample', '', s.estimate, s.low, s.high, s.n, s.method);
   const c = f.accuracy.collection;
-  if (c) row('accuracy_collection', '', c.estimate, c.low, c.high, c.population);
+  if (c) row('accuracy_collection', '', c.estimate, c.low, c.high, c.population, c.method);
   // Counts go in the n column (estimate empty): images judged, ties, adjudicated, category sizes.
   row('images_judged', '', null, null, null, f.images);
   row('ties', '', null, null, null, f.ties);
   row('adjudicated', '', null, null, null, f.adjudicated);
   for (const k of f.categories) {
-    row('precision', k.category, k.precision.estimate, k.precision.low, k.precision.high, k.precision.n);
-    if (k.recall) row('recall', k.category, k.recall.estimate, k.recall.low, k.recall.high, null);
+    row('precision', k.category, k.precision.estimate, k.precision.low, k.precision.high, k.precision.n, f.methods.precision);
+    if (k.recall) row('recall', k.category, k.recall.estimate, k.recall.low, k.recall.high, null, f.methods.recall);
     if (k.f1 !== null) row('f1', k.category, k.f1, null, null, null);
     row('population', k.category, null, null, null, k.population);
   }
   if (f.agreement) {
-    row('alpha', f.agreement.over, f.agreement.alpha, f.agreement.alphaLow, f.agreement.alphaHigh, f.agreement.units);
+    row('alpha', f.agreement.over, f.agreement.alpha, f.agreement.alphaLow, f.agreement.alphaHigh, f.agreement.units, f.methods.alpha);
     for (const p of f.agreement.pairs) row('kappa', p.coders.join(' – '), p.kappa, null, null, p.n);
   }
   return csvText(rows.map((r) => r.map((x) => (x === null ? '' : typeof x === 'string' ? escapeFormula(x) : x))));

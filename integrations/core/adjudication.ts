@@ -13,10 +13,11 @@
 // another prediction judged another answer). A coder is a name among the files of role "coder"; when
 // one name judged an image in several files, the latest judgement counts. Files of role
 // "adjudicator" are not coders: their verdicts are reported per image as `decisions`.
+import { indexBySha256 } from './paths.ts';
 import { coderAnswer, sameRun, type CodingMode, type JudgementFile, type JudgementItem, type JudgementRun, type Verdict } from './judgements.ts';
 
 /** One coder's answer on an image of the queue. */
-export interface QueueAnswer {
+interface QueueAnswer {
   coder: string;
   verdict: Verdict;
   /** After Wrong: the category named. */
@@ -38,7 +39,7 @@ export interface AdjudicationCase {
 }
 
 /** An image of the run, as far as the queue needs it. */
-export interface QueueImage {
+interface QueueImage {
   sha256: string;
   path: string;
   category: string;
@@ -91,7 +92,7 @@ const byName = (a: QueueAnswer, b: QueueAnswer) => (a.coder < b.coder ? -1 : a.c
  * coder's answer and any adjudicator's decision. Files of other runs are ignored.
  */
 export function adjudicationQueue(images: readonly QueueImage[], run: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'>, files: readonly JudgementFile[]): AdjudicationCase[] {
-  const current = new Map(images.map((i) => [i.sha256, i]));
+  const current = new Map([...indexBySha256(images)].map(([sha256, i]) => [sha256, images[i]]));
   const ofRun = files.filter((f) => sameRun(f.run, run));
   const coders = latestBy(ofRun.filter((f) => f.role === 'coder'), current);
   const adjudicators = latestBy(ofRun.filter((f) => f.role === 'adjudicator'), current);

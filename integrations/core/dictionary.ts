@@ -26,7 +26,7 @@ if (typeof window !== 'undefined') z.config({ jitless: true });
 export type DictionaryFormat = 'yaml' | 'json';
 
 /** sha256 of a text as lower-case hex, supplied by the caller (node:crypto in the build). */
-export type Sha256Hex = (text: string) => string;
+type Sha256Hex = (text: string) => string;
 
 /** One phrase of the flattened dictionary (the seed's flat list), in dictionary order. */
 export interface FlatPhrase {
@@ -37,7 +37,7 @@ export interface FlatPhrase {
 
 /** One problem of a refused dictionary as data, for an editor: where (1-based line and column, when
  * the problem has a place) and the message (naming the category and phrase), as in the error text. */
-export interface DictionaryProblem {
+interface DictionaryProblem {
   line?: number;
   column?: number;
   message: string;
@@ -126,6 +126,30 @@ export function categorySlug(name: string, sha256: Sha256Hex): string {
   if (base && !lostLetters && base === full) return base;
   const suffix = sha256(name.normalize('NFC')).slice(0, 8);
   return base ? `${base}-${suffix}` : `c-${suffix}`;
+}
+
+/**
+ * Page slugs for a set of names (category or group names), unique among themselves and not in
+ * `taken`, each the name's `categorySlug` unless that is shared: then every name sharing it gets the
+ * short hash of its own name appended ("Grüne", "GRÜNE" → "grune-…", "grune-…"). The names are
+ * taken in code-point order, so the slugs do not depend on the order they come in.
+ */
+export function uniqueSlugs(names: Iterable<string>, sha256: Sha256Hex, taken: ReadonlySet<string> = new Set()): Map<string, string> {
+  const sorted = [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const bases = new Map(sorted.map((name) => [name, categorySlug(name, sha256)]));
+  const uses = new Map<string, number>();
+  for (const base of bases.values()) uses.set(base, (uses.get(base) ?? 0) + 1);
+  const used = new Set(taken);
+  const out = new Map<string, string>();
+  for (const name of sorted) {
+    const base = bases.get(name)!;
+    let slug = uses.get(base) === 1 && !used.has(base) ? base : `${base}-${sha256(name.normalize('NFC')).slice(0, 8)}`;
+    // Only an 8-hex-digit hash collision (or a taken slug of that very form) gets here.
+    for (let i = 2; used.has(slug); i++) slug = `${base}-${i}`;
+    used.add(slug);
+    out.set(name, slug);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,21 +29,21 @@ export const JUDGEMENTS_SCHEMA = 'clipscope.judgements/v2';
 export const JUDGEMENTS_SCHEMA_V1 = 'clipscope.judgements/v1';
 
 /** Who wrote a file: a coder, or an adjudicator whose verdicts decide where coders disagree. */
-export const CODER_ROLES = ['coder', 'adjudicator'] as const;
+const CODER_ROLES = ['coder', 'adjudicator'] as const;
 export type CoderRole = (typeof CODER_ROLES)[number];
 
 /** How the images were coded: with the model's answer shown, or blind (the coder picks a category). */
-export const CODING_MODES = ['shown', 'blind'] as const;
+const CODING_MODES = ['shown', 'blind'] as const;
 export type CodingMode = (typeof CODING_MODES)[number];
 
 /** Largest judgement file accepted (bytes): a few thousand judgements take well under 1 MB. */
 export const MAX_JUDGEMENT_FILE_BYTES = 5_000_000;
 
 /** Most judgements one file may hold. */
-export const MAX_JUDGEMENT_ITEMS = 200_000;
+const MAX_JUDGEMENT_ITEMS = 200_000;
 
 /** What the coder answered. "skip" is "unsure": recorded, but counted in no statistic. */
-export const VERDICTS = ['right', 'wrong', 'skip'] as const;
+const VERDICTS = ['right', 'wrong', 'skip'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** The correction v1 files used for "none of these" (read only; v2 writes `noneOfThese: true`). */
@@ -57,7 +57,7 @@ const hex = z.string().regex(/^[0-9a-f]{8,128}$/, 'expected a lower-case hex che
 const text = (max: number) => z.string().max(max, `expected at most ${max} characters`);
 const isoTime = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time, e.g. 2025-03-01T14:05:00.000Z' });
 
-export const judgementRunSchema = z.object({
+const judgementRunSchema = z.object({
   /** Model folder name, for people reading the file. */
   model: text(200),
   /** The model's checksum: with the dictionary hash, identifies the run (see runId). */
@@ -93,7 +93,7 @@ export const judgementItemSchema = z
     path: ['noneOfThese'],
   });
 
-export const judgementFileSchema = z
+const judgementFileSchema = z
   .object({
     schema: z.literal(JUDGEMENTS_SCHEMA),
     run: judgementRunSchema,
@@ -120,7 +120,7 @@ export type JudgementItem = z.infer<typeof judgementItemSchema>;
 export type JudgementFile = z.infer<typeof judgementFileSchema>;
 
 /** What a coder says an image is: a category, or none of them. */
-export type CoderAnswer = { kind: 'category'; category: string } | { kind: 'none' };
+type CoderAnswer = { kind: 'category'; category: string } | { kind: 'none' };
 
 /**
  * The coder's answer of a judgement: the prediction when Right, the correction or "none of these"
@@ -134,7 +134,7 @@ export function coderAnswer(item: Pick<JudgementItem, 'verdict' | 'predicted' | 
 }
 
 /** Whether two judgements of one image say the same (verdict and answer). */
-export function sameJudgement(a: JudgementItem, b: JudgementItem): boolean {
+function sameJudgement(a: JudgementItem, b: JudgementItem): boolean {
   return a.verdict === b.verdict && a.correction === b.correction && (a.noneOfThese ?? false) === (b.noneOfThese ?? false);
 }
 
@@ -150,7 +150,7 @@ function upgradeV1(data: Record<string, unknown>): Record<string, unknown> {
   return { ...data, schema: JUDGEMENTS_SCHEMA, role: 'coder', mode: 'shown', items };
 }
 
-export type ParseResult = { ok: true; file: JudgementFile } | { ok: false; reason: string };
+type ParseResult = { ok: true; file: JudgementFile } | { ok: false; reason: string };
 
 /** A run's id in storage keys and messages: short dictionary hash + short model checksum. */
 export function runId(run: Pick<JudgementRun, 'modelChecksum' | 'dictionaryHash'>): string {
@@ -183,7 +183,7 @@ function parseJsonSafely(textValue: string): unknown {
  * depth to exhaust). Used for messages instead of JSON.parse's own, which quotes the text: a
  * message about a file must never publish the file's content.
  */
-export function jsonSyntaxErrorOffset(s: string): number {
+function jsonSyntaxErrorOffset(s: string): number {
   const stack: ('{' | '[')[] = [];
   let i = 0;
   const ws = () => {

@@ -14,3 +14,15 @@ export function comparePaths(a: string, b: string): number {
   }
   return a.length - i - (b.length - j);
 }
+
+/** Each distinct content's image: sha256 → index in `images`. Images with the same bytes share one
+ * record of judgements and thumbnails; the one that stands for them all is the first in path order
+ * (comparePaths), whatever order `images` is in. */
+export function indexBySha256(images: readonly { sha256: string; path: string }[]): Map<string, number> {
+  const index = new Map<string, number>();
+  images.forEach((img, i) => {
+    const known = index.get(img.sha256);
+    if (known === undefined || comparePaths(img.path, images[known].path) < 0) index.set(img.sha256, i);
+  });
+  return index;
+}

@@ -2,7 +2,7 @@
 // sample images per category, validation sets. Never Math.random().
 
 /** A 32-bit seed from any string (FNV-1a), so seeds can be names like "samples:Collages". */
-export function seedFrom(text: string): number {
+function seedFrom(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

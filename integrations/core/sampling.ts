@@ -17,7 +17,7 @@ function canonical<T extends Sampleable>(images: readonly T[]): T[] {
 }
 
 /** The seed string of one draw: the run's seed, what the draw is for, and the category. */
-export function drawSeed(seed: string | number, purpose: string, category: string): string {
+function drawSeed(seed: string | number, purpose: string, category: string): string {
   return `${seed}\u0000${purpose}\u0000${category}`;
 }
 

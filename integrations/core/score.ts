@@ -26,7 +26,7 @@
 
 import { ClipscopeError } from './errors.ts';
 import { UNCERTAIN } from './types.ts';
-import type { ImageResult, RankedChoice, ScoringMode } from './types.ts';
+import { SCORING_MODES, type ImageResult, type RankedChoice, type ScoringMode } from './types.ts';
 
 /** What scoring decides for one image: ImageResult without the file facts (path, sha256, size). */
 export type ImageScore = Pick<ImageResult, 'category' | 'label' | 'probability' | 'margin' | 'top' | 'categories' | 'labels'>;
@@ -67,7 +67,13 @@ export interface ScoreInput {
 
 /** The probability (percent) a category needs in sigmoid scoring when no --min-probability is given:
  * the sigmoid's own decision boundary, logit 0. */
-export const SIGMOID_MIN_PROBABILITY = 50;
+const SIGMOID_MIN_PROBABILITY = 50;
+
+/** The --min-probability a run applies: the one given, else SIGMOID_MIN_PROBABILITY in sigmoid
+ * scoring, else none. */
+export function minProbabilityFor(mode: ScoringMode, given: number | null | undefined): number | null {
+  return given ?? (mode === 'sigmoid' ? SIGMOID_MIN_PROBABILITY : null);
+}
 
 /** Images scored per block: bounds the temporary cosine matrix (block × phrases float64). */
 const IMAGE_BLOCK = 1024;
@@ -281,7 +287,7 @@ function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' 
   const P = phrases.length;
   const C = categories.length;
   const sigmoid = mode === 'sigmoid';
-  const minProbability = input.minProbability ?? (sigmoid ? SIGMOID_MIN_PROBABILITY : null);
+  const minProbability = minProbabilityFor(mode, input.minProbability);
   const logitBias = input.logitBias ?? 0;
   const minMargin = input.minMargin ?? null;
 
@@ -377,7 +383,7 @@ function checkScoring(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbed
   const fail = (what: string) => new ClipscopeError('internal', `${caller}: ${what}`);
   if (!Number.isInteger(count) || count < 0) throw fail(`count must be a whole number >= 0, got ${count}`);
   if (phrases.length === 0 || categories.length === 0) throw fail('no phrases or no categories');
-  if (!['seed', 'sum', 'ensemble', 'sigmoid'].includes(mode)) throw new ClipscopeError('options', `Unknown scoring mode ${JSON.stringify(mode)}`, 'Use seed, sum, ensemble or sigmoid.');
+  if (!(SCORING_MODES as readonly string[]).includes(mode)) throw new ClipscopeError('options', `Unknown scoring mode ${JSON.stringify(mode)}`, `Use ${SCORING_MODES.join(', ')}.`);
   if (input.logitBias !== undefined && !Number.isFinite(input.logitBias)) throw new ClipscopeError('options', `Expected a finite logit bias but received ${input.logitBias}`);
   if (!Number.isInteger(topK) || topK < 1) throw new ClipscopeError('options', `Expected a whole number >= 1 for top-k but received ${topK}`, 'Use --top-k 1 (the seed default) or more.');
   if (!Number.isFinite(logitScale) || logitScale <= 0) throw new ClipscopeError('options', `Expected a positive logit scale but received ${logitScale}`, 'OpenAI CLIP models use 100.');

@@ -5,7 +5,7 @@
 import { createRandom } from './random.ts';
 
 /** z for a two-sided 95 % interval. */
-export const Z95 = 1.959963984540054;
+const Z95 = 1.959963984540054;
 
 export interface Interval {
   estimate: number;
@@ -106,14 +106,14 @@ export function krippendorffAlphaNominal<T>(units: readonly (readonly (T | null 
 // categories are over-represented and the sample's share of Right is not the collection's.
 
 /** One stratum of a stratified simple random sample (without replacement). */
-export interface StratumSample {
+interface StratumSample {
   /** Units in the stratum (the population, e.g. images predicted as the category). */
   N: number;
   /** Units sampled and observed. */
   n: number;
 }
 
-export interface StratifiedEstimate extends Interval {
+interface StratifiedEstimate extends Interval {
   /** Estimated variance of the estimate. */
   variance: number;
   /** Standard error (√variance). */

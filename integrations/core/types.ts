@@ -3,7 +3,9 @@
 //
 // discover → hash → decode/preprocess → embed → score → aggregate (results) → report (site)
 
-export type ScoringMode = 'seed' | 'sum' | 'ensemble' | 'sigmoid';
+/** How an image's category is chosen (engine/score.ts explains each); the one list of them. */
+export const SCORING_MODES = ['seed', 'sum', 'ensemble', 'sigmoid'] as const;
+export type ScoringMode = (typeof SCORING_MODES)[number];
 
 /** How a model family's towers, tokenizer and logits work: OpenAI-style CLIP, or SigLIP / SigLIP 2. */
 export type ModelFamily = 'clip' | 'siglip';

@@ -32,6 +32,7 @@
 //   the decided category.
 import type { ImageResult, RunResult } from './types.ts';
 import { UNCERTAIN } from './types.ts';
+import { indexBySha256 } from './paths.ts';
 import {
   bootstrapAlphaNominal,
   cohensKappa,
@@ -68,11 +69,11 @@ export interface Proportion extends Interval {
   n: number;
 }
 
-export interface CategoryPrecision extends Proportion {
+interface CategoryPrecision extends Proportion {
   category: string;
 }
 
-export interface CoderSummary {
+interface CoderSummary {
   coder: string;
   role: CoderRole;
   /** Files this coder's judgements came from. */
@@ -84,7 +85,7 @@ export interface CoderSummary {
   accuracy: Proportion;
 }
 
-export interface ConfusionMatrix {
+interface ConfusionMatrix {
   /** Predicted categories (rows). */
   rows: string[];
   /** Coders' categories (columns): the categories, then "none of these" and "not given" if used. */
@@ -93,7 +94,7 @@ export interface ConfusionMatrix {
   counts: number[][];
 }
 
-export interface WrongPrediction {
+interface WrongPrediction {
   /** Index into result.images. */
   index: number;
   sha256: string;
@@ -108,7 +109,7 @@ export interface WrongPrediction {
   adjudicated: boolean;
 }
 
-export interface ChangedJudgement {
+interface ChangedJudgement {
   sha256: string;
   path: string;
   coder: string;
@@ -122,7 +123,7 @@ export interface ChangedJudgement {
 }
 
 /** A judgement whose correction (or blind pick) is not one of the run's categories: in no figure. */
-export interface UnknownCorrection {
+interface UnknownCorrection {
   file: string;
   coder: string;
   role: CoderRole;
@@ -132,13 +133,13 @@ export interface UnknownCorrection {
 }
 
 /** A coder file left out because its coding mode is not the one the figures use. */
-export interface LeftOutFile {
+interface LeftOutFile {
   file: string;
   coder: string;
   mode: CodingMode;
 }
 
-export interface PairAgreement {
+interface PairAgreement {
   a: string;
   b: string;
   /** Images both coders judged (Right/Wrong, or a category when blind). */
@@ -167,7 +168,7 @@ export interface Agreement {
 }
 
 /** The decision on one image, for the `validated` column. */
-export interface ImageValidation {
+interface ImageValidation {
   /** "right" / "wrong": the decision; "tie": coders tied and no adjudicator decided. */
   validated: 'right' | 'wrong' | 'tie';
   /** The decided category (prediction if right, correction if wrong), "" if unknown. */
@@ -178,7 +179,7 @@ export interface ImageValidation {
   adjudicated: boolean;
 }
 
-export interface CollectionAccuracy extends Interval {
+interface CollectionAccuracy extends Interval {
   variance: number;
   se: number;
   method: string;
@@ -188,7 +189,7 @@ export interface CollectionAccuracy extends Interval {
   excluded: { category: string; population: number }[];
 }
 
-export interface CategoryFigures {
+interface CategoryFigures {
   category: string;
   /** Distinct images the run predicted as the category (N_c). */
   population: number;
@@ -239,7 +240,7 @@ export interface ValidationReport {
   bySha256: Record<string, ImageValidation>;
 }
 
-export interface ValidationOptions {
+interface ValidationOptions {
   /** How many of the most confident wrong predictions to list. */
   wrongLimit?: number;
 }
@@ -348,11 +349,7 @@ function decide(votes: readonly Vote[], img: ImageResult, byVerdict: boolean, or
 /** Validation statistics of `result` from the judgement files. */
 export function validationReport(result: RunResult, files: readonly SourcedFile[], opts: ValidationOptions = {}): ValidationReport {
   const wrongLimit = opts.wrongLimit ?? 12;
-  const indexBySha = new Map<string, number>();
-  result.images.forEach((img, i) => {
-    const known = indexBySha.get(img.sha256);
-    if (known === undefined || img.path < result.images[known].path) indexBySha.set(img.sha256, i);
-  });
+  const indexBySha = indexBySha256(result.images);
   const categoryOrder = result.dictionary.categories.map((c) => c.name);
   /** What a coder can answer: the run's categories (Uncertain is no category a coder picks). */
   const pickable = new Set(categoryOrder.filter((c) => c !== UNCERTAIN));

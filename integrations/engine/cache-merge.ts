@@ -11,18 +11,18 @@ import path from 'node:path';
 import { ClipscopeError } from './errors.ts';
 import { openStore, STORE_FILE, type EmbeddingStore, type MergeResult } from './store.ts';
 
-export interface MergeSourceReport extends MergeResult {
+interface MergeSourceReport extends MergeResult {
   /** The source as given. */
   source: string;
 }
 
-export interface MergeReport {
+interface MergeReport {
   /** The destination database file. */
   location: string;
   sources: MergeSourceReport[];
 }
 
-export interface MergeCachesOptions {
+interface MergeCachesOptions {
   /** Destination cache folder (created when missing). */
   dest: string;
   /** Source cache folders (or their embeddings.sqlite files), in the order given. */
@@ -32,7 +32,7 @@ export interface MergeCachesOptions {
 }
 
 /** The cache folder a source argument names: the folder itself, or the folder of its database file. */
-export function cacheFolderOf(arg: string): string {
+function cacheFolderOf(arg: string): string {
   const abs = path.resolve(arg);
   const st = fs.statSync(abs, { throwIfNoEntry: false });
   if (!st) throw new ClipscopeError('cache', `Cannot merge ${arg}: it does not exist`, 'Give the cache folder each shard wrote (its --cache DIR), e.g. `clipscope cache merge --cache merged shard-0 shard-1`.');
@@ -86,9 +86,6 @@ export function mergeCaches(opts: MergeCachesOptions): MergeReport {
         throw new ClipscopeError('cache', `Cannot merge into ${opts.dest}: ${problems.join(' ') || 'the cache cannot be opened'}`, 'Point --cache at a folder this user may write.');
       }
       for (const m of problems) opts.log(m);
-      if (!dest.writable) {
-        throw new ClipscopeError('cache', `Cannot merge into ${dest.location}: it is read-only here`, 'Run the command as a user who may write it, or merge into another --cache folder.');
-      }
       const sources: MergeSourceReport[] = [];
       for (const source of opened) {
         const result = dest.mergeFrom(source.store);
@@ -120,7 +117,7 @@ function checkSameModels(sources: readonly OpenSource[]): void {
 }
 
 /** One line per source: what it brought. */
-export function describeMerge(source: string, result: MergeResult): string {
+function describeMerge(source: string, result: MergeResult): string {
   if (result.models.length === 0) return `${source}: no embeddings (empty cache), nothing merged.`;
   const parts = result.models.map((m) => {
     const damaged = m.images.damaged + m.texts.damaged;

@@ -56,7 +56,8 @@ export interface EmbeddedImageSet {
   fromCache: number;
 }
 
-type ImageOptions = Pick<EmbedOptions, 'batchSize' | 'pixelLimit' | 'followSymlinks'> & { images?: string; shard?: Shard | null };
+/** `imagesFlag`: how messages name the option that set `images` ("--images", "option images"). */
+type ImageOptions = Pick<EmbedOptions, 'batchSize' | 'pixelLimit' | 'followSymlinks'> & { images?: string; imagesFlag?: string; shard?: Shard | null };
 
 /** Discover (or take `found`, e.g. the files a posts table lists), hash, dedupe, look up the cache and
  * embed what is missing (committing each batch). */
@@ -68,7 +69,7 @@ export async function embedImageFolder(
   effects: EmbedEffects,
   found?: DiscoverResult,
 ): Promise<EmbeddedImageSet> {
-  const discovered = found ?? (await discoverImages(options.images!, { followSymlinks: options.followSymlinks }));
+  const discovered = found ?? (await discoverImages(options.images!, { followSymlinks: options.followSymlinks, flag: options.imagesFlag }));
 
   // Hash only the files whose (path, size, mtime) the cache has not seen hashed.
   const memo = store.getFileHashes(discovered.images.map((d) => ({ path: d.absPath, size: d.size, mtimeMs: d.mtimeMs })));

@@ -16,7 +16,7 @@ import { stringify } from 'csv-stringify/sync';
 // The escape itself lives in core (browser-safe): the site's Explore page writes CSV in the browser.
 export { escapeFormula } from '../core/format.ts';
 
-export interface CsvDialectOut {
+interface CsvDialectOut {
   /** Default ",". */
   delimiter?: string;
   /** Default "\n". */

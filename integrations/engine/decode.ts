@@ -45,7 +45,7 @@ sharp.unblock({
   ],
 });
 
-export interface ImageInfo {
+interface ImageInfo {
   /** Width and height as displayed, i.e. after EXIF orientation. */
   width: number;
   height: number;

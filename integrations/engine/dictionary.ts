@@ -3,10 +3,10 @@
 // the one browser-safe parser the build and the report's pages share; this module adds what needs
 // Node: reading the file (size-capped) and sha256 (node:crypto).
 
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { canonicalDictionary, categorySlug, parseDictionaryText } from '../core/dictionary.ts';
+import { canonicalDictionary, parseDictionaryText } from '../core/dictionary.ts';
+import { sha256Hex } from './hash.ts';
 import type { DictionaryFormat } from '../core/dictionary.ts';
 import { ClipscopeError } from './errors.ts';
 import type { Dictionary, DictionaryCategory } from '../core/types.ts';
@@ -16,8 +16,6 @@ export type { DictionaryFormat, FlatPhrase } from '../core/dictionary.ts';
 
 /** Dictionaries are small text files; anything larger is a mistake (or hostile). */
 const MAX_BYTES = 5 * 1024 * 1024;
-
-const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Read and validate a dictionary file; the format comes from the extension (.json, else YAML). */
 export async function loadDictionary(file: string): Promise<Dictionary> {
@@ -56,9 +54,4 @@ export function parseDictionary(text: string, source: string, format: Dictionary
  * token counts, so it changes exactly when what CLIP is asked changes. */
 export function dictionaryHash(categories: readonly Pick<DictionaryCategory, 'name' | 'phrases'>[]): string {
   return sha256Hex(canonicalDictionary(categories));
-}
-
-/** A category's page name (core/dictionary.ts `categorySlug`, hashing with node:crypto). */
-export function slugify(name: string): string {
-  return categorySlug(name, sha256Hex);
 }

@@ -24,25 +24,46 @@ import { comparePaths } from '../core/paths.ts';
 /** Re-exported: the one path order, defined in core (browser-safe). */
 export { comparePaths };
 
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'] as const;
+const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'] as const;
 
 const IMAGE_NAME = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 const IMAGE_PATTERN = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
 
-/** Refuse an image folder that does not exist or is not a folder, naming the option (`flag`) that set it. */
-export async function checkImageFolder(dir: string, flag: string): Promise<void> {
-  const st = await stat(dir).catch(() => null);
-  if (!st?.isDirectory()) {
-    throw new ClipscopeError('images', `Image folder ${dir} ${st ? 'is not a folder' : 'does not exist'}`, `Point ${flag} at the folder that holds your images.`);
+/**
+ * Refuse an image folder that does not exist, is not a folder or cannot be read, naming the option
+ * that set it (`flag`: "--images", "--images-root", "option images"). Returns its real path.
+ */
+export async function checkImageFolder(dir: string, flag: string): Promise<string> {
+  const absDir = resolve(dir);
+  let info: Stats;
+  try {
+    info = await stat(absDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ClipscopeError('images', `Image folder ${dir} does not exist`, `Point ${flag} at the folder that holds your images (a relative path is resolved from the current folder).`);
+    }
+    throw new ClipscopeError('images', `Cannot open the image folder ${dir}: ${code ?? String(error)}`, 'Check that the folder exists and you may read it.', { cause: error });
   }
+  if (!info.isDirectory()) {
+    throw new ClipscopeError('images', `Image folder ${dir} is not a folder`, `Point ${flag} at the folder that holds your images, not at a single file.`);
+  }
+  try {
+    await access(absDir, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new ClipscopeError('images', `The image folder ${dir} is not readable (permission denied).`, 'Fix its permissions or run as a user who may read it.');
+  }
+  return realpath(absDir);
 }
 
 /** Entries classified between two yields to the event loop (progress output, timers stay alive). */
 const YIELD_EVERY = 2000;
 
-export interface DiscoverOptions {
+interface DiscoverOptions {
   /** Follow symlinks that point outside the root (files and folders). Default false. */
   followSymlinks?: boolean;
+  /** The option that set the root, for messages: "--images" (the default), "option images", …. */
+  flag?: string;
 }
 
 export interface DiscoverResult {
@@ -64,8 +85,9 @@ interface Candidate {
 
 export async function discoverImages(root: string, opts: DiscoverOptions = {}): Promise<DiscoverResult> {
   const followSymlinks = opts.followSymlinks ?? false;
+  const flag = opts.flag ?? '--images';
   const absRoot = resolve(root);
-  const realRoot = await checkRoot(root, absRoot);
+  const realRoot = await checkImageFolder(root, flag);
 
   const skipped: SkippedFile[] = [];
   const images: DiscoveredImage[] = [];
@@ -101,33 +123,10 @@ export async function discoverImages(root: string, opts: DiscoverOptions = {}): 
     throw new ClipscopeError(
       'images',
       `No images found in ${root}${why}.`,
-      `Point --images at a folder that contains ${IMAGE_EXTENSIONS.join('/')} files (hidden files and folders are ignored).`,
+      `Point ${flag} at a folder that contains ${IMAGE_EXTENSIONS.join('/')} files (hidden files and folders are ignored).`,
     );
   }
   return { images, skipped };
-}
-
-/** The root must exist, be a folder and be readable. Returns its real path. */
-async function checkRoot(root: string, absRoot: string): Promise<string> {
-  let info: Stats;
-  try {
-    info = await stat(absRoot);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new ClipscopeError('images', `Image folder not found: ${root}`, 'Check the path given to --images (a relative path is resolved from the current folder).');
-    }
-    throw new ClipscopeError('images', `Cannot open the image folder ${root}: ${code ?? String(error)}`, 'Check that the folder exists and you may read it.', { cause: error });
-  }
-  if (!info.isDirectory()) {
-    throw new ClipscopeError('images', `The image root ${root} is not a folder.`, 'Give --images the folder that contains the images, not a single file.');
-  }
-  try {
-    await access(absRoot, constants.R_OK | constants.X_OK);
-  } catch {
-    throw new ClipscopeError('images', `The image folder ${root} is not readable (permission denied).`, 'Fix its permissions or run as a user who may read it.');
-  }
-  return realpath(absRoot);
 }
 
 /** List the entries under `dir` that could be images (all entries when following symlinks, so that

@@ -2,7 +2,7 @@
 // and exported with its path and sha256, for users' own analyses.
 import { embedImageFolder, withModelAndStore, type EmbedEffects } from './cached-embeddings.ts';
 import { checkImageFolder } from './discover.ts';
-import { COMMAND_LINE, parseEmbedOptions } from './options.ts';
+import { optionName, parseEmbedOptions } from './options.ts';
 import type { SkippedFile } from '../core/types.ts';
 
 /** What `clipscope embed` writes: the L2-normalised image embeddings, for users' own analyses. */
@@ -19,9 +19,10 @@ export async function embedFolder(input: unknown, effects: EmbedEffects & { sour
   const source = effects.source ?? 'options';
   const options = parseEmbedOptions(input, source);
   const t0 = performance.now();
-  await checkImageFolder(options.images, source === COMMAND_LINE ? '--images' : 'option images');
+  const imagesFlag = optionName('images', source);
+  await checkImageFolder(options.images, imagesFlag);
   return withModelAndStore(options, effects, async (model, store, modelKey) => {
-    const set = await embedImageFolder(options, model, store, modelKey, effects);
+    const set = await embedImageFolder({ ...options, imagesFlag }, model, store, modelKey, effects);
     return {
       model: { name: model.info.name, checksum: model.info.checksum, variant: model.info.variant },
       dim: model.info.projectionDim,

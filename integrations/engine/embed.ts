@@ -18,20 +18,20 @@ import type { ClipModel } from './model/load.ts';
 import { preprocessImage, tensorSize } from './preprocess.ts';
 import type { HashedImage, SkippedFile } from '../core/types.ts';
 
-export interface EmbeddedImage {
+interface EmbeddedImage {
   image: HashedImage;
   /** L2-normalised; a view of the batch's output. */
   embedding: Float32Array;
 }
 
-export interface EmbedProgress {
+interface EmbedProgress {
   /** Images handled so far (embedded or skipped). */
   done: number;
   total: number;
   skipped: number;
 }
 
-export interface EmbedImagesOptions {
+interface EmbedImagesOptions {
   batchSize: number;
   pixelLimit: number;
   /** Files read and decoded at once (bounds memory with very large batches). Default: 16. */
@@ -52,7 +52,7 @@ export interface EmbedPhases {
   inferSeconds: number;
 }
 
-export interface EmbedImagesResult {
+interface EmbedImagesResult {
   embeddings: Map<string, Float32Array>;
   /** Images that could not be decoded, with the reason (paths as given, relative). */
   skipped: SkippedFile[];
@@ -74,7 +74,7 @@ function reasonOf(e: unknown): string {
 }
 
 /** Reason for bytes whose hash is not the one discovery recorded. */
-export const CHANGED_DURING_RUN = 'file changed while clipscope was reading it (run again to classify its new content)';
+const CHANGED_DURING_RUN = 'file changed while clipscope was reading it (run again to classify its new content)';
 
 /** At most this many bytes of the next batch are read ahead during a run; the rest is read when
  * the batch is decoded (bounds memory with large batches of large files). */

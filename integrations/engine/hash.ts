@@ -11,6 +11,11 @@ import type { DiscoveredImage, HashedImage, SkippedFile } from '../core/types.ts
 /** Files up to this size are hashed from one read; larger ones are streamed. */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 
+/** sha256 of a text's UTF-8 bytes, lower-case hex. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /** sha256 of a file's bytes, lower-case hex. */
 export async function sha256File(absPath: string): Promise<string> {
   return (await hashFile(absPath)).sha256;
@@ -38,14 +43,14 @@ async function hashFile(absPath: string): Promise<{ sha256: string; size: number
   }
 }
 
-export interface HashOptions {
+interface HashOptions {
   /** Files hashed at once (I/O bound; a handful is enough). Default 8. */
   concurrency?: number;
   /** Called after each file, hashed or skipped, with the running count. */
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface HashResult {
+interface HashResult {
   /** Hashed images in the order given. */
   images: HashedImage[];
   /** Images that vanished or could not be read, in the order given, with the reason. */

@@ -30,6 +30,7 @@ import { ClipscopeError, didYouMean, show } from './errors.ts';
 import { shardOptionSchema } from './shard.ts';
 import { DEVICES, DEVICE_BATCH_SIZE } from './model/device.ts';
 import { MODEL_VARIANTS } from './model/layout.ts';
+import { SCORING_MODES } from '../core/types.ts';
 
 /** Images per onnxruntime call. Measured on synthetic-b32 (ViT-B/32 shapes, fp32, one intra-op
  * thread so the machine's load does not blur it): 109, 105, 99, 109, 105 and 108 ms of CPU per image
@@ -143,7 +144,7 @@ export const RUN_OPTIONS = {
   }),
   /** sigmoid: SigLIP's multi-label reading (minProbability then defaults to 50, see score.ts). */
   scoring: option({
-    schema: z.enum(['seed', 'sum', 'ensemble', 'sigmoid']).default('seed'),
+    schema: z.enum(SCORING_MODES).default('seed'),
     flag: '--scoring <mode>',
     help: 'how the category of an image is chosen',
     commands: CLASSIFY,
@@ -262,7 +263,6 @@ export function flagOf(key: string, options: Record<string, Pick<RunOption, 'fla
 export const classifyOptionsSchema = z.strictObject(shapeFor('classify'));
 
 export type ClassifyOptions = z.output<typeof classifyOptionsSchema>;
-export type ClassifyOptionsInput = z.input<typeof classifyOptionsSchema>;
 
 /** The options of `clipscope embed`: the image and model options of a classification run, with
  * the image folder required. */
@@ -273,6 +273,12 @@ export type EmbedOptions = z.output<typeof embedOptionsSchema>;
 export const COMMAND_SCHEMAS: Record<RunCommand, z.ZodObject> = { classify: classifyOptionsSchema, embed: embedOptionsSchema };
 
 export const COMMAND_LINE = 'the command line';
+
+/** How a message names an option from `source`: on the command line its flag ("--images-root"),
+ * elsewhere "option imagesRoot" (a nested one "option validation.seed"). */
+export function optionName(key: string, source: string, options: Record<string, Pick<RunOption, 'flag'>> = RUN_OPTIONS): string {
+  return source === COMMAND_LINE && !key.includes('.') ? (flagOf(key, options) ?? key) : `option ${key}`;
+}
 
 /** Validate options from any source (`source` names it in messages, e.g. "astro.config.mjs" or
  * COMMAND_LINE) and fill in the defaults. Parsing already-parsed options returns them unchanged. */
@@ -285,7 +291,7 @@ export function parseClassifyOptions(input: unknown, source: string): ClassifyOp
 function imageSourceProblems(input: unknown, context: OptionsContext): OptionProblem[] {
   if (!input || typeof input !== 'object') return [];
   const given = (key: RunOptionName) => (input as Record<string, unknown>)[key] !== undefined;
-  const name = (key: RunOptionName) => (context.source === COMMAND_LINE ? flagOf(key)! : `option ${key}`);
+  const name = (key: RunOptionName) => optionName(key, context.source);
   if (given('table')) {
     if (!given('images')) return [];
     return [
@@ -436,10 +442,7 @@ function orList(items: string[], word = 'or'): string {
 export function optionProblems(schema: z.ZodType, error: z.ZodError, input: unknown, context: OptionsContext): OptionProblem[] {
   const cli = context.source === COMMAND_LINE;
   const table: Record<string, Pick<RunOption, 'flag' | 'expected'>> = context.options ?? RUN_OPTIONS;
-  const nameOf = (path: readonly PropertyKey[]) => {
-    const dotted = path.map(String).join('.');
-    return cli && path.length === 1 ? (flagOf(dotted, table) ?? dotted) : `option ${dotted}`;
-  };
+  const nameOf = (path: readonly PropertyKey[]) => optionName(path.map(String).join('.'), context.source, table);
   const problems: OptionProblem[] = [];
   const seen = new Set<string>();
   for (const issue of error.issues) {

@@ -260,7 +260,7 @@ export function normalizeInto(rgb: Uint8Array, cfg: PreprocessConfig, out: Float
   }
 }
 
-export interface PreprocessImageOptions {
+interface PreprocessImageOptions {
   /** Images with more pixels are refused (decode.ts's default otherwise). */
   pixelLimit?: number;
   /** Write into this tensor (a batch) instead of a fresh one. */

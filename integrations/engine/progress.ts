@@ -77,7 +77,7 @@ export interface ProgressReporter {
   finish(): void;
 }
 
-export interface ProgressReporterOptions {
+interface ProgressReporterOptions {
   stream: ProgressStream;
   /** Live bar (true) or plain lines (false); default: the stream's isTTY. */
   live?: boolean;

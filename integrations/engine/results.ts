@@ -29,7 +29,7 @@ import { csvText, escapeFormula } from './csv.ts';
 import { comparePaths } from './discover.ts';
 import type { ImageResult, RunResult } from '../core/types.ts';
 
-export const DEFAULT_COLUMN = 'Classification';
+const DEFAULT_COLUMN = 'Classification';
 
 /** Columns written after clipscope's own, per image (the site adds the coders' consensus this way). */
 export interface ExtraColumns {
@@ -39,7 +39,7 @@ export interface ExtraColumns {
   values(image: ImageResult): readonly string[] | null;
 }
 
-export interface CsvOptions {
+interface CsvOptions {
   /** Ranked choices per row; 1 gives the seed's top-1 shape. Default: the run's topK. */
   topK?: number;
   /** Column name prefix. Default: the run's column, else "Classification". */
@@ -50,17 +50,17 @@ export interface CsvOptions {
   extra?: ExtraColumns;
 }
 
-export interface JsonOptions {
+interface JsonOptions {
   /** Keys added to each image that has values (after the known keys, sorted). */
   extra?: ExtraColumns;
 }
 
-export interface CsvTable {
+interface CsvTable {
   header: string[];
   rows: (string | number)[][];
 }
 
-export interface WriteResultsOptions extends CsvOptions, JsonOptions {
+interface WriteResultsOptions extends CsvOptions, JsonOptions {
   /** Where to write the CSV; omitted → no CSV. */
   csv?: string;
   /** Where to write the JSON; omitted → no JSON. */
@@ -83,7 +83,7 @@ export function csvHeader(categories: readonly string[], topK: number, column: s
 }
 
 /** The CSV column of sigmoid scoring's categories (all above the threshold). */
-export const MULTI_LABEL_COLUMN = 'Categories';
+const MULTI_LABEL_COLUMN = 'Categories';
 
 /** The CSV as a header and rows of cells (numbers stay numbers). */
 export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {

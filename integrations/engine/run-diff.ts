@@ -96,7 +96,7 @@ export function parseResultsForDiff(text: string, file: string): ResultsForDiff 
 // ---------------------------------------------------------------------------------------------
 // Output
 
-export const DIFF_CSV_HEADER = ['Image', 'sha256', 'Old Classification', 'New Classification', 'Old Probability', 'New Probability'];
+const DIFF_CSV_HEADER = ['Image', 'sha256', 'Old Classification', 'New Classification', 'Old Probability', 'New Probability'];
 
 /** The changed images as CSV (probabilities rounded to 2 decimals as in results.csv; formula escape). */
 export function diffCsv(diff: RunDiff): string {
@@ -107,7 +107,7 @@ export function diffCsv(diff: RunDiff): string {
 type RunSummary = Omit<ResultsForDiff, 'categories' | 'images'>;
 
 /** The diff as JSON: both runs' metadata, the summary, the changed images and the unmatched ones. */
-export function diffJson(diff: RunDiff, before: RunSummary, after: RunSummary): string {
+function diffJson(diff: RunDiff, before: RunSummary, after: RunSummary): string {
   const run = (r: RunSummary) => ({ file: r.file, startedAt: r.startedAt, dictionaryHash: r.dictionaryHash, model: r.model, modelChecksum: r.modelChecksum });
   const out = {
     schema: 'clipscope.diff/v1',

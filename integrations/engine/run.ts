@@ -9,14 +9,14 @@
 // Effects (log lines, progress, the clock) are passed in, so tests can capture or silence them.
 import { checkImageFolder } from './discover.ts';
 import { embedImageFolder, embedPhrases, withModelAndStore, type EmbedEffects } from './cached-embeddings.ts';
-import { parseClassifyOptions, COMMAND_LINE, type ClassifyOptions } from './options.ts';
+import { optionName, parseClassifyOptions, type ClassifyOptions, type RunOptionName } from './options.ts';
 import type { Grouping, ImageResult, RunResult } from '../core/types.ts';
 import { folderGroups } from './groups.ts';
 import { addedColumns, checkNoClash, type PostsTable } from './table.ts';
 import { openTable, tableFound, tableGroups } from './table-run.ts';
 import { checkShardWithTable } from './shard.ts';
 import { loadDictionary, flattenPhrases } from './dictionary.ts';
-import { scoreImages, SIGMOID_MIN_PROBABILITY } from './score.ts';
+import { minProbabilityFor, scoreImages } from './score.ts';
 import { CLIPSCOPE_VERSION } from './version.ts';
 
 // The public run API lives here, whichever module implements it.
@@ -53,11 +53,11 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
   const options: ClassifyOptions = parseClassifyOptions(input, source);
   const startedAt = (effects.now?.() ?? new Date()).toISOString();
   const t0 = performance.now();
-  const flag = (name: string, cli: string) => (source === COMMAND_LINE ? cli : `option ${name}`);
+  const flag = (key: RunOptionName) => optionName(key, source);
 
   checkShardWithTable(options, flag);
   const posts = await openTable(options, flag);
-  if (!posts) await checkImageFolder(options.images!, flag('images', '--images'));
+  if (!posts) await checkImageFolder(options.images!, flag('images'));
   const dictionary = await loadDictionary(options.dictionary);
   // A table that already has a column the write-back would add is refused before any work.
   if (posts) {
@@ -85,7 +85,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
     // before hours of image embedding rather than after.
     const phrases = flattenPhrases(dictionary);
     const textEmbeddings = await embedPhrases(model, store, modelKey, phrases.map((p) => p.text));
-    const set = await embedImageFolder(options, model, store, modelKey, effects, posts ? tableFound(posts, effects) : undefined);
+    const set = await embedImageFolder({ ...options, imagesFlag: flag('images') }, model, store, modelKey, effects, posts ? tableFound(posts, effects) : undefined);
     effects.imageFiles?.(new Map(set.images.map((image) => [image.path, image.absPath])));
 
     const dim = model.info.projectionDim;
@@ -131,7 +131,7 @@ export async function classify(input: unknown, effects: RunEffects): Promise<Run
         scoring: options.scoring,
         topK: options.topK,
         column: options.column,
-        thresholds: { minProbability: options.minProbability ?? (options.scoring === 'sigmoid' ? SIGMOID_MIN_PROBABILITY : null), minMargin: options.minMargin },
+        thresholds: { minProbability: minProbabilityFor(options.scoring, options.minProbability), minMargin: options.minMargin },
         startedAt,
         ...(options.shard ? { shard: options.shard } : {}),
         device: { requested: options.device, used: model.device.current(), fallback: model.device.fallback() },

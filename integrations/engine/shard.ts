@@ -20,7 +20,7 @@ export interface Shard {
 }
 
 /** How many parts at most: more than any cluster needs, few enough to keep the arithmetic exact. */
-export const MAX_SHARDS = 1_000_000;
+const MAX_SHARDS = 1_000_000;
 
 /** How many hex digits of the sha256 choose the part: 13 digits are 52 bits, an exact integer in a
  * double, so `value % count` is exact; the bias of 2^52 mod N over N ≤ 10^6 parts is below 10^-9. */
@@ -40,7 +40,7 @@ export function inShard(sha256: string, shard: Shard | null): boolean {
 }
 
 /** "K/N" for logs and messages. */
-export function formatShard(shard: Shard): string {
+function formatShard(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
 }
 
@@ -98,7 +98,7 @@ export const shardOptionSchema = z
 
 /** The part of a file that could not be hashed (unreadable, vanished): chosen from the sha256 of its
  * relative path, so its skip is reported by exactly one part. */
-export function inShardByPath(relativePath: string, shard: Shard | null): boolean {
+function inShardByPath(relativePath: string, shard: Shard | null): boolean {
   return shard === null || inShard(createHash('sha256').update(relativePath).digest('hex'), shard);
 }
 
@@ -120,11 +120,11 @@ export function selectShard<I extends { sha256: string }, S extends { path: stri
 
 /** A posts-table run classifies every row's image: a part of it would write a table whose rows of
  * the other parts look unreadable. Refused; the table's images are embedded in parts instead. */
-export function checkShardWithTable(options: { shard?: Shard | null; table?: string }, flag: (name: string, cli: string) => string): void {
+export function checkShardWithTable(options: { shard?: Shard | null; table?: string }, flag: (key: 'shard' | 'table') => string): void {
   if (!options.shard || !options.table) return;
   throw new ClipscopeError(
     'options',
-    `${flag('shard', '--shard')} cannot be used with ${flag('table', '--table')}: the written table would show the rows of the other parts as unreadable`,
+    `${flag('shard')} cannot be used with ${flag('table')}: the written table would show the rows of the other parts as unreadable`,
     'Embed the parts with `clipscope embed --images <the folder the table\'s images are in> --shard K/N --cache DIR`, merge the caches (`clipscope cache merge`), then classify the table once with the merged cache.',
   );
 }

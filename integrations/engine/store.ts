@@ -44,7 +44,7 @@ const BYTES_PER_VALUE = 4;
  * stored as float32, which leaves |‖v‖ − 1| below 1e-6 for any width up to 65,536 (float32's relative
  * precision, 6e-8, times a few); 1e-4 leaves room for that and for any export's rounding while still
  * refusing every vector a damaged row would hold (zeros, garbage bits, a half-written blob). */
-export const UNIT_NORM_TOLERANCE = 1e-4;
+const UNIT_NORM_TOLERANCE = 1e-4;
 /** How long a writer waits for another process's write transaction before giving up. */
 const DEFAULT_BUSY_TIMEOUT_MS = 15_000;
 /** A file memo is trusted only when the file was last modified this long before it was hashed:
@@ -53,7 +53,7 @@ const RACY_MS = 2_000;
 /** 16 KiB pages hold seven 2 KiB rows; SQLite's default 4 KiB page holds one, half empty. */
 const PAGE_SIZE = 16_384;
 
-export interface ModelCacheStats {
+interface ModelCacheStats {
   modelKey: string;
   /** Model folder name as recorded by recordModel; null when never recorded. */
   name: string | null;
@@ -76,7 +76,7 @@ export interface CacheStats {
   models: ModelCacheStats[];
 }
 
-export interface PruneResult {
+interface PruneResult {
   images: number;
   texts: number;
   models: number;
@@ -125,7 +125,7 @@ export interface MergeResult {
   fileHashes: number;
 }
 
-export interface MergeCounts {
+interface MergeCounts {
   /** New here. */
   added: number;
   /** Already here (kept). */
@@ -134,7 +134,7 @@ export interface MergeCounts {
   damaged: number;
 }
 
-export interface OpenStoreOptions {
+interface OpenStoreOptions {
   /** Cache directory; null turns the cache off (a store that remembers nothing). */
   dir: string | null;
   /** Where problems with the store are reported (default: stderr). */
@@ -157,7 +157,7 @@ export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
 
 /** What is wrong with `dir` as a cache folder when a file stands where a folder is expected (the
  * folder itself or one above it), else null (a folder, or nothing yet). */
-export function cacheDirProblem(dir: string): string | null {
+function cacheDirProblem(dir: string): string | null {
   try {
     return fs.statSync(dir).isDirectory() ? null : `${dir} is a file, not a folder`;
   } catch (e) {
@@ -433,12 +433,6 @@ function lockedError(file: string, busyTimeoutMs: number, cause: unknown): Clips
   );
 }
 
-/** The rows of a statement one at a time where this Node can (StatementSync.iterate, Node 22.13+),
- * else all at once. */
-function eachRow(statement: StatementSync, ...params: (number | string)[]): Iterable<unknown> {
-  return typeof statement.iterate === 'function' ? statement.iterate(...params) : statement.all(...params);
-}
-
 function transaction<T>(db: DatabaseSync, fn: () => T): T {
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -481,7 +475,7 @@ export function blobToEmbedding(blob: Uint8Array, dim: number): Float32Array | n
 
 /** Whether an embedding can be used as stored: every value finite and the L2 norm within
  * UNIT_NORM_TOLERANCE of 1. */
-export function isUnitEmbedding(embedding: Float32Array): boolean {
+function isUnitEmbedding(embedding: Float32Array): boolean {
   let sum = 0;
   for (let i = 0; i < embedding.length; i++) sum += embedding[i] * embedding[i];
   // A NaN or ±Infinity value makes the sum NaN or Infinity, which fails the comparison.
@@ -819,7 +813,7 @@ class SqliteStore implements EmbeddingStore {
             const counts: MergeCounts = { added: 0, present: 0, damaged: 0 };
             const insert = this.#sql(`INSERT INTO ${table} (model_id, ${column}, embedding) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
             const rows = src.prepare(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? ORDER BY ${column}`);
-            for (const row of eachRow(rows, m.id) as Iterable<{ k: string; v: Uint8Array }>) {
+            for (const row of rows.iterate(m.id) as Iterable<{ k: string; v: Uint8Array }>) {
               const embedding = blobToEmbedding(row.v, m.dim);
               if (!embedding || !isUnitEmbedding(embedding)) counts.damaged++;
               else if (Number(insert.run(target.id, row.k, row.v).changes) > 0) counts.added++;
@@ -837,7 +831,7 @@ class SqliteStore implements EmbeddingStore {
             'WHERE excluded.recorded_ms > file_hashes.recorded_ms',
         );
         const hashes = src.prepare('SELECT path, size, mtime_ms, sha256, recorded_ms FROM file_hashes ORDER BY path');
-        for (const h of eachRow(hashes) as Iterable<{ path: string; size: number; mtime_ms: number; sha256: string; recorded_ms: number }>) {
+        for (const h of hashes.iterate() as Iterable<{ path: string; size: number; mtime_ms: number; sha256: string; recorded_ms: number }>) {
           result.fileHashes += Number(memo.run(h.path, h.size, h.mtime_ms, h.sha256, h.recorded_ms).changes);
         }
         return result;

@@ -4,24 +4,24 @@
 import { checkImageFolder, type DiscoverResult } from './discover.ts';
 import type { EmbedEffects } from './cached-embeddings.ts';
 import { ClipscopeError } from './errors.ts';
-import type { ClassifyOptions } from './options.ts';
+import type { ClassifyOptions, RunOptionName } from './options.ts';
 import { readTable, requireColumn, resolveTableImages, tableRowRefs, type PostsTable, type TableImages } from './table.ts';
 import type { Grouping, ImageResult, TableInfo, TableRowRef } from '../core/types.ts';
 
-export interface OpenedTable {
+interface OpenedTable {
   table: PostsTable;
   found: TableImages;
 }
 
 /** With `table`: read it, check its columns, and resolve its image paths. Null for a folder run. */
-export async function openTable(options: ClassifyOptions, flag: (name: string, cli: string) => string): Promise<OpenedTable | null> {
+export async function openTable(options: ClassifyOptions, flag: (key: RunOptionName) => string): Promise<OpenedTable | null> {
   // Images or a table, not both, and table-only options with a table: checked by parseClassifyOptions.
   if (!options.table) return null;
-  if (options.imagesRoot) await checkImageFolder(options.imagesRoot, flag('imagesRoot', '--images-root'));
+  if (options.imagesRoot) await checkImageFolder(options.imagesRoot, flag('imagesRoot'));
   const table = await readTable(options.table);
-  requireColumn(table, options.imageColumn, flag('imageColumn', '--image-column'));
-  if (options.groupBy !== undefined) requireColumn(table, options.groupBy, flag('groupBy', '--group-by'));
-  if (options.dateColumn !== undefined) requireColumn(table, options.dateColumn, flag('dateColumn', '--date-column'));
+  requireColumn(table, options.imageColumn, flag('imageColumn'));
+  if (options.groupBy !== undefined) requireColumn(table, options.groupBy, flag('groupBy'));
+  if (options.dateColumn !== undefined) requireColumn(table, options.dateColumn, flag('dateColumn'));
   const found = await resolveTableImages(table, { imageColumn: options.imageColumn, imagesRoot: options.imagesRoot, tableFile: options.table });
   if (found.images.length === 0) {
     const example = found.skipped[0];
@@ -29,7 +29,7 @@ export async function openTable(options: ClassifyOptions, flag: (name: string, c
       'images',
       `None of the ${found.unique} image paths in column ${JSON.stringify(options.imageColumn)} of ${table.source} could be read` +
         (found.missingExample ? ` (e.g. ${JSON.stringify(found.missingExample.cell)} was looked for at ${found.missingExample.lookedAt})` : example ? ` (e.g. ${example.path}: ${example.reason})` : ''),
-      `Relative paths start from ${flag('imagesRoot', '--images-root')} (default: the table's folder); check that it is the folder the paths were written for.`,
+      `Relative paths start from ${flag('imagesRoot')} (default: the table's folder); check that it is the folder the paths were written for.`,
     );
   }
   return { table, found };

@@ -41,9 +41,9 @@ import { forEachLimited } from './pool.ts';
 import { csvHeader, toCsvRows } from './results.ts';
 import type { DiscoveredImage, RunResult, SkippedFile, TableInfo, TableRowRef, TableRowStatus } from '../core/types.ts';
 
-export type TableFormat = 'csv' | 'jsonl';
+type TableFormat = 'csv' | 'jsonl';
 
-export interface CsvDialect {
+interface CsvDialect {
   delimiter: string;
   /** The file started with a UTF-8 byte order mark (Excel writes one); written back likewise. */
   bom: boolean;
@@ -194,12 +194,12 @@ export async function readTable(file: string): Promise<PostsTable> {
   return parseTable(text, format, source, { delimiter: extname(file).toLowerCase() === '.tsv' ? '\t' : undefined });
 }
 
-export function rowCount(table: PostsTable): number {
+function rowCount(table: PostsTable): number {
   return table.format === 'csv' ? table.rows.length : table.records.length;
 }
 
 /** A cell of the table: a string (CSV) or any JSON value (JSON Lines; undefined when the key is absent). */
-export function cellOf(table: PostsTable, row: number, column: string): unknown {
+function cellOf(table: PostsTable, row: number, column: string): unknown {
   if (table.format === 'csv') return table.rows[row][table.columns.indexOf(column)];
   const record = table.records[row];
   return Object.hasOwn(record, column) ? record[column] : undefined;
@@ -224,7 +224,7 @@ export function requireColumn(table: PostsTable, column: string, option: string)
 // Image paths
 
 /** What happened to a row's image before classification ('pending': found, to classify). */
-export interface RowImage {
+interface RowImage {
   image: string | null;
   status: TableRowStatus | 'pending';
 }
@@ -315,7 +315,7 @@ function autoRoot(cells: readonly string[], absFiles: readonly string[], base: s
   return dirname(common) === common ? base : common;
 }
 
-export interface ResolveOptions {
+interface ResolveOptions {
   imageColumn: string;
   /** Folder relative paths start from, and the published paths are relative to. */
   imagesRoot?: string | null;
@@ -438,7 +438,7 @@ export function checkNoClash(table: PostsTable, added: readonly string[], column
   }
 }
 
-export interface WriteBackOptions {
+interface WriteBackOptions {
   column: string;
   topK: number;
   /** Quote-prefix added text cells a spreadsheet would run as formulas (CSV only). Default true. */
@@ -446,7 +446,7 @@ export interface WriteBackOptions {
 }
 
 /** The added cells of every row, in table order (null where the row has no classified image). */
-export function addedCells(result: RunResult, opts: WriteBackOptions): { header: string[]; cells: (string | number | null)[][] } {
+function addedCells(result: RunResult, opts: WriteBackOptions): { header: string[]; cells: (string | number | null)[][] } {
   if (!result.rows) throw new ClipscopeError('table', 'This run did not classify a table, so there is nothing to write back', 'Run classify with --table.');
   const csv = toCsvRows(result, { column: opts.column, topK: opts.topK });
   const byPath = new Map(csv.rows.map((r) => [String(r[0]), r.slice(1)]));

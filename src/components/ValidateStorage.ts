@@ -11,7 +11,7 @@ import { emptyState, type CoderState } from './validate/state.ts';
 const PREFIX = 'clipscope.judgements/v1';
 
 /** Whose judgements, in which mode: shown-mode coders keep the first key form (no segment). */
-export interface Slot {
+interface Slot {
   role: CoderRole;
   mode: CodingMode;
 }
@@ -33,7 +33,7 @@ export function storageKey(run: JudgementRun, coder: string, slot: Slot): string
   return `${PREFIX}:${runId(run)}:${slotSegment(slot)}${encodeURIComponent(coder)}`;
 }
 
-export function coderKey(run: JudgementRun, role: CoderRole): string {
+function coderKey(run: JudgementRun, role: CoderRole): string {
   return `${PREFIX}:${runId(run)}:@${role}`;
 }
 

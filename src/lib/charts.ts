@@ -30,7 +30,7 @@ export interface Frame {
   bottom: number;
 }
 
-export interface PlotArea extends Frame {
+interface PlotArea extends Frame {
   margin: Margin;
 }
 
@@ -46,7 +46,7 @@ function countTicks(scale: (v: number) => number, ticks: number[]): Tick[] {
   return ticks.filter((t) => Number.isInteger(t)).map((t) => ({ value: t, offset: scale(t), label: countFormat(t) }));
 }
 
-export interface HistogramBar {
+interface HistogramBar {
   /** Bin edges in data units; the last bin includes its upper edge. */
   x0: number;
   x1: number;
@@ -73,7 +73,7 @@ export interface HistogramChart {
   marker?: { value: number; x: number; label: string };
 }
 
-export interface HistogramOptions {
+interface HistogramOptions {
   domain?: [number, number];
   binWidth?: number;
   width?: number;
@@ -159,14 +159,14 @@ export function histogramChart(values: readonly number[], opts: HistogramOptions
   return chart;
 }
 
-export interface BarItem {
+interface BarItem {
   label: string;
   value: number;
   /** Optional link for the bar's label (e.g. the category page). */
   href?: string;
 }
 
-export interface BarRow extends BarItem {
+interface BarRow extends BarItem {
   /** Baseline of the label text, above the bar. */
   labelY: number;
   barX: number;
@@ -186,7 +186,7 @@ export interface BarChart {
   xLabel: string;
 }
 
-export interface BarChartOptions {
+interface BarChartOptions {
   width?: number;
   /** Height of one row: label line plus bar. */
   rowHeight?: number;

@@ -13,6 +13,8 @@ import { format } from 'd3-format';
 import { scaleBand, scaleLinear, scalePoint } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { GroupShares, TimeSeries } from '../../integrations/clipscope/report/groups.ts';
+import { groupReport } from '../../integrations/clipscope/report/groups-report.ts';
+import type { ReportData } from '../../integrations/clipscope/report/report.ts';
 import { plotArea, type Frame, type Tick } from './charts.ts';
 
 /** Colours of categories (lines of the time charts): Okabe & Ito's colour-blind-safe palette
@@ -25,7 +27,7 @@ export const CATEGORY_PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#5
 export const GROUP_PALETTE = ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377', '#BBBBBB', '#222255', '#225555', '#225522', '#666633', '#663333'];
 
 /** The colour of the category at this index. */
-export function categoryColor(index: number): string {
+function categoryColor(index: number): string {
   return CATEGORY_PALETTE[index % CATEGORY_PALETTE.length];
 }
 
@@ -42,6 +44,19 @@ export function groupColorMap(groups: readonly string[], given: Iterable<readonl
   return new Map(groups.map((g) => [g, custom.get(g) ?? palette[next++ % palette.length]]));
 }
 
+const colorsMemo = new WeakMap<ReportData, Map<string, string>>();
+
+/** The report's group colours (groupColorMap of its groups and the groupColors option), computed
+ * once per report for every page that shows groups. */
+export function reportGroupColors(report: ReportData): Map<string, string> {
+  let colors = colorsMemo.get(report);
+  if (!colors) {
+    colors = groupColorMap(groupReport(report).groups.map((g) => g.name), report.options.groupColors ?? []);
+    colorsMemo.set(report, colors);
+  }
+  return colors;
+}
+
 const pct0 = format('.0%');
 const pct1 = format('.1%');
 const count = format(',d');
@@ -56,7 +71,7 @@ export function intervalText(low: number, high: number): string {
   return `${pct1(low).replace('%', '')}–${pct1(high).replace('%', ' %')}`;
 }
 
-export interface ShareRow {
+interface ShareRow {
   group: string;
   /** The group name, cut to fit the label line (the title has it whole). */
   label: string;
@@ -79,7 +94,7 @@ export interface ShareRow {
   href?: string;
 }
 
-export interface SharePanel extends Frame {
+interface SharePanel extends Frame {
   category: string;
   rows: ShareRow[];
   xTicks: Tick[];
@@ -95,7 +110,7 @@ export interface ShareCharts {
   colors: Map<string, string>;
 }
 
-export interface ShareChartOptions {
+interface ShareChartOptions {
   width?: number;
   rowHeight?: number;
   /** At most this many groups per panel (the largest by n); default 12. */
@@ -165,12 +180,12 @@ export function shareByGroupCharts(shares: GroupShares, opts: ShareChartOptions 
   return { panels, shown: groups.map((g) => g.name), hidden: shares.groups.length - groups.length, colors };
 }
 
-export interface TimePoint {
+interface TimePoint {
   x: number;
   y: number;
 }
 
-export interface TimeLine {
+interface TimeLine {
   category: string;
   color: string;
   path: string;
@@ -179,7 +194,7 @@ export interface TimeLine {
 
 /** One period's readout: a focusable column over the plot whose tip (shown on hover and on focus,
  * so on touch too: a tap focuses it) lists the period's posts and every category's share. */
-export interface TimeColumn {
+interface TimeColumn {
   period: string;
   /** The column's hit area (the whole plot and the counts strip). */
   x: number;
@@ -210,7 +225,7 @@ export interface TimeChart extends Frame {
   countsLabel: string;
 }
 
-export interface TimeChartOptions {
+interface TimeChartOptions {
   width?: number;
   height?: number;
   unit?: string;
@@ -223,12 +238,12 @@ export interface TimeChartOptions {
 }
 
 /** Highest share of any period with posts (the default top of the share axis). */
-export function highestShare(series: TimeSeries): number {
+function highestShare(series: TimeSeries): number {
   return max(series.periods.flatMap((p) => (p.n > 0 ? p.cells.map((c) => c.share) : []))) ?? 0;
 }
 
 /** Most posts in any period. */
-export function fullestPeriod(series: TimeSeries): number {
+function fullestPeriod(series: TimeSeries): number {
   return max(series.periods, (p) => p.n) ?? 0;
 }
 

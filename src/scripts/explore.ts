@@ -2,6 +2,7 @@
 // of the form (core/explore.ts, tested there), shows the count and a dense grid of the matching
 // images in the chosen order (sortRows), one page of 300 at a time with the same pager above and
 // below the grid (pageOf), and downloads the filtered list, in that order, as CSV. Each tile is a large-view link (src/scripts/viewer.ts picks it up when clicked).
+import { formatPercent } from '../../integrations/core/format.ts';
 import { applyFilter, filteredCsv, pageOf, SORT_KEYS, sortRows, type ExploreFilter, type ExploreIndex, type ExploreSort, type SortKey } from '../../integrations/core/explore.ts';
 
 const PAGE_SIZE = 300;
@@ -80,9 +81,9 @@ async function setup(): Promise<void> {
     d.path = index.path[i];
     d.category = name(index.category[i]);
     d.probs = index.probs[i];
-    d.top = JSON.stringify([[name(index.category[i]), index.phrases[index.label[i]], `${index.labelP[i].toFixed(1)} %`]]);
+    d.top = JSON.stringify([[name(index.category[i]), index.phrases[index.label[i]], formatPercent(index.labelP[i])]]);
     if (index.group[i].length > 0) d.posts = index.group[i].map((g) => index.groups[g]).join('; ');
-    link.setAttribute('aria-label', `${index.path[i]}: ${name(index.category[i])}, ${index.p[i].toFixed(1)} %`);
+    link.setAttribute('aria-label', `${index.path[i]}: ${name(index.category[i])}, ${formatPercent(index.p[i])}`);
     const thumb = index.thumb[i];
     if (thumb) {
       const img = document.createElement('img');
@@ -99,7 +100,7 @@ async function setup(): Promise<void> {
     }
     const label = document.createElement('span');
     label.className = 'explore-p';
-    label.textContent = `${index.p[i].toFixed(1)} %`;
+    label.textContent = formatPercent(index.p[i]);
     li.append(link, label);
     return li;
   }

@@ -7,7 +7,6 @@
 // gives two parties their colours (groupColors); the downloads (joined table, shares CSV, every chart
 // as SVG) are read back, and a period readout is opened by a tap on a touch screen.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -16,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { CATEGORY_PALETTE, GROUP_PALETTE } from '../../src/lib/group-charts.ts';
 import { buildSite, filesContaining, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
+import { readRfc4180, readRfc4180Records } from '../fixtures/rfc4180.ts';
 
 const POSTS = [
   'post_id,account,party,date,caption,Image',
@@ -280,8 +280,8 @@ describe('the Groups page of a posts table', () => {
       expect(res.status, path).toBe(200);
       return res.text();
     };
-    const original = parse(POSTS, { relax_column_count: true }) as string[][];
-    const joined = parse(await get('/downloads/posts.classified.csv')) as string[][];
+    const original = readRfc4180(POSTS);
+    const joined = readRfc4180(await get('/downloads/posts.classified.csv'));
     expect(joined).toHaveLength(original.length);
     expect(joined[0].slice(0, original[0].length)).toEqual(original[0]);
     expect(joined[0].slice(original[0].length)).toContain('Classification Status');
@@ -296,7 +296,7 @@ describe('the Groups page of a posts table', () => {
     const categoryOf = new Map(results.images.map((i) => [i.path, i.category]));
     for (const row of joined.slice(1)) if (row[col('Classification Status')] === 'classified') expect(row[col('Classification')]).toBe(categoryOf.get(row[col('Image')]));
 
-    const shares = parse(await get('/downloads/group-shares.csv'), { columns: true }) as Record<string, string>[];
+    const shares = readRfc4180Records(await get('/downloads/group-shares.csv'));
     const expected = expectedCounts();
     const categories = results.dictionary.categories.map((c) => c.name);
     expect(shares.filter((r) => r.level === 'group')).toHaveLength(4 * categories.length);
@@ -310,7 +310,7 @@ describe('the Groups page of a posts table', () => {
       expect(Number(r.ci_high)).toBeGreaterThanOrEqual(Number(r.share));
     }
     expect(shares.filter((r) => r.level === 'all').reduce((a, r) => a + Number(r.count), 0)).toBe(10);
-    const periods = parse(await get('/downloads/group-shares-by-period.csv'), { columns: true }) as Record<string, string>[];
+    const periods = readRfc4180Records(await get('/downloads/group-shares-by-period.csv'));
     expect(new Set(periods.map((r) => r.period))).toEqual(new Set(['2024-03', '2024-04']));
     expect(periods.filter((r) => r.level === 'group' && r.group === 'AfD').reduce((a, r) => a + Number(r.count), 0)).toBe(3);
   });

@@ -10,6 +10,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
 import { buildSite, crawl, filesContaining, launchBrowser, mapLimit, openPage, PAGES_AT_ONCE, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 let site: BuiltSite;
 let server: StaticServer;
@@ -280,9 +281,9 @@ describe('the demo site', () => {
     // The filtered list downloads as CSV.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#explore-csv').click()]);
     const csv = await readFile((await download.path())!, 'utf8');
-    const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('Image,Category,Category probability,Margin,Second category,Second probability,Groups,Dates,Phrase');
-    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(expected.map((i) => i.path)); // in the grid's order
+    const [header, ...rows] = readRfc4180(csv);
+    expect(header.join(',')).toBe('Image,Category,Category probability,Margin,Second category,Second probability,Groups,Dates,Phrase');
+    expect(rows.map((r) => r[0])).toEqual(expected.map((i) => i.path)); // in the grid's order
     // A tile opens the large view.
     expect(expected.length).toBeGreaterThan(0);
     await page.locator('#explore-grid a[data-view]').first().click();

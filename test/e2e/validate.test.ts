@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { parse as parseCsv } from 'csv-parse/sync';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { JUDGEMENTS_SCHEMA, parseJudgementText, serialiseJudgements, type JudgementFile } from '../../integrations/core/judgements.ts';
 import { buildSite, launchBrowser, openPage, serveDir, type BuiltSite, type OpenedPage, type StaticServer, tearDown } from './helpers.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 const BASE = '/clipscope-validate/';
 const SHOTS = process.env.CLIPSCOPE_SHOTS_DIR || join(tmpdir(), 'clipscope-validate-shots');
@@ -370,7 +370,7 @@ describe('judgement files come back into the build', () => {
   });
 
   it('merges the judgements into the downloadable results as validated columns', async () => {
-    const csv = parseCsv(await readFile(join(second.outDir, 'downloads', 'results.csv'), 'utf8')) as string[][];
+    const csv = readRfc4180(await readFile(join(second.outDir, 'downloads', 'results.csv'), 'utf8'));
     expect(csv[0].slice(-2)).toEqual(['validated', 'validated_category']);
     const byPath = new Map(csv.slice(1).map((r) => [r[0], r.slice(-2)]));
     const verdicts = [...clicked].filter(([, c]) => c.verdict !== 'skip');

@@ -142,7 +142,7 @@ describe('the Validation page', () => {
     expect(json.unknownCorrections.map((u: { correction: string }) => u.correction)).toEqual(['Not a category']);
     expect(json.leftOut).toEqual([{ file: 'dee-blind.json', coder: 'Dee', mode: 'blind' }]);
     const csv = await readFile(join(site.outDir, 'downloads', 'validation.csv'), 'utf8');
-    expect(csv.split('\n')[0]).toBe('figure,subject,estimate,low,high,n,mode');
+    expect(csv.split('\n')[0]).toBe('figure,subject,estimate,low,high,n,mode,method');
     expect(csv).toContain('accuracy_sample,,0.4,');
     const md = await readFile(join(site.outDir, 'downloads', 'validation-methods.md'), 'utf8');
     expect(md).toContain('## Validation of the automated classification');

@@ -1,6 +1,5 @@
 // `clipscope cache stats|prune|clear` through the real CLI, on a store filled directly (no model
 // runs) except for the model key, which prune computes from models/synthetic-tiny like a run does.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,24 +9,14 @@ import { hashImages } from '../../integrations/engine/hash.ts';
 import { loadModel } from '../../integrations/engine/model/load.ts';
 import { modelKeyOf } from '../../integrations/engine/run.ts';
 import { openStore } from '../../integrations/engine/store.ts';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = path.join(ROOT, 'bin', 'clipscope.js');
 const MODEL = path.join(ROOT, 'models', 'synthetic-tiny');
 
 let work: string;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'cache', ...args], { cwd: work, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runClipscope(['cache', ...args], work, env);
 
 /** A unit vector (what the store keeps) of length `dim` derived from `seed`. */
 const vec = (seed: number, dim: number) => {
@@ -53,7 +42,7 @@ describe('clipscope cache', () => {
 
   it('a file where the cache folder should be is named as the problem, with exit code 2', async () => {
     fs.writeFileSync(path.join(work, 'a-file'), 'not a folder');
-    for (const args of [['stats'], ['stats', '--json'], ['prune', '--images', '.'], ['clear']]) {
+    for (const args of [['stats'], ['stats', '--json'], ['prune', '--images', '.'], ['clear'], ['merge', 'shard-1']]) {
       const r = await cli(args, { CLIPSCOPE_CACHE_DIR: 'a-file' });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain(`The embedding cache folder CLIPSCOPE_CACHE_DIR=a-file cannot be used: ${path.join(work, 'a-file')} is a file, not a folder.`);

@@ -1,7 +1,6 @@
 // `clipscope classify` end to end (a child process, the demo model) with a dictionary whose category
 // names are Object.prototype keys: every name is a category like any other in results.json and
 // results.csv, and in a written-back posts table (with group values that are such keys too).
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { roundSeed } from '../../integrations/engine/results.ts';
 import { readRfc4180 } from '../fixtures/rfc4180.ts';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const MODEL = join(ROOT, 'models/demo-colors');
 const NAMES = ['toString', 'valueOf', 'hasOwnProperty', 'constructor', '__proto__'];
 // Colour phrases the demo model tells apart, so every name wins some images.
@@ -20,13 +19,7 @@ const IMAGES = ['astronaut.png', 'brick.png', 'camera.png', 'coffee.png', 'coins
 
 let tmp: string;
 
-function clipscope(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: join(tmp, 'cache') } }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr });
-    });
-  });
-}
+const clipscope = (args: string[]) => runClipscope(args, tmp, { CLIPSCOPE_CACHE_DIR: join(tmp, 'cache') });
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'clipscope-names-'));

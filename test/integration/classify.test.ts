@@ -7,13 +7,13 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parse } from 'csv-parse/sync';
 import { preprocessConfigFrom, preprocessImage } from '../../integrations/engine/preprocess.ts';
 import { readClipTokenizer } from '../../integrations/engine/model/tokenizer.ts';
 import { classify } from '../../integrations/engine/run.ts';
 import type { EmbedPhases } from '../../integrations/engine/embed.ts';
 import { writeResults } from '../../integrations/engine/results.ts';
 import type { RunResult, ScoringMode } from '../../integrations/core/types.ts';
+import { readRfc4180Records } from '../fixtures/rfc4180.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MODEL = join(ROOT, 'models/synthetic-tiny');
@@ -179,7 +179,7 @@ describe('classify() on synthetic-tiny', () => {
   it.each(['seed', 'sum', 'ensemble'] as const)('%s: the CSV parses to the seed columns with the reference values (±0.0061)', async (mode) => {
     const csv = join(tmp, `${mode}.csv`);
     await writeResults(results.get(mode)!, { csv });
-    const rows: Record<string, string>[] = parse(await readFile(csv, 'utf8'), { columns: true });
+    const rows: Record<string, string>[] = readRfc4180Records(await readFile(csv, 'utf8'));
     expect(Object.keys(rows[0]).slice(0, 4)).toEqual(['Image', 'Classification', 'Classification Label', 'Classification Probability']);
     expect(rows.map((r) => r.Image)).toEqual([...readablePaths].sort());
     for (const row of rows) {
@@ -193,7 +193,7 @@ describe('classify() on synthetic-tiny', () => {
     const result = await run({ scoring: 'seed', topK: 2, column: 'Type' });
     const csv = join(tmp, 'top2.csv');
     await writeResults(result, { csv });
-    const rows: Record<string, string>[] = parse(await readFile(csv, 'utf8'), { columns: true });
+    const rows: Record<string, string>[] = readRfc4180Records(await readFile(csv, 'utf8'));
     expect(Object.keys(rows[0]).slice(0, 7)).toEqual(['Image', 'Type_1', 'Type_label_1', 'Type_prob_1', 'Type_2', 'Type_label_2', 'Type_prob_2']);
     for (const row of rows) {
       const want = expectedFor(row.Image, 'seed', 2);

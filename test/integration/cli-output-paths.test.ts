@@ -1,24 +1,17 @@
 // Output paths that cannot be written are refused before the run starts, not after every image was
 // embedded: `classify --out/--json` and `embed --out` in a missing folder, or naming a folder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const MODEL = join(ROOT, 'models/demo-colors');
 let tmp: string;
 
-function clipscope(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '' } }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr });
-    });
-  });
-}
+const clipscope = (args: string[]) => runClipscope(args, tmp);
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'clipscope-out-paths-'));

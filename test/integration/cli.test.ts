@@ -5,7 +5,7 @@ import { runClipscope } from '../fixtures/cli.ts';
 import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readRfc4180Records } from '../fixtures/rfc4180.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MODEL = join(ROOT, 'models/synthetic-tiny');
@@ -40,7 +40,7 @@ describe('clipscope classify', () => {
     expect(r.stderr).toContain('Skipped 1 image:\n  truncated.png: ');
     expect(r.stderr).toMatch(/Classified 3 images in [\d.]+ s: 3 embedded now, 0 from the cache; 1 file skipped: it could not be used as an image\./);
     expect(r.code).toBe(0);
-    const rows: Record<string, string>[] = parse(await readFile(join(tmp, 'out.csv'), 'utf8'), { columns: true });
+    const rows: Record<string, string>[] = readRfc4180Records(await readFile(join(tmp, 'out.csv'), 'utf8'));
     expect(rows.map((row) => row.Image)).toEqual(['coins.png', 'horse.png', 'nested/rocket.jpg']);
     expect(Object.keys(rows[0]).slice(0, 7)).toEqual(['Image', 'Classification_1', 'Classification_label_1', 'Classification_prob_1', 'Classification_2', 'Classification_label_2', 'Classification_prob_2']);
     const json = JSON.parse(await readFile(join(tmp, 'out.json'), 'utf8'));

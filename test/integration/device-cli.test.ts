@@ -1,24 +1,17 @@
 // --device through the real CLI on this machine (no GPU): an explicit accelerator that is not
 // available is exit code 2 with what to install; auto runs on the CPU, says so, and records it.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, cp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxAvailability } from '../../integrations/engine/model/onnx.ts';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const MODEL = join(ROOT, 'models/synthetic-tiny');
 let tmp: string;
 
-function clipscope(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const clipscope = (args: string[]) => runClipscope(args, tmp);
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'clipscope-device-'));

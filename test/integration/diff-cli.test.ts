@@ -1,29 +1,22 @@
 // `clipscope diff` end to end (child processes, the demo model): two `classify --json` runs over the
 // demo images, the second with one phrase moved to another category and one image added; the diff
 // lists exactly the images whose best phrase moved, and refuses files that are not results.
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { readRfc4180 } from '../fixtures/rfc4180.ts';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const MODEL = join(ROOT, 'models/demo-colors');
 const IMAGES = ['chelsea.png', 'coffee.png', 'horse.png', 'rocket.jpg', 'astronaut.png'];
 const ADDED = 'retina.jpg';
 
 let tmp: string;
 
-function clipscope(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: join(tmp, 'cache') } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const clipscope = (args: string[]) => runClipscope(args, tmp, { CLIPSCOPE_CACHE_DIR: join(tmp, 'cache') });
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'clipscope-diff-'));

@@ -1,23 +1,16 @@
 // `clipscope doctor` through the real CLI: versions, providers, the cache it is pointed at and the
 // model folders it finds, as text and as JSON.
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../integrations/engine/store.ts';
+import { runClipscope } from '../fixtures/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 let tmp: string;
 
-function clipscope(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '', CLIPSCOPE_MODEL: '' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const clipscope = (args: string[]) => runClipscope(args, tmp, { CLIPSCOPE_MODEL: '' });
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'clipscope-doctor-'));
@@ -63,5 +56,13 @@ describe('clipscope doctor', () => {
     expect(r.stdout).toMatch(/^ {2}✓ cpu {6}ships with onnxruntime-node$/m);
     expect(r.stdout).toContain(`cache        ${join(tmp, '.clipscope/embeddings.sqlite')} (not created yet)`);
     expect(r.stdout).toContain(`  ${join(tmp, 'models/half')}: incomplete, missing preprocessor_config.json`);
+  });
+
+  it('names a file where the cache folder should be as the problem (exit 2), like the cache commands', async () => {
+    await writeFile(join(tmp, 'a-file'), 'not a folder');
+    const r = await clipscope(['doctor', '--cache', 'a-file']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`The embedding cache folder --cache a-file cannot be used: ${join(tmp, 'a-file')} is a file, not a folder.`);
+    expect(r.stdout).toBe('');
   });
 });

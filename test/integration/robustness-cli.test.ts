@@ -5,38 +5,24 @@
 // the race and permission cases) is shared by the corpus assertions; a second run checks that a
 // file rewritten mid-run did not poison the cache. Unit tests of the single stages (discover, hash,
 // decode, dictionary, options, model loading) are elsewhere; this file proves the whole path.
-import { execFile } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { BAD_OPTIONS, BAD_PATHS, type BadInput } from '../bad-input/bad-config.ts';
 import { DEMO, faultNodeOptions, makeCorpus, type Corpus } from '../bad-input/make-corpus.ts';
+import { runClipscope, type CliOutcome } from '../fixtures/cli.ts';
+import { readRfc4180Records } from '../fixtures/rfc4180.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const DEMO_MODEL = join(ROOT, 'models/demo-colors');
 const TINY = join(ROOT, 'models/synthetic-tiny');
 const DICTIONARY = join(ROOT, 'content/dictionary.yaml');
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Outcome = CliOutcome;
 
-function clipscope(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: work, env: { ...process.env, CLIPSCOPE_CACHE_DIR: '', ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const clipscope = (args: string[], env: Record<string, string> = {}): Promise<Outcome> => runClipscope(args, work, env);
 
 // The corpus is made at collection time so that each case becomes its own test below.
 const work = await mkdtemp(join(tmpdir(), 'clipscope-robust-cli-'));
@@ -131,7 +117,7 @@ describe('the bad-input corpus through `clipscope classify`', () => {
   });
 
   it('writes a CSV a standard parser reads: one row per classified path, names intact, formulas quoted', () => {
-    const rows: Record<string, string>[] = parse(csvText, { columns: true });
+    const rows: Record<string, string>[] = readRfc4180Records(csvText);
     const paths = rows.map((r) => r.Image.replace(/^'(?=[=+\-@])/, ''));
     expect(paths).toEqual(result.images.map((i) => i.path));
     // A cell that would start with "=" gets a leading quote, so a spreadsheet shows it as text.

@@ -5,9 +5,9 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClipscope } from '../fixtures/cli.ts';
+import { readRfc4180Records } from '../fixtures/rfc4180.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MODEL = join(ROOT, 'models/synthetic-tiny');
@@ -89,12 +89,12 @@ describe('sharded embedding, cache merge and classify', () => {
     for (const k of [0, 1, 2]) {
       const r = await clipscope([...classifyArgs(), '--cache', 'merged', '--shard', `${k}/3`, '--out', `part-${k}.csv`, '--json', `part-${k}.json`]);
       expect(r.code, r.stderr).toBe(0);
-      rows.push(...(parse(await readFile(join(tmp, `part-${k}.csv`), 'utf8'), { columns: true }) as Record<string, string>[]));
+      rows.push(...(readRfc4180Records(await readFile(join(tmp, `part-${k}.csv`), 'utf8')) as Record<string, string>[]));
       const json = JSON.parse(await readFile(join(tmp, `part-${k}.json`), 'utf8'));
       expect(json.run.shard).toEqual({ index: k, count: 3 });
       skipped.push(...json.skipped.map((s: { path: string }) => s.path));
     }
-    const whole: Record<string, string>[] = parse(await readFile(join(tmp, 'fresh.csv'), 'utf8'), { columns: true });
+    const whole: Record<string, string>[] = readRfc4180Records(await readFile(join(tmp, 'fresh.csv'), 'utf8'));
     const byImage = (x: Record<string, string>, y: Record<string, string>) => (x.Image < y.Image ? -1 : 1);
     expect(rows.sort(byImage)).toEqual(whole.sort(byImage));
     expect(skipped).toEqual(['truncated.png']); // reported by exactly one part

@@ -2,28 +2,21 @@
 // table comes back with every row and column as it was plus the seed's classification columns, in its
 // own format; the rows join to the per-image results; user errors are refused before any work; and a
 // folder of per-account subfolders gets folder groups.
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../integrations/core/types.ts';
+import { runClipscope } from '../fixtures/cli.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/clipscope.js');
 const MODEL = join(ROOT, 'models/demo-colors');
 const DICTIONARY = join(ROOT, 'content/dictionary.yaml');
 
 let tmp: string;
 
-function clipscope(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, CLIPSCOPE_CACHE_DIR: join(tmp, 'cache') } }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr });
-    });
-  });
-}
+const clipscope = (args: string[]) => runClipscope(args, tmp, { CLIPSCOPE_CACHE_DIR: join(tmp, 'cache') });
 
 const run = (table: string, ...extra: string[]) => clipscope(['classify', '--table', table, '--model', MODEL, '--dictionary', DICTIONARY, '--threads', '1', ...extra]);
 
@@ -64,8 +57,8 @@ describe('clipscope classify --table', () => {
     expect(r.stderr).toContain('Table: 7 rows (4 classified, 1 missing, 1 unreadable, 1 without image path); every row is in the written table');
     expect(r.stderr).toContain('Results: posts.classified.csv, run.json'); // default --out: <table>.classified.<ext>
 
-    const before = parse(POSTS) as string[][];
-    const [header, ...rows] = parse(await readFile(join(tmp, 'posts.classified.csv'), 'utf8')) as string[][];
+    const before = readRfc4180(POSTS);
+    const [header, ...rows] = readRfc4180(await readFile(join(tmp, 'posts.classified.csv'), 'utf8'));
     const json: RunResult = JSON.parse(await readFile(join(tmp, 'run.json'), 'utf8'));
     const categories = json.dictionary.categories.map((c) => `P(${c.name})`);
     expect(header).toEqual([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adjudicationQueue, answerText, disagree } from '../../integrations/core/adjudication.ts';
 import { JUDGEMENTS_SCHEMA, type JudgementFile, type JudgementItem } from '../../integrations/core/judgements.ts';
+import { indexBySha256 } from '../../integrations/core/paths.ts';
 
 const sha = (c: string) => c.repeat(64);
 const RUN = { model: 'demo-colors', modelChecksum: 'a'.repeat(64), dictionaryHash: 'b'.repeat(64) };
@@ -89,5 +90,27 @@ describe('adjudicationQueue', () => {
 
   it('is empty with one coder', () => {
     expect(adjudicationQueue(IMAGES, RUN, [ada])).toEqual([]);
+  });
+});
+
+describe('images with the same bytes: one stands for them all, the first in path order', () => {
+  // Paths in code-point order: "\u{E000}" (U+E000) before "😀" (U+1F600), though UTF-16 `<` says otherwise.
+  const DUPES = [
+    { sha256: sha('7'), path: 'm.jpg', category: 'Red' },
+    { sha256: sha('7'), path: 'z.jpg', category: 'Red' },
+    { sha256: sha('8'), path: '\u{E000}.jpg', category: 'Dark' },
+    { sha256: sha('8'), path: '😀.jpg', category: 'Dark' },
+  ];
+
+  it('indexBySha256 picks the first path, in any input order', () => {
+    expect(indexBySha256(DUPES)).toEqual(new Map([[sha('7'), 0], [sha('8'), 2]]));
+    expect(indexBySha256(DUPES.slice().reverse())).toEqual(new Map([[sha('7'), 3], [sha('8'), 1]]));
+  });
+
+  it('the adjudication queue shows that image', () => {
+    const judged = (coder: string, verdict: JudgementItem['verdict']) =>
+      file(coder, [{ sha256: sha('7'), path: 'z.jpg', predicted: 'Red', label: 'x', probability: 50, judgedAt: '2025-03-01T14:00:00.000Z', verdict }]);
+    const queue = adjudicationQueue(DUPES, RUN, [judged('Ada', 'right'), judged('Bo', 'wrong')]);
+    expect(queue.map((c) => c.path)).toEqual(['m.jpg']);
   });
 });

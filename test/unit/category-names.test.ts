@@ -3,7 +3,8 @@
 // JSON and CSV, the report model, the Groups page's cells, the validation report and the widget.
 // (The CLI end to end: test/integration/category-names-cli.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { slugify } from '../../integrations/engine/dictionary.ts';
+import { categorySlug } from '../../integrations/core/dictionary.ts';
+import { sha256Hex } from '../../integrations/engine/hash.ts';
 import { roundSeed, toCsv, toJson } from '../../integrations/engine/results.ts';
 import { buildReport } from '../../integrations/clipscope/report/report.ts';
 import { groupCells, groupReport } from '../../integrations/clipscope/report/groups-report.ts';
@@ -13,6 +14,8 @@ import { JUDGEMENTS_SCHEMA, type JudgementFile } from '../../integrations/core/j
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 import { readRfc4180 } from '../fixtures/rfc4180.ts';
+
+const slugify = (name: string) => categorySlug(name, sha256Hex);
 
 const PROTOTYPE_NAMES = ['toString', 'valueOf', 'hasOwnProperty', 'constructor', '__proto__'];
 

@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dictionaryHash, flattenPhrases, loadDictionary, parseDictionary, slugify } from '../../integrations/engine/dictionary.ts';
+import { dictionaryHash, flattenPhrases, loadDictionary, parseDictionary } from '../../integrations/engine/dictionary.ts';
+import { sha256Hex } from '../../integrations/engine/hash.ts';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
-import { DictionaryError, parseDictionaryText } from '../../integrations/core/dictionary.ts';
+import { DictionaryError, categorySlug, parseDictionaryText, uniqueSlugs } from '../../integrations/core/dictionary.ts';
 
 const SEED = new URL('../../content/political-dictionary.yaml', import.meta.url);
 
@@ -182,7 +183,9 @@ describe('accepted variations', () => {
   });
 });
 
-describe('slugify', () => {
+const slugify = (name: string) => categorySlug(name, sha256Hex);
+
+describe('categorySlug', () => {
   it.each([
     ['Interviews & Media', 'interviews-media'],
     ['Social Media Moderation', 'social-media-moderation'],
@@ -221,6 +224,39 @@ describe('slugify', () => {
     for (const name of ['Interviews & Media', '<script>alert(1)</script>', '../../etc/passwd', 'a/b?c#d', '政治', 'x'.repeat(200)]) {
       expect(slugify(name)).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
     }
+  });
+});
+
+describe('uniqueSlugs', () => {
+  const names = ['Ünsicher', 'Πολιτική', 'Политика', '政治', 'Grüne', 'GRÜNE', 'grüne!', 'Rally'];
+
+  it('gives each name its categorySlug when no other name shares it', () => {
+    const slugs = uniqueSlugs(names, sha256Hex);
+    expect(slugs.get('Ünsicher')).toBe('unsicher');
+    expect(slugs.get('Rally')).toBe('rally');
+    for (const name of ['Πολιτική', 'Политика', '政治']) expect(slugs.get(name)).toBe(slugify(name));
+    expect(slugs.get('Πολιτική')).toMatch(/^c-[0-9a-f]{8}$/);
+  });
+
+  it('gives every name of a shared slug its own hash, so none is preferred', () => {
+    const slugs = uniqueSlugs(names, sha256Hex);
+    for (const name of ['Grüne', 'GRÜNE', 'grüne!']) expect(slugs.get(name)).toBe(`grune-${sha256Hex(name).slice(0, 8)}`);
+    expect(new Set(slugs.values()).size).toBe(names.length);
+    for (const slug of slugs.values()) expect(slug).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+  });
+
+  it('gives the same slugs whatever the order of the names', () => {
+    const a = uniqueSlugs(names, sha256Hex);
+    const b = uniqueSlugs(names.slice().reverse(), sha256Hex);
+    const c = uniqueSlugs([...names.slice(3), ...names.slice(0, 3)], sha256Hex);
+    expect([...b].sort()).toEqual([...a].sort());
+    expect([...c].sort()).toEqual([...a].sort());
+  });
+
+  it('avoids the slugs already taken', () => {
+    const slugs = uniqueSlugs(['Uncertain', 'Ünsicher'], sha256Hex, new Set(['uncertain']));
+    expect(slugs.get('Uncertain')).toBe(`uncertain-${sha256Hex('Uncertain').slice(0, 8)}`);
+    expect(slugs.get('Ünsicher')).toBe('unsicher');
   });
 });
 

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { comparePaths, discoverImages, isImageName } from '../../integrations/engine/discover.ts';
+import { checkImageFolder, comparePaths, discoverImages, isImageName } from '../../integrations/engine/discover.ts';
 import { hasMkfifo } from '../fixtures/mkfifo.ts';
 import { permissionCheckImpossible } from '../unprivileged.ts';
 
@@ -179,7 +179,25 @@ describe('unreadable files and folders are skipped with a reason', () => {
 describe('a root that cannot be used is refused with the path and what to do', () => {
   it('missing', async () => {
     const missing = join(tmpdir(), 'clipscope-no-such-folder-' + process.pid);
-    await expect(discoverImages(missing)).rejects.toMatchObject({ name: 'ClipscopeError', kind: 'images', message: expect.stringContaining(`Image folder not found: ${missing}`), hint: expect.stringMatching(/--images/) });
+    await expect(discoverImages(missing)).rejects.toMatchObject({ name: 'ClipscopeError', kind: 'images', message: `Image folder ${missing} does not exist`, hint: expect.stringMatching(/^Point --images at/) });
+  });
+
+  it('names the option that set the folder, the same way checkImageFolder does', async () => {
+    const missing = join(tmpdir(), 'clipscope-no-such-folder-' + process.pid);
+    const file = join(root, 'A.JPG');
+    for (const flag of ['--images-root', 'option images']) {
+      const expected = (dir: string) => expect.objectContaining({ kind: 'images', hint: expect.stringMatching(new RegExp(`^Point ${flag} at`)), message: expect.stringContaining(dir) });
+      await expect(discoverImages(missing, { flag })).rejects.toEqual(expected(missing));
+      await expect(checkImageFolder(missing, flag)).rejects.toEqual(expected(missing));
+      await expect(discoverImages(file, { flag })).rejects.toEqual(expected(file));
+      await expect(checkImageFolder(file, flag)).rejects.toEqual(expected(file));
+    }
+    const empty = await mkdtemp(join(tmpdir(), 'clipscope-empty-'));
+    try {
+      await expect(discoverImages(empty, { flag: 'option images' })).rejects.toMatchObject({ message: expect.stringContaining('No images found'), hint: expect.stringMatching(/^Point option images at/) });
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   it('a file, not a folder', async () => {

@@ -5,6 +5,7 @@ import { applyFilter, filteredCsv, inDateRange, pageOf, sortRows, type ExploreFi
 import { buildReport } from '../../integrations/clipscope/report/report.ts';
 import { categoryMargin, categoryProbability, secondCategory } from '../../integrations/core/confidence.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 const result = makeRunResult({ syntheticCount: 200, seed: 'explore' });
 result.rows = result.images.map((img, i) => ({ image: img.path, status: 'classified' as const, group: i % 3 === 0 ? 'A' : 'B', ...(i % 5 === 4 ? {} : { date: `2024-01-${String((i % 28) + 1).padStart(2, '0')}` }) }));
@@ -112,7 +113,7 @@ describe('sortRows', () => {
   });
   it('the CSV follows the order it is given', () => {
     const order = sortRows(index, applyFilter(index, all), { key: 'p', descending: true });
-    const csvPaths = filteredCsv(index, order).trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    const csvPaths = readRfc4180(filteredCsv(index, order)).slice(1).map((r) => r[0]);
     expect(csvPaths).toEqual(order.map((i) => index.path[i]));
     const ps = order.map((i) => index.p[i]);
     expect(ps).toEqual([...ps].sort((a, b) => b - a));

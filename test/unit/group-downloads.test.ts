@@ -1,7 +1,7 @@
 // The Groups page as CSV downloads (group-shares.csv, group-shares-by-period.csv) read back with
-// csv-parse: one row per group × category with the Wilson interval of the page, group names that a
+// the project's strict RFC 4180 reader: one row per group × category with the Wilson interval of the page, group names that a
 // spreadsheet would run kept as text; and the name of the published joined table.
-import { parse } from 'csv-parse/sync';
+import { readRfc4180, readRfc4180Records } from '../fixtures/rfc4180.ts';
 import { describe, expect, it } from 'vitest';
 import { GROUP_FILES, groupSharesCsv, joinedTableFile, periodSharesCsv, SHARE_METHOD } from '../../integrations/clipscope/group-downloads.ts';
 import { groupShares, groupTimeSeries, timeSeries, type Unit } from '../../integrations/clipscope/report/groups.ts';
@@ -20,7 +20,7 @@ const time = timeSeries(data, ['Campaign', 'Other'], 'month')!;
 const report = { shares, time, groupTime: groupTimeSeries(data, time.categories, ['A', '=cmd'], 'month') } as unknown as GroupReport;
 
 describe('group-shares.csv', () => {
-  const rows = parse(groupSharesCsv(report)!, { columns: true }) as Record<string, string>[];
+  const rows = readRfc4180Records(groupSharesCsv(report)!);
 
   it('has one row per group × category and the rows of all posts, with counts, shares and Wilson bounds', () => {
     expect(rows.map((r) => [r.level, r.group, r.category])).toEqual([
@@ -46,13 +46,13 @@ describe('group-shares.csv', () => {
 });
 
 describe('group-shares-by-period.csv', () => {
-  const rows = parse(periodSharesCsv(report)!, { columns: true }) as Record<string, string>[];
+  const rows = readRfc4180Records(periodSharesCsv(report)!);
 
   it('has every period × category for all posts, then per group; empty periods with an empty share', () => {
     expect(rows).toHaveLength(2 * 2 + 2 * 2 * 2);
     expect(rows[0]).toMatchObject({ level: 'all', group: '', unit: 'month', period: '2024-01', category: 'Campaign', count: '3', n: '5', share: '0.6' });
     const emptyPeriod = rows.find((r) => r.group === "'=cmd" && r.period === '2024-02')!;
-    expect(emptyPeriod).toMatchObject({ count: '0', n: '0', share: '', ci_low: '', ci_high: '' });
+    expect(emptyPeriod).toMatchObject({ count: '0', n: '0', share: '', ci_low: '', ci_high: '', method: '' });
     const aFeb = rows.filter((r) => r.group === 'A' && r.period === '2024-02');
     expect(aFeb.map((r) => [r.category, r.count, r.n, r.share])).toEqual([
       ['Campaign', '0', '7', '0'],
@@ -60,7 +60,16 @@ describe('group-shares-by-period.csv', () => {
     ]);
   });
 
-  it('is absent without dates', () => {
+  it('names each interval’s estimator in a method column, as group-shares.csv does', () => {
+    const header = readRfc4180(periodSharesCsv(report)!)[0];
+    expect(header.at(-1)).toBe('method');
+    const withInterval = rows.filter((r) => r.n !== '0');
+    expect(withInterval.length).toBeGreaterThan(0);
+    for (const r of withInterval) expect(r.method).toBe(SHARE_METHOD);
+    expect(SHARE_METHOD).toBe('Wilson score interval, 95 %');
+  });
+
+    it('is absent without dates', () => {
     expect(periodSharesCsv({ time: null, groupTime: [] } as unknown as GroupReport)).toBeNull();
   });
 });

@@ -262,7 +262,6 @@ describe('unitsOf', () => {
 
 describe('Groups page layouts', async () => {
   const { shareByGroupCharts, timeShareChart, shareText, intervalText, groupColorMap, groupTimeCharts, CATEGORY_PALETTE, GROUP_PALETTE } = await import('../../src/lib/group-charts.ts');
-  const { groupSlug } = await import('../../integrations/clipscope/report/groups-report.ts');
   const data: Unit[] = [...units('A', 'Campaign', 3), ...units('A', 'Other', 7), ...units('B', 'Other', 5), ...units('C', 'Other', 1)];
   const shares = groupShares(data, ['Campaign', 'Other']);
 
@@ -371,12 +370,46 @@ describe('Groups page layouts', async () => {
     expect(b.counts[0].height).toBeCloseTo(((a.countsBottom - a.countsTop) * 2) / 8, 9);
     expect(a.xTicks.map((t) => t.label)).toEqual(b.xTicks.map((t) => t.label));
   });
+});
 
-  it('makes unique ASCII slugs for group names', () => {
-    const taken = new Set<string>();
-    expect(groupSlug('Grüne', taken)).toBe('grune');
-    expect(groupSlug('GRÜNE', taken)).toBe('grune-2');
-    expect(groupSlug('日本', taken)).toBe('group');
-    expect(groupSlug('../x', taken)).toBe('x');
+describe('group page slugs', async () => {
+  const { buildReport } = await import('../../integrations/clipscope/report/report.ts');
+  const { groupReport } = await import('../../integrations/clipscope/report/groups-report.ts');
+  const { makeRunResult } = await import('../fixtures/make-run-result.ts');
+  const options = { samplesPerCategory: 4, standaloneSamples: 2, seed: 1, pageSize: 50, listThumbnails: false, validation: { perCategory: 3, seed: 1 } };
+  const slugsOf = (names: string[]) => {
+    const result = makeRunResult({ syntheticCount: 12, seed: 'group-slugs' });
+    result.grouping = { kind: 'folder' };
+    for (const [i, image] of result.images.entries()) image.group = names[i % names.length];
+    return new Map(groupReport(buildReport({ result, options })).groups.map((g) => [g.name, g.slug]));
+  };
+
+  it('are unique, readable where the name is Latin, and the same whatever order the groups come in', () => {
+    const names = ['Ünsicher', 'Grüne', 'GRÜNE', '日本', 'Ελλάδα', 'Россия'];
+    const a = slugsOf(names);
+    expect(a.get('Ünsicher')).toBe('unsicher');
+    expect(a.get('Grüne')).toMatch(/^grune-[0-9a-f]{8}$/);
+    expect(a.get('GRÜNE')).toMatch(/^grune-[0-9a-f]{8}$/);
+    for (const name of ['日本', 'Ελλάδα', 'Россия']) expect(a.get(name)).toMatch(/^c-[0-9a-f]{8}$/);
+    expect(new Set(a.values()).size).toBe(names.length);
+    expect(slugsOf(names.slice().reverse())).toEqual(a);
+    expect(slugsOf(['Россия', 'Ελλάδα'])).toEqual(new Map([['Ελλάδα', a.get('Ελλάδα')], ['Россия', a.get('Россия')]]));
+  });
+});
+
+describe('the report group colours', async () => {
+  const { buildReport } = await import('../../integrations/clipscope/report/report.ts');
+  const { makeRunResult } = await import('../fixtures/make-run-result.ts');
+  const { reportGroupColors, GROUP_PALETTE } = await import('../../src/lib/group-charts.ts');
+
+  it('are the groupColors given, else the palette in group order, computed once per report', () => {
+    const result = makeRunResult({ syntheticCount: 12, seed: 'group-colours' });
+    result.grouping = { kind: 'folder' };
+    for (const [i, image] of result.images.entries()) image.group = ['A', 'B', 'C'][i % 3];
+    const options = { samplesPerCategory: 4, standaloneSamples: 2, seed: 1, pageSize: 50, listThumbnails: false, validation: { perCategory: 3, seed: 1 }, groupColors: [['B', '#123456']] as [string, string][] };
+    const report = buildReport({ result, options });
+    const colors = reportGroupColors(report);
+    expect([...colors]).toEqual([['A', GROUP_PALETTE[0]], ['B', '#123456'], ['C', GROUP_PALETTE[1]]]);
+    expect(reportGroupColors(report)).toBe(colors);
   });
 });

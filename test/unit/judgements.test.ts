@@ -18,7 +18,6 @@ import { readJudgementFiles, validatedColumnsOf } from '../../integrations/clips
 import { validationReport } from '../../integrations/core/validation-report.ts';
 import { applyMerge, planMerge } from '../../integrations/core/judgements.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
 import { readRfc4180 } from '../fixtures/rfc4180.ts';
@@ -336,8 +335,8 @@ describe('withValidatedColumns (the downloadable results)', () => {
 
   it('appends validated and validated_category, keeping every existing cell', () => {
     const out = withValidated([file]);
-    const before = parseCsv(csv) as string[][];
-    const after = parseCsv(out.csv) as string[][];
+    const before = readRfc4180(csv);
+    const after = readRfc4180(out.csv);
     expect(after[0]).toEqual([...before[0], 'validated', 'validated_category']);
     expect(after.map((r) => r.slice(0, -2))).toEqual(before);
     const byPath = Object.fromEntries(after.slice(1).map((r) => [r[0], r.slice(-2)]));

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { isClipscopeError } from '../../integrations/engine/errors.ts';
+import { checkShardWithTable } from '../../integrations/engine/shard.ts';
 import {
   COMMAND_LINE,
   DEFAULT_CACHE_DIR,
@@ -9,6 +10,7 @@ import {
   classifyOptionsSchema,
   describeSchema,
   flagOf,
+  optionName,
   parseClassifyOptions,
   parseEmbedOptions,
   parseWith,
@@ -182,5 +184,21 @@ describe('parseEmbedOptions', () => {
     expect(o.batchSize).toBeUndefined(); // the device's batch size, DEFAULT_BATCH_SIZE on the CPU (model/device.ts)
     expect(errorOf(() => parseEmbedOptions({ images: 'i', model: 'm', topK: 2 }, 'test')).message).toBe('Unknown option "topK" (in test)');
     expect(errorOf(() => parseEmbedOptions({ model: 'm' }, COMMAND_LINE)).message).toBe('Missing --images: expected a folder path');
+  });
+});
+
+describe('optionName: one rule for naming an option in a message', () => {
+  it('is the flag on the command line, "option <key>" elsewhere', () => {
+    expect(optionName('imagesRoot', COMMAND_LINE)).toBe('--images-root');
+    expect(optionName('shard', COMMAND_LINE)).toBe('--shard');
+    expect(optionName('imagesRoot', 'astro.config.mjs')).toBe('option imagesRoot');
+    expect(optionName('validation.seed', COMMAND_LINE)).toBe('option validation.seed');
+    expect(optionName('timeout', COMMAND_LINE, { timeout: { flag: '--timeout <seconds>' } })).toBe('--timeout');
+  });
+
+  it('the table and shard checks name options by it', () => {
+    const message = (source: string) => errorOf(() => checkShardWithTable({ shard: { index: 0, count: 2 }, table: 't.csv' }, (key) => optionName(key, source))).message;
+    expect(message(COMMAND_LINE)).toMatch(/^--shard cannot be used with --table/);
+    expect(message('astro.config.mjs')).toMatch(/^option shard cannot be used with option table/);
   });
 });

@@ -118,7 +118,7 @@ describe('prepareSite', () => {
     const json = JSON.parse(String((assets.get('downloads/validation.json') as { data: string }).data));
     expect(json.schema).toBe('clipscope.validation/v1');
     expect(json.accuracy.sample).toMatchObject({ estimate: 0.5, n: 2 });
-    expect(String((assets.get('downloads/validation.csv') as { data: string }).data)).toMatch(/^figure,subject,estimate,low,high,n,mode\n/);
+    expect(String((assets.get('downloads/validation.csv') as { data: string }).data)).toMatch(/^figure,subject,estimate,low,high,n,mode,method\n/);
     expect(String((assets.get('downloads/validation-methods.md') as { data: string }).data)).toContain('## Validation of the automated classification');
     expect(String((assets.get('downloads/results.csv') as { data: string }).data)).toContain('validated,validated_category');
     // Without judgement files: no validation statistics and no validation downloads.

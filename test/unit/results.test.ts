@@ -1,14 +1,13 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../../integrations/engine/atomic.ts';
 import { csvHeader, roundSeed, toCsv, toCsvRows, toJson, writeResults } from '../../integrations/engine/results.ts';
 import { UNCERTAIN } from '../../integrations/core/types.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
-import { readRfc4180 } from '../fixtures/rfc4180.ts';
+import { readRfc4180, readRfc4180Records } from '../fixtures/rfc4180.ts';
 
 // Simulated disk-full: when `fault.code` is set, writes through file handles opened on a temporary
 // file write half of the data and then fail with that code, the way a full disk does.
@@ -84,7 +83,7 @@ function runResult(images: ImageResult[]): RunResult {
   };
 }
 
-const parseCsv = (text: string) => parse(text, { columns: false, skip_empty_lines: false }) as string[][];
+const parseCsv = (text: string) => readRfc4180(text);
 
 describe('roundSeed (numpy round(2): half to even on ×100)', () => {
   it.each([
@@ -152,8 +151,7 @@ describe('CSV: the seed columns', () => {
     const [, row] = parseCsv(text);
     expect(row[0]).toBe('dir, with "quotes"/😀 é.jpg');
     expect(row[2]).toBe('line one\nline two, "quoted"');
-    const typed = parse(text, { columns: true, cast: true }) as Record<string, unknown>[];
-    expect(typed[0]['Classification Probability']).toBe(50);
+    expect(readRfc4180Records(text)[0]['Classification Probability']).toBe('50');
   });
 
   it('Uncertain images: the category column says Uncertain, label and probability show the best guess', () => {

@@ -118,6 +118,30 @@ describe('buildReport', () => {
     expect(last).toMatchObject({ name: 'Uncertain', slug: 'uncertain', uncertain: true, count: 1 });
   });
 
+  it('slugs categories the dictionary does not name like dictionary categories: "Ünsicher" → "unsicher", non-Latin names by hash, in any order', () => {
+    const names = ['Ünsicher', 'Πολιτική', '政治', 'Uncertain'];
+    const slugsOf = (order: string[]) => {
+      const r = makeRunResult({ syntheticCount: 10 });
+      for (const [i, name] of order.entries()) r.images[i] = { ...r.images[i], category: name };
+      return new Map(buildReport({ result: r, options }).categories.map((c) => [c.name, c.slug]));
+    };
+    const a = slugsOf(names);
+    expect(a.get('Ünsicher')).toBe('unsicher');
+    expect(a.get('Uncertain')).toBe('uncertain');
+    expect(a.get('Πολιτική')).toMatch(/^c-[0-9a-f]{8}$/);
+    expect(a.get('政治')).toMatch(/^c-[0-9a-f]{8}$/);
+    expect(a.get('政治')).not.toBe(a.get('Πολιτική'));
+    expect(slugsOf(names.slice().reverse())).toEqual(a);
+  });
+
+  it('asks one thumbnail for images with the same bytes on the Adjudicate page: the first in path order', () => {
+    const r = makeRunResult({ syntheticCount: 10 });
+    r.images[3] = { ...r.images[3], sha256: r.images[7].sha256 };
+    const rep = { ...buildReport({ result: r, options }), validationSet: [], adjudication: [{ sha256: r.images[7].sha256 }] } as unknown as Parameters<typeof thumbnailRequests>[0];
+    const asked = thumbnailRequests(rep).filter((q) => q.role === 'validation');
+    expect(asked.map((q) => q.index)).toEqual([3]);
+  });
+
   it('requests thumbnails only for the images it shows, and a large view of each thumbnail shown', () => {
     const requests = thumbnailRequests(report);
     const large = new Set(requests.filter((r) => r.role === 'large').map((r) => r.index));

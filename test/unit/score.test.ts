@@ -3,10 +3,11 @@
 // Tolerance: 1e-6 on percentages (and on probabilities in 0..1 for softmax).
 
 import { describe, expect, it } from 'vitest';
-import { categoryEmbeddings, l2normalize, matmulTransposed, scoreImages, softmax, topIndices } from '../../integrations/engine/score.ts';
+import { categoryEmbeddings, l2normalize, matmulTransposed, minProbabilityFor, scoreImages, softmax, topIndices } from '../../integrations/engine/score.ts';
 import { scoreCosines } from '../../integrations/core/score.ts';
+import { choicesOf, classifyOptionsSchema } from '../../integrations/engine/options.ts';
 import type { ScoreInput, ScorePhrase } from '../../integrations/engine/score.ts';
-import { UNCERTAIN } from '../../integrations/core/types.ts';
+import { SCORING_MODES, UNCERTAIN } from '../../integrations/core/types.ts';
 import { createNormal, createRandom } from '../../integrations/core/random.ts';
 
 const TOL = 1e-6;
@@ -472,5 +473,26 @@ describe('scoreCosines (scoring from cosines computed beforehand)', () => {
     expect(() => scoreCosines({ ...common, mode: 'seed', cosines: cosines.subarray(1) })).toThrow(/cosines has 6179 values, expected count 1030 × 6 phrases/);
     expect(() => scoreCosines({ ...common, mode: 'ensemble', cosines })).toThrow(/ensemble scoring needs categoryCosines/);
     expect(() => scoreCosines({ ...common, mode: 'ensemble', cosines, categoryCosines: cosines })).toThrow(/categoryCosines has 6180 values, expected count 1030 × 3 categories/);
+  });
+});
+
+describe('the scoring modes and the sigmoid threshold, each stated once', () => {
+  it('the options accept exactly SCORING_MODES, and scoring refuses any other mode naming them', () => {
+    expect(choicesOf(classifyOptionsSchema.shape.scoring)).toEqual([...SCORING_MODES]);
+    let error: unknown;
+    try {
+      score({ mode: 'softmax' as ScoreInput['mode'] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ message: 'Unknown scoring mode "softmax"', hint: 'Use seed, sum, ensemble, sigmoid.' });
+  });
+
+  it('sigmoid scoring applies 50 % unless --min-probability is given; the other modes no threshold', () => {
+    expect(minProbabilityFor('sigmoid', undefined)).toBe(50);
+    expect(minProbabilityFor('sigmoid', null)).toBe(50);
+    expect(minProbabilityFor('sigmoid', 0)).toBe(0);
+    for (const mode of ['seed', 'sum', 'ensemble'] as const) expect(minProbabilityFor(mode, undefined)).toBeNull();
+    expect(minProbabilityFor('seed', 30)).toBe(30);
   });
 });

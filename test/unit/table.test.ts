@@ -3,7 +3,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addedColumns,
@@ -201,8 +200,8 @@ describe('write-back round trip', () => {
     const table = await readTable(tableFile);
     const { result } = await fakeRun(table, tableFile, { groupBy: 'party', dateColumn: 'date' });
     const text = writeBackText(table, result, { column: 'Classification', topK: 1 });
-    const [header, ...rows] = parse(text) as string[][];
-    const original = parse(CSV, { relax_column_count_less: true }) as string[][];
+    const [header, ...rows] = readRfc4180(text);
+    const original = readRfc4180(CSV);
 
     const added = addedColumns(CATEGORIES, 1, 'Classification');
     expect(added).toEqual([
@@ -249,7 +248,7 @@ describe('write-back round trip', () => {
     expect(out.split('\r\n')).toHaveLength(4); // header, two rows, final empty string
     const lines = out.split('\r\n');
     expect(lines[1].startsWith('images/spd/3.png;"a;b";Campaign Material;phrase of Campaign Material;60;')).toBe(true);
-    const parsed = parse(out, { delimiter: ';', bom: true }) as string[][];
+    const parsed = readRfc4180(out.replace(/^\ufeff/, ''), ';');
     expect(parsed.map((r) => r.slice(0, 2))).toEqual([['Image', 'Notiz'], ['images/spd/3.png', 'a;b'], ['images/spd/3.png', 'ü']]);
   });
 
@@ -259,7 +258,7 @@ describe('write-back round trip', () => {
     const table = await readTable(tableFile);
     const { result } = await fakeRun(table, tableFile);
     result.images[0].category = '=evil';
-    const [, row] = parse(writeBackText(table, result, { column: 'Classification', topK: 1 })) as string[][];
+    const [, row] = readRfc4180(writeBackText(table, result, { column: 'Classification', topK: 1 }));
     expect(row.slice(0, 3)).toEqual(['images/spd/3.png', '=1+1', "'=evil"]);
   });
 
@@ -393,7 +392,7 @@ describe('write-back round trip', () => {
     await writeFile(tableFile, 'Image\nimages/spd/3.png\n');
     const table = await readTable(tableFile);
     const { result } = await fakeRun(table, tableFile);
-    const [header, row] = parse(writeBackText(table, result, { column: 'C', topK: 2 })) as string[][];
+    const [header, row] = readRfc4180(writeBackText(table, result, { column: 'C', topK: 2 }));
     expect(header.slice(0, 7)).toEqual(['Image', 'C_1', 'C_label_1', 'C_prob_1', 'C_2', 'C_label_2', 'C_prob_2']);
     expect(row.slice(4, 7)).toEqual(['', '', '']);
   });

@@ -29,6 +29,7 @@ import { NONE_LABEL, NOT_GIVEN, validatedColumns, validationReport } from '../..
 import { JUDGEMENTS_SCHEMA, type JudgementFile, type JudgementItem } from '../../integrations/core/judgements.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { methodsMarkdown, validationCsv, validationFigures, validationJson } from '../../integrations/clipscope/validation-downloads.ts';
+import { readRfc4180 } from '../fixtures/rfc4180.ts';
 
 const sha = (c: string) => c.repeat(64);
 function image(id: string, category: string, probability: number): ImageResult {
@@ -418,14 +419,27 @@ describe('validation downloads (validation.json, validation.csv, Methods)', () =
   });
 
   it('gives the same figures as CSV, one per row', () => {
-    const rows = validationCsv(figures).trim().split('\n').map((l) => l.split(','));
-    expect(rows[0]).toEqual(['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode']);
+    const rows = readRfc4180(validationCsv(figures).trim());
+    expect(rows[0]).toEqual(['figure', 'subject', 'estimate', 'low', 'high', 'n', 'mode', 'method']);
     const collection = rows.find((r) => r[0] === 'accuracy_collection')!;
     expect(Number(collection[2])).toBeCloseTo(0.625, 12);
     expect(rows.find((r) => r[0] === 'recall' && r[1] === 'B')).toBeDefined();
     expect(rows.filter((r) => r[0] === 'kappa').map((r) => r[1])).toEqual(['Ada – Bo']);
-    expect(rows.find((r) => r[0] === 'population' && r[1] === 'A')).toEqual(['population', 'A', '', '', '', '10', 'shown']);
+    expect(rows.find((r) => r[0] === 'population' && r[1] === 'A')).toEqual(['population', 'A', '', '', '', '10', 'shown', '']);
     expect(rows.find((r) => r[0] === 'adjudicated')!.slice(2, 6)).toEqual(['', '', '', '1']);
+  });
+
+  it('names each interval’s estimator in a method column, worded as in validation.json', () => {
+    const rows = readRfc4180(validationCsv(figures).trim());
+    const method = (figure: string, subject = '') => rows.find((r) => r[0] === figure && (subject === '' || r[1] === subject))![7];
+    expect(method('accuracy_sample')).toBe(figures.accuracy.sample.method);
+    expect(method('accuracy_collection')).toBe(figures.accuracy.collection!.method);
+    expect(method('precision', 'A')).toBe(figures.methods.precision);
+    expect(method('recall', 'B')).toBe(figures.methods.recall);
+    expect(method('alpha')).toBe(figures.methods.alpha);
+    expect(method('accuracy_collection')).toMatch(/stratified/);
+    // Rows without an interval name no estimator.
+    for (const figure of ['kappa', 'f1', 'population', 'images_judged']) expect(method(figure)).toBe('');
   });
 
   it('writes a Methods paragraph and table naming the estimators', () => {

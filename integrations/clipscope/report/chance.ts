@@ -18,12 +18,12 @@ import { rankedCategories } from '../../core/confidence.ts';
 /** What generated a model folder, when clipscope did (config.json `clipscope_generated`). */
 export type GeneratedModel = 'demo-colors' | 'synthetic';
 
-export const NEAR_CHANCE_POINTS = 5;
-export const NEAR_CHANCE_SHARE = 0.5;
-export const TIE_TOLERANCE = 1e-9;
-export const TIE_SHARE = 0.1;
-export const ONE_CATEGORY_SHARE = 0.95;
-export const ONE_CATEGORY_MIN_IMAGES = 20;
+const NEAR_CHANCE_POINTS = 5;
+const NEAR_CHANCE_SHARE = 0.5;
+const TIE_TOLERANCE = 1e-9;
+const TIE_SHARE = 0.1;
+const ONE_CATEGORY_SHARE = 0.95;
+const ONE_CATEGORY_MIN_IMAGES = 20;
 
 export interface ChanceAssessment {
   /** 100/K, percent. */

@@ -4,8 +4,10 @@
 import { cellImages, groupShares, groupTimeSeries, timeSeries, unitsOf, type GroupShares, type TimeSeries, type Unit } from './groups.ts';
 import type { Grouping, TableInfo } from '../../core/types.ts';
 import type { ReportData } from './report.ts';
+import { uniqueSlugs } from '../../core/dictionary.ts';
+import { sha256Hex } from '../../engine/hash.ts';
 
-export interface GroupEntry {
+interface GroupEntry {
   name: string;
   /** URL-safe, unique among the groups. */
   slug: string;
@@ -41,15 +43,6 @@ export interface GroupReport {
   units: Unit[];
 }
 
-/** A page slug for a group name, unique among `taken`: ASCII letters and digits, else "group". */
-export function groupSlug(name: string, taken: Set<string>): string {
-  const base = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'group';
-  let slug = base;
-  for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
-  taken.add(slug);
-  return slug;
-}
-
 const memo = new WeakMap<ReportData, GroupReport>();
 
 export function groupReport(report: ReportData): GroupReport {
@@ -59,8 +52,8 @@ export function groupReport(report: ReportData): GroupReport {
   const units = unitsOf(result);
   const categoryNames = report.categories.map((c) => c.name);
   const shares = result.grouping ? groupShares(units, categoryNames) : null;
-  const taken = new Set<string>();
-  const groups = (shares?.groups ?? []).map((g) => ({ name: g.name, slug: groupSlug(g.name, taken), n: g.n, images: g.images }));
+  const slugs = uniqueSlugs((shares?.groups ?? []).map((g) => g.name), sha256Hex);
+  const groups = (shares?.groups ?? []).map((g) => ({ name: g.name, slug: slugs.get(g.name)!, n: g.n, images: g.images }));
   const time = timeSeries(units, categoryNames);
   const out: GroupReport = {
     grouping: result.grouping ?? null,
@@ -95,7 +88,7 @@ export function groupCells(report: ReportData): GroupCellPage[] {
       for (const u of g.units) if (u.group === row.name && u.category === cell.category) posts.set(u.image, (posts.get(u.image) ?? 0) + 1);
       cells.push({
         group: g.groups[gi],
-        category: { name: cell.category, slug: g.categorySlugs.get(cell.category) ?? groupSlug(cell.category, new Set()) },
+        category: { name: cell.category, slug: g.categorySlugs.get(cell.category)! },
         count: cell.count,
         members: cellImages(g.units, row.name, cell.category).map((p) => indexOf.get(p)!),
         posts,

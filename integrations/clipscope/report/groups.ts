@@ -5,7 +5,7 @@ import { comparePaths } from '../../engine/discover.ts';
 import type { RunResult } from '../../core/types.ts';
 import { NO_VALUE, TOP_LEVEL } from '../../engine/groups.ts';
 
-export type TimeUnit = 'month' | 'week';
+type TimeUnit = 'month' | 'week';
 
 const DAY_MS = 86_400_000;
 
@@ -69,7 +69,7 @@ export const WEEKS_UP_TO_DAYS = 182;
  * line is mostly noise, and months pool four times as many posts per point. */
 export const MIN_MEDIAN_PER_WEEK = 20;
 
-export interface TimeUnitChoice {
+interface TimeUnitChoice {
   unit: TimeUnit;
   /** Why: `long` — the dates span more than WEEKS_UP_TO_DAYS; `sparse` — the median week has fewer
    * than MIN_MEDIAN_PER_WEEK posts; `weekly` — short and dense enough for weeks; `empty` — no dates. */
@@ -161,7 +161,7 @@ export interface ShareCell {
   high: number;
 }
 
-export interface GroupRow {
+interface GroupRow {
   name: string;
   /** Units (posts) of the group. */
   n: number;
@@ -226,7 +226,7 @@ export function cellImages(units: readonly Unit[], group: string, category: stri
   return [...paths].sort(comparePaths);
 }
 
-export interface PeriodRow {
+interface PeriodRow {
   /** "2024-03" or "2024-W09". */
   period: string;
   n: number;
@@ -246,7 +246,7 @@ export interface TimeSeries {
   undated: number;
 }
 
-export interface TimeSeriesOptions {
+interface TimeSeriesOptions {
   /** Months or weeks; default chosen by timeUnitFor() from the dates. */
   unit?: TimeUnit;
   /** The first and last day the periods run over (default: the units' own first and last date), so

@@ -9,6 +9,9 @@ import type { ImageResult, RankedChoice, RunMetadata, RunResult } from '../../co
 import { UNCERTAIN } from '../../core/types.ts';
 import type { JudgementFile, JudgementProblem } from '../judgement-files.ts';
 import { sampleCategory } from '../../core/sampling.ts';
+import { indexBySha256 } from '../../core/paths.ts';
+import { uniqueSlugs } from '../../core/dictionary.ts';
+import { sha256Hex } from '../../engine/hash.ts';
 import { adjudicationQueue, type AdjudicationCase } from '../../core/adjudication.ts';
 import { categoryProbability, secondCategory } from '../../core/confidence.ts';
 import { drawValidationSet } from './validation-set.ts';
@@ -76,7 +79,7 @@ export interface CategoryReport {
   closest: number[];
 }
 
-export interface SiteFiles {
+interface SiteFiles {
   /** Site-relative paths of the downloadable files. */
   csv: string;
   json: string;
@@ -119,14 +122,6 @@ export interface ReportData {
   workbench: { bytes: number | null; reason: string | null };
 }
 
-/** A page slug for a category the dictionary does not name (Uncertain), unique among `taken`. */
-export function extraSlug(name: string, taken: ReadonlySet<string>): string {
-  const base = name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'category';
-  let slug = base;
-  for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
-  return slug;
-}
-
 /**
  * The site's second choice for an image: the most probable OTHER CATEGORY (core/confidence.ts), with
  * that category's phrase from the image's ranked list when the list names one (else an empty label).
@@ -162,7 +157,7 @@ export function standaloneFileName(startedAt: string): string {
   return `${date}-CLIP-Classification.html`;
 }
 
-export interface BuildReportInput {
+interface BuildReportInput {
   result: RunResult;
   options: ReportOptions;
   judgements?: ReportData['judgements'];
@@ -171,7 +166,7 @@ export interface BuildReportInput {
 }
 
 /** The `n` images with the highest probability of `category`, best first (ties by path order). */
-export function closestTo(images: readonly ImageResult[], category: string, n: number): number[] {
+function closestTo(images: readonly ImageResult[], category: string, n: number): number[] {
   return images
     .map((img, i) => ({ i, p: img.categories?.[category] ?? 0 }))
     .sort((a, b) => b.p - a.p || a.i - b.i)
@@ -200,11 +195,8 @@ export function buildReport({ result, options, judgements, generated = null }: B
   // Uncertain (from --min-probability/--min-margin) and any category the dictionary does not list
   // (defensive: results from an older dictionary) go last, in name order.
   const extra = [...byCategory.keys()].filter((name) => !entries.some((e) => e.name === name)).sort();
-  for (const name of extra) {
-    const slug = extraSlug(name, taken);
-    taken.add(slug);
-    entries.push({ name, slug, uncertain: name === UNCERTAIN, phrases: [] });
-  }
+  const extraSlugs = uniqueSlugs(extra, sha256Hex, taken);
+  for (const name of extra) entries.push({ name, slug: extraSlugs.get(name)!, uncertain: name === UNCERTAIN, phrases: [] });
 
   const categories: CategoryReport[] = entries.map((e) => {
     const members = byCategory.get(e.name) ?? [];
@@ -280,7 +272,7 @@ export function thumbnailRequests(report: ReportData): ThumbRequest[] {
   for (const i of report.validationSet) add('validation', i);
   // The Adjudicate page shows its images as large as the Validate page does.
   if (report.adjudication.length > 0) {
-    const index = new Map(report.result.images.map((img, i) => [img.sha256, i]));
+    const index = indexBySha256(report.result.images);
     for (const c of report.adjudication) if (index.has(c.sha256)) add('validation', index.get(c.sha256)!);
   }
   if (report.options.listThumbnails) for (const c of report.categories) for (const i of c.members) add('list', i);
@@ -307,7 +299,7 @@ export function flaggedPhrases(report: ReportData): { category: string; phrase: 
   );
 }
 
-export interface PostRef {
+interface PostRef {
   group?: string;
   date?: string;
 }

@@ -6,6 +6,7 @@ import type { JudgementRun } from '../../core/judgements.ts';
 import { answerText } from '../../core/adjudication.ts';
 import { secondChoice, type ReportData, type Thumb } from './report.ts';
 import { categoryProbability } from '../../core/confidence.ts';
+import { indexBySha256 } from '../../core/paths.ts';
 
 /** One image as the widget shows it (plain data: it is serialised into the page). */
 export interface WidgetItem {
@@ -84,7 +85,7 @@ export function widgetData(report: Pick<ReportData, 'result' | 'validationSet' |
  * thumbnailRequests asks for them).
  */
 export function adjudicationData(report: Pick<ReportData, 'result' | 'thumbs' | 'adjudication'>): WidgetData {
-  const index = new Map(report.result.images.map((img, i) => [img.sha256, i]));
+  const index = indexBySha256(report.result.images);
   const items = report.adjudication.flatMap((c): WidgetItem[] => {
     const i = index.get(c.sha256);
     if (i === undefined) return [];

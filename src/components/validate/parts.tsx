@@ -3,13 +3,10 @@
 // the folder or the dictionary is rendered as text. No inline styles (the site's CSP).
 import { useEffect, useRef, useState, type Dispatch, type FormEvent, type MouseEvent, type ReactNode, type Ref } from 'react';
 import { wilson } from '../../../integrations/core/stats.ts';
+import { formatPercent, formatShare } from '../../../integrations/core/format.ts';
 import type { JudgementItem } from '../../../integrations/core/judgements.ts';
 import type { WidgetItem } from '../../../integrations/clipscope/report/widget-data.ts';
 import { answerVisible, answerWords, choices, counts, reviewList, type Action, type PendingImport, type Picked, type State } from './state.ts';
-
-export function pct(x: number): string {
-  return `${(x * 100).toFixed(1)} %`;
-}
 
 export function assetUrl(base: string, relative: string): string {
   return (base.endsWith('/') ? base : `${base}/`) + relative.replace(/^\/+/, '');
@@ -84,7 +81,7 @@ export function Progress({ s }: { s: State }) {
       {answerVisible(s) && s.role === 'coder' && (
         <span className="vw-acc">
           {accuracy
-            ? <>Accuracy so far <strong>{pct(accuracy.estimate)}</strong> (95 % interval {pct(accuracy.low)}–{pct(accuracy.high)}, {decided} judged Right or Wrong)</>
+            ? <>Accuracy so far <strong>{formatShare(accuracy.estimate)}</strong> (95 % interval {formatShare(accuracy.low)}–{formatShare(accuracy.high)}, {decided} judged Right or Wrong)</>
             : 'Accuracy so far: no Right/Wrong judgement yet'}
         </span>
       )}
@@ -170,13 +167,13 @@ export function Facts({ s, item, index, headingRef }: { s: State; item: WidgetIt
           <p className="vw-label">Predicted</p>
           <h2 id="vw-item-title" className="vw-predicted" ref={headingRef} tabIndex={-1}>{item.predicted}</h2>
           <p className="vw-phrase">
-            <strong>{item.probability.toFixed(1)} %</strong> category probability · “{item.label}”
-            {item.phraseShare !== null && <span className="muted"> (phrase share {item.phraseShare.toFixed(1)} %)</span>}
+            <strong>{formatPercent(item.probability)}</strong> category probability · “{item.label}”
+            {item.phraseShare !== null && <span className="muted"> (phrase share {formatPercent(item.phraseShare)})</span>}
           </p>
           {item.second && (
             <p className="vw-second">
               Second choice: {item.second.category}
-              {item.second.label && item.second.label !== item.label ? <> — “{item.second.label}”</> : null} ({item.second.probability.toFixed(1)} %)
+              {item.second.label && item.second.label !== item.label ? <> — “{item.second.label}”</> : null} ({formatPercent(item.second.probability)})
             </p>
           )}
         </>

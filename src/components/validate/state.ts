@@ -17,6 +17,7 @@ import {
   type Verdict,
 } from '../../../integrations/core/judgements.ts';
 import type { WidgetItem } from '../../../integrations/clipscope/report/widget-data.ts';
+import { formatPercent, formatShare } from '../../../integrations/core/format.ts';
 
 /**
  * Judgement input (keys, clicks, taps) is ignored for this long after a new image is shown (ms): a
@@ -39,7 +40,7 @@ export function emptyState(): CoderState {
 /** A category or "none of these", as the coder picks it. */
 export type Picked = { kind: 'category'; category: string } | { kind: 'none' };
 
-export type Message = { kind: 'info' | 'error'; text: string } | null;
+type Message = { kind: 'info' | 'error'; text: string } | null;
 
 export interface PendingImport {
   fileName: string;
@@ -142,7 +143,7 @@ export function current(s: State): WidgetItem | undefined {
   return s.cursor >= 0 ? s.items[s.cursor] : undefined;
 }
 
-export function judgementOf(s: State, sha256: string): JudgementItem | undefined {
+function judgementOf(s: State, sha256: string): JudgementItem | undefined {
   return Object.hasOwn(s.judgements.items, sha256) ? s.judgements.items[sha256] : undefined;
 }
 
@@ -159,7 +160,7 @@ export function picking(s: State): boolean {
   return s.mode === 'blind' || s.correcting === item.sha256;
 }
 
-export interface Choice {
+interface Choice {
   category: string;
   /** The digit key that picks it (1–9), or null beyond the ninth visible choice. */
   key: string | null;
@@ -251,10 +252,6 @@ function firstOpen(items: readonly WidgetItem[], judged: Readonly<Record<string,
   return nextOpen(items, judged, items.length - 1);
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)} %`;
-}
-
 /** A new image on screen: no panel, no filter, not yet armed. */
 function showIndex(s: State, index: number): State {
   const moved = index !== s.cursor;
@@ -269,13 +266,13 @@ function persist(s: State, judgements: CoderState): State {
 function nextWords(s: State, index: number): string {
   const item = index >= 0 ? s.items[index] : undefined;
   if (!item) return ' All images judged.';
-  return s.mode === 'shown' ? ` Next: ${item.predicted}, ${item.probability.toFixed(1)} %.` : ' Next image.';
+  return s.mode === 'shown' ? ` Next: ${item.predicted}, ${formatPercent(item.probability)}.` : ' Next image.';
 }
 
 function progressWords(s: State): string {
   const c = counts(s);
   const decided = c.right + c.wrong;
-  const acc = s.mode === 'shown' && s.role === 'coder' && decided ? `, accuracy so far ${pct(c.right / decided)}` : '';
+  const acc = s.mode === 'shown' && s.role === 'coder' && decided ? `, accuracy so far ${formatShare(c.right / decided)}` : '';
   return `${c.judged} of ${s.items.length} judged${acc}.`;
 }
 
