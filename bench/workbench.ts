@@ -1,118 +1,195 @@
-// `node bench/workbench.ts`: how fast the Workbench's text tower is in the browser — headless Chromium
-// (Debian's), onnxruntime-web's WASM build, single-threaded, on the ViT-B/32-shaped synthetic-b32 —
-// with its int8 ("quantized") text graph, as the build publishes it. A benchmark to run and read, not a
-// timed test.
+// `node bench/workbench.ts [--images N] [--phrases P] [--rounds K] [--reuse-site]`: the Workbench page
+// at report scale in headless Chromium. Its speed targets: open the workbench of a 10,000-image report
+// in under 5 s from a local server, and re-score 10,000 images × 100 phrases in under 150 ms.
 //
-//   node bench/workbench.ts                  # 3 cold loads, 20 one-phrase embeddings after each
-//   node bench/workbench.ts --repeat 5 --phrases 50
+// The report: one `astro build` of the demo (content/, models/demo-colors) gives the page and its
+// script; its workbench data is then replaced by data for N images with 512-d embeddings (ViT-B/32's
+// width), written by the project's own writer (integrations/clipscope/workbench-data.ts) from seeded
+// random unit vectors (each image near one of the phrases, so the categories are not a coin toss) and
+// a dictionary of P phrases in P / 5 categories. The build's categories come from the build's scoring
+// (core/score.ts, seed scoring, logit scale 100), so the page must match them: it checks that. The
+// page's other text (its image count in the lead) still speaks of the demo; the script reads only the
+// data. Thumbnails: none (the page shows "no thumbnail" tiles).
 //
-// It builds the site once with the test-only page of test/e2e/text-tower.test.ts (which exposes the
-// tower on `window`), serves it on 127.0.0.1 and, per round, opens it in a fresh browser context (an
-// empty cache): "load" is loadTextTower() from the manifest to a started session (downloading ≈ 81 MB
-// from loopback, checking sha256 sums, compiling the WASM, creating the session, one warm-up run);
-// "first phrase" is the first embed() after that (a new sequence length); "one phrase" is
-// embed([phrase]) of a phrase not seen before — what the Workbench does when one phrase changes. For
-// reference, the engine (onnxruntime-node, 1 thread) embeds the same phrases. Prints a table and one
-// JSON line with the machine and its load average at start and end.
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+// Measured per round, in a fresh browser context (no cache, nothing kept from earlier rounds):
+// - open: navigation start → the page's `workbench:ready` mark (data downloaded and parsed, baseline
+//   re-scored and checked against the build, everything rendered), and the full re-score of the
+//   baseline in it (`workbench:rescore`, the first one: every cosine computed);
+// - move: one phrase moved to another category (no new text, so no cosine computed): the page's
+//   `workbench:rescore` measure (scoring and phrase ranking, no rendering) and `workbench:render`;
+// - remove: one category removed (from the build's dictionary), the same two measures;
+// - moveAgain: the move once more (from the removal), as the first edit after opening may pay for
+//   the opening's garbage and for code not yet optimised.
+// The edits never need the text tower. Printed: every round, then best and median, and the load
+// average before and after (the machine may be shared: numbers on a loaded machine are upper bounds).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModel } from '../integrations/engine/model/load.ts';
-import { buildSite, launchBrowser, openPage, REPO_ROOT, serveDir } from '../test/e2e/helpers.ts';
-import { ensureModel } from './inputs.ts';
-import { describeMachine, machineLine } from './machine.ts';
+import { stringify as stringifyYaml } from 'yaml';
+import { buildSite, launchBrowser, openPage, serveDir } from '../test/e2e/helpers.ts';
+import { flattenPhrases, parseDictionaryText } from '../integrations/core/dictionary.ts';
+import { createNormal, createRandom } from '../integrations/core/random.ts';
+import { l2normalize, scoreImages } from '../integrations/core/score.ts';
+import { sha256Hex } from '../integrations/core/sha256.ts';
+import { WORKBENCH_DIR, type WorkbenchData } from '../integrations/core/workbench.ts';
+import { workbenchFiles } from '../integrations/clipscope/workbench-data.ts';
+import type { ReportData } from '../integrations/clipscope/report/report.ts';
+import { WORK } from './inputs.ts';
 
-const log = (m: string) => process.stderr.write(`[bench:workbench] ${m}\n`);
+const USAGE = `node bench/workbench.ts [options]
+  --images N    images in the report (default 10000)
+  --phrases P   phrases in the dictionary, 5 per category (default 100)
+  --rounds K    fresh page loads, each with both edits (default 5)
+  --reuse-site  keep the demo site built by the last run (bench/.work/workbench-site) instead of
+                building it again (only while the site's code is unchanged)
+`;
 
-const { values } = parseArgs({ options: { repeat: { type: 'string', default: '3' }, phrases: { type: 'string', default: '20' } } });
-const repeat = Math.max(1, Number(values.repeat));
-const count = Math.max(1, Number(values.phrases));
+const DIM = 512;
+const PER_CATEGORY = 5;
 
-/** A dictionary phrase of ordinary length (10–20 tokens), different each time. */
-const phrase = (round: number, i: number) => `Round ${round}, change ${i}: supporters of the party at an open-air rally in the town square, holding flags`;
-
-function quantile(sorted: number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  return sorted[lo] + (sorted[Math.ceil(at)] - sorted[lo]) * (at - lo);
-}
-const summary = (xs: number[]) => {
+function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return { median: quantile(s, 0.5), p90: quantile(s, 0.9), min: s[0], max: s[s.length - 1], n: s.length };
-};
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
-const machine = await describeMachine();
-const loadAtStart = loadavg();
-const model = await ensureModel('synthetic-b32', log);
-const work = await mkdtemp(join(tmpdir(), 'clipscope-bench-workbench-'));
-try {
-  const images = join(work, 'images');
-  await mkdir(images);
-  for (const f of (await readdir(join(REPO_ROOT, 'content', 'images'))).sort().slice(0, 3)) await copyFile(join(REPO_ROOT, 'content', 'images', f), join(images, f));
-  log('building the site with synthetic-b32 and the text-tower test page…');
-  const site = await buildSite({ config: join(REPO_ROOT, 'test', 'fixtures', 'text-tower', 'astro.config.mjs'), env: { CLIPSCOPE_MODEL: model, CLIPSCOPE_IMAGES: images } });
-  const published = /Workbench text tower: .*/.exec(site.output)?.[0] ?? '(no text tower line in the build log)';
-  log(published);
-  const server = await serveDir(site.outDir);
+/** The dictionary: P / 5 categories of 5 phrases each, as YAML (the format the page edits). */
+function dictionary(phrases: number): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let c = 0; c < phrases / PER_CATEGORY; c++) {
+    const name = `Category ${String(c + 1).padStart(2, '0')}`;
+    out[name] = Array.from({ length: PER_CATEGORY }, (_, k) => `a photo of thing ${c + 1}.${k + 1}`);
+  }
+  return out;
+}
+
+/** Workbench data for `count` synthetic images, written by workbench-data.ts into the site. */
+async function writeData(outDir: string, count: number, dict: Record<string, string[]>): Promise<{ text: string; data: WorkbenchData }> {
+  const text = stringifyYaml(dict);
+  const categories = parseDictionaryText(text, 'dictionary.yaml', 'yaml', sha256Hex);
+  const flat = flattenPhrases({ categories });
+  const normal = createNormal(createRandom('bench-workbench'));
+  const phrases = l2normalize(Float32Array.from({ length: flat.length * DIM }, normal), DIM);
+  // Each image: a phrase's direction plus noise of about twice its length (cosine ≈ 0.45 with it).
+  const images = new Float32Array(count * DIM);
+  for (let i = 0; i < count; i++) {
+    const p = i % flat.length;
+    for (let k = 0; k < DIM; k++) images[i * DIM + k] = phrases[p * DIM + k] + normal() * (2 / Math.sqrt(DIM));
+  }
+  l2normalize(images, DIM);
+  const scores = scoreImages({ imageEmbeds: images, count, dim: DIM, textEmbeds: phrases, phrases: flat, categories: categories.map((c) => c.name), mode: 'seed', logitScale: 100, topK: 1 });
+  // The part of ReportData the writer reads (result, validation, thumbnails, seed).
+  const report = {
+    result: {
+      images: scores.map((s, i) => ({ ...s, path: `images/${String(i).padStart(5, '0')}.jpg`, sha256: sha256Hex(`bench-workbench-${i}`) })),
+      dictionary: { categories },
+      run: { model: { name: 'bench-512', logitScale: 100, logitBias: 0 }, scoring: 'seed', topK: 1, thresholds: { minProbability: null, minMargin: null }, dictionary: { hash: sha256Hex(text) } },
+    },
+    validation: null,
+    thumbs: {},
+    options: { seed: 'bench' },
+  } as unknown as ReportData;
+  const files = workbenchFiles({ report, embeddings: { dim: DIM, images, phrases }, dictionary: { source: 'dictionary.yaml', format: 'yaml', text } });
+  if ('reason' in files) throw new Error(`the workbench data was left out: ${files.reason}`);
+  await rm(join(outDir, ...WORKBENCH_DIR.split('/')), { recursive: true, force: true });
+  for (const [path, bytes] of files.files) {
+    const file = join(outDir, ...path.split('/'));
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(file, bytes);
+  }
+  return { text, data: files.data };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      images: { type: 'string', default: '10000' },
+      phrases: { type: 'string', default: '100' },
+      rounds: { type: 'string', default: '5' },
+      'reuse-site': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const count = Number(values.images);
+  const phraseCount = Number(values.phrases);
+  const rounds = Number(values.rounds);
+  if (!(Number.isInteger(count) && count > 0 && Number.isInteger(phraseCount) && phraseCount >= 2 * PER_CATEGORY && phraseCount % PER_CATEGORY === 0 && Number.isInteger(rounds) && rounds > 0)) {
+    process.stderr.write(`Expected whole numbers: --images > 0, --phrases a multiple of ${PER_CATEGORY} (at least ${2 * PER_CATEGORY}), --rounds > 0.\n${USAGE}`);
+    process.exit(2);
+  }
+  const load0 = loadavg();
+  const siteDir = join(WORK, 'workbench-site');
+  if (!values['reuse-site'] || !existsSync(join(siteDir, 'workbench', 'index.html'))) {
+    process.stdout.write('Building the demo site (bench/.work/workbench-site)…\n');
+    await rm(siteDir, { recursive: true, force: true });
+    await buildSite({ outDir: siteDir, cacheDir: join(WORK, 'workbench-cache') });
+  }
+  const dict = dictionary(phraseCount);
+  const { data } = await writeData(siteDir, count, dict);
+  process.stdout.write(`Workbench data: ${count} images × ${DIM} dims, ${phraseCount} phrases in ${Object.keys(dict).length} categories, ${(data.bytes / 1e6).toFixed(1)} MB.\n`);
+
+  // The edits, as text the page's parser reads (YAML of the same shape).
+  const names = Object.keys(dict);
+  const moved = structuredClone(dict);
+  const phrase = moved[names[0]].pop()!;
+  moved[names[1]].push(phrase);
+  const removed = structuredClone(dict);
+  delete removed[names[names.length - 1]];
+  const edits = { move: stringifyYaml(moved), remove: stringifyYaml(removed) };
+
+  const server = await serveDir(siteDir);
   const browser = await launchBrowser();
-  type Api = { load(): Promise<{ ms: number }>; embed(p: string[]): Promise<{ ms: number }> };
-  const loads: number[] = [];
-  const embeds: number[] = [];
-  const firsts: number[] = [];
+  type Round = { open: number; baselineRescore: number; matches: string; move: number; moveRender: number; remove: number; removeRender: number; moveAgain: number; moveAgainRender: number };
+  const results: Round[] = [];
   try {
-    for (let r = 0; r < repeat; r++) {
-      const opened = await openPage(browser, server.url('/text-tower-test/'));
-      await opened.page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
-      const { ms } = await opened.page.evaluate(() => (window as unknown as { textTowerTest: Api }).textTowerTest.load());
-      loads.push(ms);
-      for (let i = 0; i < count; i++) {
-        const t = await opened.page.evaluate((p) => (window as unknown as { textTowerTest: Api }).textTowerTest.embed([p]), phrase(r, i));
-        (i === 0 ? firsts : embeds).push(t.ms);
-      }
+    for (let r = 0; r < rounds; r++) {
+      const opened = await openPage(browser, server.url('/workbench/'));
+      const page = opened.page;
+      await page.waitForSelector('#workbench[data-ready="true"]', { timeout: 120_000 });
+      const open = await page.evaluate(() => ({
+        ready: performance.getEntriesByName('workbench:ready')[0].startTime,
+        rescore: performance.getEntriesByName('workbench:rescore')[0].duration,
+        matches: `${document.getElementById('wb-baseline')!.dataset.matches} of ${document.getElementById('wb-baseline')!.dataset.total}`,
+      }));
+      if (open.matches !== `${count} of ${count}`) throw new Error(`the page does not match the build: ${open.matches}`);
+      const measureEdit = async (edited: string) => {
+        const before = await page.getAttribute('#workbench', 'data-renders');
+        await page.fill('#wb-text', edited);
+        await page.waitForFunction((b) => document.getElementById('workbench')!.dataset.renders !== b, before, { timeout: 60_000 });
+        return page.evaluate(() => {
+          const last = (name: string) => performance.getEntriesByName(name).at(-1)!.duration;
+          return { rescore: last('workbench:rescore'), render: last('workbench:render') };
+        });
+      };
+      const move = await measureEdit(edits.move);
+      const remove = await measureEdit(edits.remove);
+      // The move once more: the first edit after opening may pay for the opening's garbage.
+      const moveAgain = await measureEdit(edits.move);
       const problems = opened.allProblems();
-      if (problems.length > 0) throw new Error(`the page had problems: ${problems.join('; ')}`);
       await opened.context.close();
-      log(`round ${r + 1}/${repeat}: load ${ms.toFixed(0)} ms`);
+      if (problems.length > 0) throw new Error(`the page had problems:\n${problems.join('\n')}`);
+      const round = { open: open.ready, baselineRescore: open.rescore, matches: open.matches, move: move.rescore, moveRender: move.render, remove: remove.rescore, removeRender: remove.render, moveAgain: moveAgain.rescore, moveAgainRender: moveAgain.render };
+      results.push(round);
+      process.stdout.write(`round ${r + 1}: ${Object.entries(round).map(([k, v]) => `${k} ${typeof v === 'number' ? `${v.toFixed(0)} ms` : v}`).join(', ')}\n`);
     }
   } finally {
     await browser.close();
     await server.close();
-    await site.cleanup();
   }
-
-  // The engine on the same int8 graph, one thread, for reference.
-  const engine = await loadModel(model, { threads: 1, variant: 'quantized' });
-  const node: number[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const t0 = performance.now();
-      await engine.embedTexts([engine.tokenizer.encode(phrase(99, i))]);
-      if (i > 0) node.push(performance.now() - t0);
-    }
-  } finally {
-    await engine.close();
+  const load1 = loadavg();
+  const keys = ['open', 'baselineRescore', 'move', 'moveRender', 'remove', 'removeRender', 'moveAgain', 'moveAgainRender'] as const;
+  process.stdout.write(`\n${count} images × ${phraseCount} phrases, ${rounds} rounds (ms)   best   median\n`);
+  for (const k of keys) {
+    const xs = results.map((r) => r[k]);
+    process.stdout.write(`  ${k.padEnd(16)} ${Math.min(...xs).toFixed(0).padStart(6)} ${median(xs).toFixed(0).padStart(8)}\n`);
   }
-
-  const loadAtEnd = loadavg();
-  const result = {
-    what: 'workbench text tower (synthetic-b32 int8 text graph, onnxruntime-web WASM, 1 thread, headless Chromium)',
-    published,
-    loadMs: summary(loads),
-    firstPhraseMs: summary(firsts),
-    onePhraseMs: summary(embeds),
-    engineOnePhraseMs: summary(node),
-    machine: machineLine(machine),
-    loadAverage: { start: loadAtStart.map((x) => +x.toFixed(2)), end: loadAtEnd.map((x) => +x.toFixed(2)) },
-  };
-  const row = (name: string, s: ReturnType<typeof summary>) => `${name.padEnd(44)} ${s.median.toFixed(0).padStart(7)} ${s.p90.toFixed(0).padStart(7)} ${s.min.toFixed(0).padStart(7)} ${s.max.toFixed(0).padStart(7)} ${String(s.n).padStart(4)}`;
-  console.log(`${''.padEnd(44)} ${'median'.padStart(7)} ${'p90'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)} ${'n'.padStart(4)}   (ms)`);
-  console.log(row('load (manifest → session, cold context)', result.loadMs));
-  console.log(row('first phrase after load', result.firstPhraseMs));
-  console.log(row('one changed phrase (browser, int8, target <500)', result.onePhraseMs));
-  console.log(row('one phrase (engine, onnxruntime-node, 1 thread)', result.engineOnePhraseMs));
-  console.log(`load average ${result.loadAverage.start.join(' ')} at start, ${result.loadAverage.end.join(' ')} at end; ${result.machine}`);
-  console.log(JSON.stringify(result));
-} finally {
-  await rm(work, { recursive: true, force: true });
+  process.stdout.write(`Load average (1, 5, 15 min): before ${load0.map((x) => x.toFixed(1)).join(', ')}; after ${load1.map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} CPUs.\n`);
 }
+
+await main();

@@ -99,11 +99,12 @@ export function l2normalize(rows: Float32Array, dim: number): Float32Array {
 /**
  * Softmax in float64, subtracting the maximum first so large logits cannot overflow. −Infinity
  * entries get 0. Edge cases (stated so they are not surprises): all −Infinity → uniform (the limit of
- * equal logits); +Infinity entries share all the mass equally; any NaN → all NaN.
+ * equal logits); +Infinity entries share all the mass equally; any NaN → all NaN. `out` (of the
+ * logits' length, a new array by default) receives the result; it may be `logits` itself.
  */
-export function softmax(logits: ArrayLike<number>): Float64Array {
+export function softmax(logits: ArrayLike<number>, out: Float64Array = new Float64Array(logits.length)): Float64Array {
   const n = logits.length;
-  const out = new Float64Array(n);
+  if (out.length !== n) throw new ClipscopeError('internal', `softmax: out has ${out.length} values, logits ${n}`);
   if (n === 0) return out;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -142,9 +143,15 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
       if (take === 0 || !(v > values[best[take - 1]])) continue;
       best.pop();
     }
+    // Insert i after the last kept value >= v (shifting the smaller ones down; no splice: this runs
+    // for every phrase of every image).
     let pos = best.length;
-    while (pos > 0 && v > values[best[pos - 1]]) pos--;
-    best.splice(pos, 0, i);
+    best.push(i);
+    while (pos > 0 && v > values[best[pos - 1]]) {
+      best[pos] = best[pos - 1];
+      pos--;
+    }
+    best[pos] = i;
   }
   return best;
 }
@@ -221,8 +228,62 @@ export function categoryEmbeddings(textEmbeds: Float32Array, phraseCategory: rea
 
 /** Score every image. Returns one ImageScore per image, in input order. */
 export function scoreImages(input: ScoreInput): ImageScore[] {
-  const { imageEmbeds, count, dim, textEmbeds, phrases, categories, mode, logitScale } = input;
+  const { imageEmbeds, count, dim, textEmbeds, phrases, categories, mode } = input;
   const phraseCategory = checkInput(input);
+  const P = phrases.length;
+  const C = categories.length;
+  const ensemble = mode === 'ensemble' ? categoryEmbeddings(textEmbeds, phraseCategory, C, dim) : null;
+  const rows = rowScorer(input, phraseCategory);
+  const results: ImageScore[] = new Array(count);
+  for (let start = 0; start < count; start += IMAGE_BLOCK) {
+    const n = Math.min(IMAGE_BLOCK, count - start);
+    const cos = matmulTransposed(imageEmbeds, start, n, textEmbeds, P, dim);
+    input.onCosines?.(start, n, cos);
+    const cosCat = ensemble ? matmulTransposed(imageEmbeds, start, n, ensemble, C, dim) : null;
+    for (let i = 0; i < n; i++) results[start + i] = rows(cos, i * P, cosCat, i * C, start + i);
+  }
+  return results;
+}
+
+/** What scoreCosines needs: ScoreInput with the cosines in place of the embeddings. */
+export interface CosineScoreInput extends Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' | 'onCosines'> {
+  /** count × phrases image × phrase cosines, row-major, in the order of `phrases`. */
+  cosines: ArrayLike<number>;
+  /** Ensemble scoring only: count × categories cosines of each image with each category's
+   * embedding (categoryEmbeddings of the phrase embeddings), in the order of `categories`. */
+  categoryCosines?: ArrayLike<number>;
+  /** Seed, sum and sigmoid scoring: receives each image's phrase probabilities (percent, in the order
+   * of `phrases`; the array is reused for the next image), so a caller that ranks phrases too (the
+   * Workbench page) does not compute them twice. Ensemble scoring has none and does not call it. */
+  onPhraseProbabilities?(image: number, probabilities: Float64Array): void;
+}
+
+/**
+ * Score every image from cosines computed beforehand: the same decisions as scoreImages, which
+ * computes the cosines (matmulTransposed) and then runs this very per-image code. Given the float64
+ * cosines scoreImages computes, the result is identical; the Workbench page keeps them and re-scores an
+ * edited dictionary without recomputing the cosines of phrases it already had.
+ */
+export function scoreCosines(input: CosineScoreInput): ImageScore[] {
+  const { cosines, categoryCosines, count, phrases, categories, mode } = input;
+  const phraseCategory = checkScoring(input, 'scoreCosines');
+  const P = phrases.length;
+  const C = categories.length;
+  const fail = (what: string) => new ClipscopeError('internal', `scoreCosines: ${what}`);
+  if (cosines.length !== count * P) throw fail(`cosines has ${cosines.length} values, expected count ${count} × ${P} phrases`);
+  const cosCat = mode === 'ensemble' ? categoryCosines : null;
+  if (cosCat && cosCat.length !== count * C) throw fail(`categoryCosines has ${cosCat.length} values, expected count ${count} × ${C} categories`);
+  if (mode === 'ensemble' && !cosCat) throw fail('ensemble scoring needs categoryCosines');
+  const rows = rowScorer(input, phraseCategory, input.onPhraseProbabilities);
+  const results: ImageScore[] = new Array(count);
+  for (let i = 0; i < count; i++) results[i] = rows(cosines, i * P, cosCat ?? null, i * C, i);
+  return results;
+}
+
+/** The per-image scoring shared by scoreImages and scoreCosines: from one image's phrase cosines
+ * (cos[row … row + P − 1]) and, in ensemble scoring, its category cosines (cosCat[catRow …]). */
+function rowScorer(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds' | 'count'>, phraseCategory: readonly number[], onPhraseProbabilities?: (image: number, probabilities: Float64Array) => void): (cos: ArrayLike<number>, row: number, cosCat: ArrayLike<number> | null, catRow: number, image: number) => ImageScore {
+  const { phrases, categories, mode, logitScale } = input;
   const P = phrases.length;
   const C = categories.length;
   const sigmoid = mode === 'sigmoid';
@@ -236,66 +297,62 @@ export function scoreImages(input: ScoreInput): ImageScore[] {
     members[c].push(p);
   });
 
-  const ensemble = mode === 'ensemble' ? categoryEmbeddings(textEmbeds, phraseCategory, C, dim) : null;
   const k = Math.min(input.topK, mode === 'seed' ? P : C);
-  const results: ImageScore[] = new Array(count);
+  const protoKey = categories.includes('__proto__');
   const catProb = new Float64Array(C);
   const logits = new Float64Array(mode === 'ensemble' ? C : P);
+  // Softmax's output, reused from image to image (a typed array per image costs more than its exps).
+  const shares = new Float64Array(logits.length);
 
-  for (let start = 0; start < count; start += IMAGE_BLOCK) {
-    const n = Math.min(IMAGE_BLOCK, count - start);
-    const cos = matmulTransposed(imageEmbeds, start, n, textEmbeds, P, dim);
-    input.onCosines?.(start, n, cos);
-    const cosCat = ensemble ? matmulTransposed(imageEmbeds, start, n, ensemble, C, dim) : null;
-
-    for (let i = 0; i < n; i++) {
-      const row = i * P;
-      let ranked: RankedChoice[];
-      let ranking: number[];
-      let probs: Float64Array;
-      if (cosCat) {
-        for (let c = 0; c < C; c++) logits[c] = logitScale * cosCat[i * C + c];
-        probs = toPercent(softmax(logits));
-        catProb.set(probs);
-        ranking = topIndices(catProb, Math.max(k, 2));
-        // The label is the category's best phrase by cosine (the ensemble has no phrase probabilities).
-        ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(cos, row, members[c])].text, probability: catProb[c] }));
-      } else if (sigmoid) {
-        probs = logits;
-        for (let p = 0; p < P; p++) probs[p] = 100 / (1 + Math.exp(-(logitScale * cos[row + p] + logitBias)));
-        catProb.fill(-Infinity);
-        for (let p = 0; p < P; p++) if (probs[p] > catProb[phraseCategory[p]]) catProb[phraseCategory[p]] = probs[p];
+  return (cos, row, cosCat, catRow, image) => {
+    let ranked: RankedChoice[];
+    let ranking: number[];
+    let probs: Float64Array;
+    if (mode === 'ensemble') {
+      for (let c = 0; c < C; c++) logits[c] = logitScale * cosCat![catRow + c];
+      probs = toPercent(softmax(logits, shares));
+      catProb.set(probs);
+      ranking = topIndices(catProb, Math.max(k, 2));
+      // The label is the category's best phrase by cosine (the ensemble has no phrase probabilities).
+      ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(cos, row, members[c])].text, probability: catProb[c] }));
+    } else if (sigmoid) {
+      probs = logits;
+      for (let p = 0; p < P; p++) probs[p] = 100 / (1 + Math.exp(-(logitScale * cos[row + p] + logitBias)));
+      onPhraseProbabilities?.(image, probs);
+      catProb.fill(-Infinity);
+      for (let p = 0; p < P; p++) if (probs[p] > catProb[phraseCategory[p]]) catProb[phraseCategory[p]] = probs[p];
+      ranking = topIndices(catProb, Math.max(k, 2));
+      ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(probs, 0, members[c])].text, probability: catProb[c] }));
+    } else {
+      for (let p = 0; p < P; p++) logits[p] = logitScale * cos[row + p];
+      probs = toPercent(softmax(logits, shares));
+      onPhraseProbabilities?.(image, probs);
+      catProb.fill(0);
+      for (let p = 0; p < P; p++) catProb[phraseCategory[p]] += probs[p];
+      if (mode === 'seed') {
+        ranking = topIndices(probs, Math.max(k, 2));
+        ranked = ranking.map((p) => ({ category: categories[phraseCategory[p]], label: phrases[p].text, probability: probs[p] }));
+      } else {
         ranking = topIndices(catProb, Math.max(k, 2));
         ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(probs, 0, members[c])].text, probability: catProb[c] }));
-      } else {
-        for (let p = 0; p < P; p++) logits[p] = logitScale * cos[row + p];
-        probs = toPercent(softmax(logits));
-        catProb.fill(0);
-        for (let p = 0; p < P; p++) catProb[phraseCategory[p]] += probs[p];
-        if (mode === 'seed') {
-          ranking = topIndices(probs, Math.max(k, 2));
-          ranked = ranking.map((p) => ({ category: categories[phraseCategory[p]], label: phrases[p].text, probability: probs[p] }));
-        } else {
-          ranking = topIndices(catProb, Math.max(k, 2));
-          ranked = ranking.map((c) => ({ category: categories[c], label: phrases[bestMember(probs, 0, members[c])].text, probability: catProb[c] }));
-        }
       }
-      const first = ranked[0];
-      const margin = ranked.length > 1 ? first.probability - ranked[1].probability : first.probability;
-      const unsure = (minProbability !== null && first.probability < minProbability) || (minMargin !== null && margin < minMargin);
-      results[start + i] = {
-        category: unsure ? UNCERTAIN : first.category,
-        label: first.label,
-        probability: first.probability,
-        margin,
-        top: ranked.slice(0, k),
-        // fromEntries defines own properties, so a category named "__proto__" stays a plain key.
-        categories: Object.fromEntries(categories.map((name, c) => [name, catProb[c]])),
-        ...(sigmoid ? { labels: topIndices(catProb, C).filter((c) => catProb[c] >= minProbability!).map((c) => categories[c]) } : {}),
-      };
     }
-  }
-  return results;
+    const first = ranked[0];
+    const margin = ranked.length > 1 ? first.probability - ranked[1].probability : first.probability;
+    const unsure = (minProbability !== null && first.probability < minProbability) || (minMargin !== null && margin < minMargin);
+    let byCategory: Record<string, number>;
+    if (protoKey) {
+      // fromEntries defines own properties, so a category named "__proto__" stays a plain key.
+      byCategory = Object.fromEntries(categories.map((name, c) => [name, catProb[c]]));
+    } else {
+      // Plain assignment (4× faster than fromEntries, which counts at 10,000 images on the Workbench page).
+      byCategory = {};
+      for (let c = 0; c < C; c++) byCategory[categories[c]] = catProb[c];
+    }
+    const result: ImageScore = { category: unsure ? UNCERTAIN : first.category, label: first.label, probability: first.probability, margin, top: ranked.slice(0, k), categories: byCategory };
+    if (sigmoid) result.labels = topIndices(catProb, C).filter((c) => catProb[c] >= minProbability!).map((c) => categories[c]);
+    return result;
+  };
 }
 
 function toPercent(p: Float64Array): Float64Array {
@@ -304,19 +361,27 @@ function toPercent(p: Float64Array): Float64Array {
 }
 
 /** The member with the highest value in values[offset + member]; the first one among equals. */
-function bestMember(values: Float64Array, offset: number, members: number[]): number {
+function bestMember(values: ArrayLike<number>, offset: number, members: number[]): number {
   let best = members[0];
   for (const m of members) if (values[offset + m] > values[offset + best]) best = m;
   return best;
 }
 
-/** Check sizes and names; returns each phrase's category index. */
+/** Check sizes, options and names; returns each phrase's category index. */
 function checkInput(input: ScoreInput): number[] {
-  const { imageEmbeds, count, dim, textEmbeds, phrases, categories, topK, logitScale, mode } = input;
+  const { imageEmbeds, count, dim, textEmbeds, phrases } = input;
   const fail = (what: string) => new ClipscopeError('internal', `scoreImages: ${what}`);
   if (!Number.isInteger(dim) || dim <= 0) throw fail(`dim must be a positive integer, got ${dim}`);
   if (!Number.isInteger(count) || count < 0 || imageEmbeds.length !== count * dim) throw fail(`imageEmbeds has ${imageEmbeds.length} values, expected count ${count} × dim ${dim}`);
   if (textEmbeds.length !== phrases.length * dim) throw fail(`textEmbeds has ${textEmbeds.length} values, expected ${phrases.length} phrases × dim ${dim}`);
+  return checkScoring(input, 'scoreImages');
+}
+
+/** Check the options and names (what scoreImages and scoreCosines share); returns each phrase's category index. */
+function checkScoring(input: Omit<ScoreInput, 'imageEmbeds' | 'dim' | 'textEmbeds'>, caller: string): number[] {
+  const { count, phrases, categories, topK, logitScale, mode } = input;
+  const fail = (what: string) => new ClipscopeError('internal', `${caller}: ${what}`);
+  if (!Number.isInteger(count) || count < 0) throw fail(`count must be a whole number >= 0, got ${count}`);
   if (phrases.length === 0 || categories.length === 0) throw fail('no phrases or no categories');
   if (!(SCORING_MODES as readonly string[]).includes(mode)) throw new ClipscopeError('options', `Unknown scoring mode ${JSON.stringify(mode)}`, `Use ${SCORING_MODES.join(', ')}.`);
   if (input.logitBias !== undefined && !Number.isFinite(input.logitBias)) throw new ClipscopeError('options', `Expected a finite logit bias but received ${input.logitBias}`);

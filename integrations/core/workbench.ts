@@ -24,7 +24,8 @@
 //   the first round(fraction × n) held out); tuning on the rest and reading the held-out figure is
 //   the honest way to use a validation sample while editing.
 import { flattenPhrases, type FlatPhrase } from './dictionary.ts';
-import { matmulTransposed, scoreImages, softmax, type ImageScore } from './score.ts';
+import { categoryEmbeddings, matmulTransposed, scoreCosines, softmax, type ImageScore } from './score.ts';
+import { ClipscopeError } from './errors.ts';
 import { shuffled } from './random.ts';
 import { wilson, type Interval } from './stats.ts';
 import type { DictionaryCategory, ScoringMode } from './types.ts';
@@ -139,60 +140,150 @@ export interface RescoreInput {
   /** Phrase embeddings (L2-normalised) in flat dictionary order. */
   textEmbeds: Float32Array;
   run: WorkbenchRun;
+  /** The cosines kept from earlier re-scores of these images (a fresh cache computes them all). */
+  cosines?: CosineCache;
+}
+
+/**
+ * The image × phrase cosines kept between edits, one float64 column (one value per image) per phrase
+ * text, and in ensemble scoring per category embedding (keyed by its phrase texts in order). An edit
+ * computes the columns of new texts only: a removed phrase's column is dropped, a moved or reordered
+ * phrase keeps its own. The columns are the values matmulTransposed gives for the whole matrix (each
+ * cosine is the same float64 sum over the same dimensions in the same order), so a re-score from the
+ * cache is identical to the build's scoring from the embeddings, not merely close.
+ * A text must always stand for one embedding (the build's, or the text tower's for a new text).
+ */
+export class CosineCache {
+  private readonly phraseColumns = new Map<string, Float64Array>();
+  private readonly categoryColumns = new Map<string, Float64Array>();
+  /** Columns computed so far (phrase and category ones): what the cache saved is visible in tests. */
+  computed = 0;
+  readonly images: Float32Array;
+  readonly count: number;
+  readonly dim: number;
+
+  constructor(images: Float32Array, count: number, dim: number) {
+    this.images = images;
+    this.count = count;
+    this.dim = dim;
+  }
+
+  /** count × keys.length cosines (row-major) of the images with `rows` (keys.length × dim), computing
+   * only the columns whose key is not kept yet. */
+  private matrix(columns: Map<string, Float64Array>, keys: readonly string[], rows: Float32Array): Float64Array {
+    const { images, count, dim } = this;
+    const missing: number[] = [];
+    const seen = new Set<string>();
+    keys.forEach((key, j) => {
+      if (!columns.has(key) && !seen.has(key)) {
+        seen.add(key);
+        missing.push(j);
+      }
+    });
+    if (missing.length > 0) {
+      const m = missing.length;
+      const block = new Float32Array(m * dim);
+      missing.forEach((j, r) => {
+        block.set(rows.subarray(j * dim, (j + 1) * dim), r * dim);
+      });
+      const cos = matmulTransposed(images, 0, count, block, m, dim);
+      missing.forEach((j, r) => {
+        const col = new Float64Array(count);
+        for (let i = 0; i < count; i++) col[i] = cos[i * m + r];
+        columns.set(keys[j], col);
+      });
+      this.computed += m;
+    }
+    const K = keys.length;
+    const cols = keys.map((key) => columns.get(key)!);
+    const out = new Float64Array(count * K);
+    // Row by row: the writes run along the matrix, the reads along each column.
+    for (let i = 0, o = 0; i < count; i++) for (let j = 0; j < K; j++, o++) out[o] = cols[j][i];
+    return out;
+  }
+
+  /** count × texts.length image × phrase cosines; textEmbeds: the phrases' embeddings in that order. */
+  phrases(texts: readonly string[], textEmbeds: Float32Array): Float64Array {
+    return this.matrix(this.phraseColumns, texts, textEmbeds);
+  }
+
+  /** count × categories cosines of each image with each category's ensemble embedding. */
+  ensemble(flat: readonly FlatPhrase[], categories: readonly string[], textEmbeds: Float32Array): Float64Array {
+    const index = new Map(categories.map((c, i) => [c, i]));
+    const phraseCategory = flat.map((p) => index.get(p.category)!);
+    const members: string[][] = categories.map(() => []);
+    flat.forEach((p, i) => {
+      members[phraseCategory[i]].push(p.text);
+    });
+    const keys = members.map((m) => JSON.stringify(m));
+    return this.matrix(this.categoryColumns, keys, categoryEmbeddings(textEmbeds, phraseCategory, categories.length, this.dim));
+  }
+
+  /** Drop the columns of texts not in `texts` (and the category columns not made only of them). */
+  keepOnly(texts: Iterable<string>): void {
+    const keep = new Set(texts);
+    for (const t of [...this.phraseColumns.keys()]) if (!keep.has(t)) this.phraseColumns.delete(t);
+    for (const k of [...this.categoryColumns.keys()]) if (!(JSON.parse(k) as string[]).every((t) => keep.has(t))) this.categoryColumns.delete(k);
+  }
 }
 
 /** Score every image as the build does (score.ts, the run's mode, scale, bias, thresholds), and rank
  * each image's phrases for wins and near misses. */
 export function rescore(input: RescoreInput): Rescored {
   const { images, count, dim, textEmbeds, run } = input;
+  const cache = input.cosines ?? new CosineCache(images, count, dim);
+  if (cache.images !== images || cache.count !== count || cache.dim !== dim) throw new ClipscopeError('internal', 'rescore: the cosine cache belongs to other image embeddings');
   const flat = flattenPhrases({ categories: input.categories });
+  const categoryNames = input.categories.map((c) => c.name);
   const P = flat.length;
+  const cos = cache.phrases(
+    flat.map((p) => p.text),
+    textEmbeds,
+  );
+  // The phrase ranking: each image's best and second-best phrase by phrase probability (scoring
+  // hands them over; ensemble scoring has none, so the softmax share over all phrases is computed here).
   const best = new Int32Array(count).fill(-1);
   const second = new Int32Array(count).fill(-1);
   const bestProbability = new Float64Array(count);
   const secondProbability = new Float64Array(count);
-  const logits = new Float64Array(P);
-  // The phrase ranking reads the cosines scoring computes (one matrix product, not two).
-  const rankPhrases = (start: number, n: number, cos: Float64Array) => {
-    for (let i = 0; i < n; i++) {
-      let probs: Float64Array;
-      if (run.scoring === 'sigmoid') {
-        probs = logits;
-        for (let p = 0; p < P; p++) probs[p] = 100 / (1 + Math.exp(-(run.logitScale * cos[i * P + p] + run.logitBias)));
-      } else {
-        for (let p = 0; p < P; p++) logits[p] = run.logitScale * cos[i * P + p];
-        probs = softmax(logits);
-        for (let p = 0; p < P; p++) probs[p] *= 100;
-      }
-      let b = -1;
-      let s = -1;
-      for (let p = 0; p < P; p++) {
-        if (b < 0 || probs[p] > probs[b]) {
-          s = b;
-          b = p;
-        } else if (s < 0 || probs[p] > probs[s]) s = p;
-      }
-      best[start + i] = b;
-      second[start + i] = s;
-      bestProbability[start + i] = probs[b];
-      secondProbability[start + i] = s >= 0 ? probs[s] : 0;
+  const rank = (i: number, probs: Float64Array) => {
+    let b = -1;
+    let s = -1;
+    for (let p = 0; p < P; p++) {
+      if (b < 0 || probs[p] > probs[b]) {
+        s = b;
+        b = p;
+      } else if (s < 0 || probs[p] > probs[s]) s = p;
     }
+    best[i] = b;
+    second[i] = s;
+    bestProbability[i] = probs[b];
+    secondProbability[i] = s >= 0 ? probs[s] : 0;
   };
-  const scores = scoreImages({
-    imageEmbeds: images,
+  const ensemble = run.scoring === 'ensemble';
+  const scores = scoreCosines({
+    cosines: cos,
+    categoryCosines: ensemble ? cache.ensemble(flat, categoryNames, textEmbeds) : undefined,
     count,
-    dim,
-    textEmbeds,
     phrases: flat,
-    categories: input.categories.map((c) => c.name),
+    categories: categoryNames,
     mode: run.scoring,
     logitScale: run.logitScale,
     logitBias: run.logitBias,
     topK: run.topK,
     minProbability: run.minProbability,
     minMargin: run.minMargin,
-    onCosines: rankPhrases,
+    onPhraseProbabilities: rank,
   });
+  if (ensemble) {
+    const logits = new Float64Array(P);
+    for (let i = 0; i < count; i++) {
+      for (let p = 0; p < P; p++) logits[p] = run.logitScale * cos[i * P + p];
+      const probs = softmax(logits);
+      for (let p = 0; p < P; p++) probs[p] *= 100;
+      rank(i, probs);
+    }
+  }
   return { scores, best, second, bestProbability, secondProbability };
 }
 

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { categoryEmbeddings, l2normalize, matmulTransposed, minProbabilityFor, scoreImages, softmax, topIndices } from '../../integrations/engine/score.ts';
+import { scoreCosines } from '../../integrations/core/score.ts';
 import { choicesOf, classifyOptionsSchema } from '../../integrations/engine/options.ts';
 import type { ScoreInput, ScorePhrase } from '../../integrations/engine/score.ts';
 import { SCORING_MODES, UNCERTAIN } from '../../integrations/core/types.ts';
@@ -41,6 +42,15 @@ describe('softmax', () => {
   it('propagates NaN instead of inventing probabilities', () => {
     expect([...softmax([1, NaN, 2])].every(Number.isNaN)).toBe(true);
   });
+
+  it('writes into the array given (reused between calls, or the logits themselves)', () => {
+    const out = new Float64Array(2);
+    expect(softmax([0, Math.log(3)], out)).toBe(out);
+    expectAllClose(out, [0.25, 0.75]);
+    const logits = Float64Array.from([Math.log(3), 0]);
+    expectAllClose(softmax(logits, logits), [0.75, 0.25]);
+    expect(() => softmax([1, 2, 3], out)).toThrow(/out has 2 values, logits 3/);
+  });
 });
 
 describe('l2normalize', () => {
@@ -72,6 +82,8 @@ describe('topIndices (ties: stable, lower index wins)', () => {
     { values: [2, 1], k: 5, expected: [0, 1] },
     { values: [2, 1], k: 0, expected: [] },
     { values: [-1, -Infinity, -0.5], k: 3, expected: [2, 0, 1] },
+    { values: [1, 2, 3, 4, 2, 5], k: 3, expected: [5, 3, 2] },
+    { values: [4, 1, 4, 2, 4], k: 4, expected: [0, 2, 4, 3] },
   ];
   it.each(cases)('top $k of $values → $expected', ({ values, k, expected }) => {
     expect(topIndices(values, k)).toEqual(expected);
@@ -431,6 +443,36 @@ describe('onCosines', () => {
     expect(seen.map((s) => [s.start, s.n])).toEqual([[0, 2]]);
     // Image X = (1, 0), Y = (0.6, 0.8) against phrases (1, 0), (0, 1), (0.6, 0.8), in float32.
     expectAllClose(seen[0].cos, [1, 0, f6, f6, f8, f6 * f6 + f8 * f8]);
+  });
+});
+
+describe('scoreCosines (scoring from cosines computed beforehand)', () => {
+  // Tolerance: none. Given the float64 cosines matmulTransposed computes, scoreCosines runs the same
+  // per-image code as scoreImages, so every field must be identical, in every mode and across blocks.
+  const n = 1030;
+  const dim = 8;
+  const normal = createNormal(createRandom('score-cosines'));
+  const imgs = l2normalize(Float32Array.from({ length: n * dim }, normal), dim);
+  const cats = ['A', 'B', 'C'];
+  const phr: ScorePhrase[] = ['a1', 'a2', 'b1', 'c1', 'c2', 'c3'].map((text) => ({ text, category: text[0].toUpperCase() }));
+  const txt = l2normalize(Float32Array.from({ length: phr.length * dim }, normal), dim);
+  const cosines = matmulTransposed(imgs, 0, n, txt, phr.length, dim);
+  const categoryCosines = matmulTransposed(imgs, 0, n, categoryEmbeddings(txt, [0, 0, 1, 2, 2, 2], 3, dim), 3, dim);
+
+  it.each(['seed', 'sum', 'ensemble', 'sigmoid'] as const)('%s: identical to scoreImages', (mode) => {
+    const common = { count: n, phrases: phr, categories: cats, mode, logitScale: 30, logitBias: mode === 'sigmoid' ? -3 : 0, topK: 2, minMargin: 5 };
+    const full = scoreImages({ ...common, imageEmbeds: imgs, dim, textEmbeds: txt });
+    const fromCosines = scoreCosines({ ...common, cosines, categoryCosines });
+    expect(fromCosines).toEqual(full);
+    // Not vacuous: the images spread over the categories.
+    expect(new Set(full.map((r) => r.category)).size).toBeGreaterThan(2);
+  });
+
+  it('says what is wrong with the sizes', () => {
+    const common = { count: n, phrases: phr, categories: cats, logitScale: 30, topK: 1 };
+    expect(() => scoreCosines({ ...common, mode: 'seed', cosines: cosines.subarray(1) })).toThrow(/cosines has 6179 values, expected count 1030 × 6 phrases/);
+    expect(() => scoreCosines({ ...common, mode: 'ensemble', cosines })).toThrow(/ensemble scoring needs categoryCosines/);
+    expect(() => scoreCosines({ ...common, mode: 'ensemble', cosines, categoryCosines: cosines })).toThrow(/categoryCosines has 6180 values, expected count 1030 × 3 categories/);
   });
 });
 

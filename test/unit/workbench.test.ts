@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accuracyAgainstCoders,
   baselineCheck,
+  CosineCache,
   compareCategories,
   holdoutSplit,
   nearDuplicates,
@@ -19,6 +20,8 @@ import {
 import { flattenPhrases } from '../../integrations/core/dictionary.ts';
 import { scoreImages } from '../../integrations/engine/score.ts';
 import { wilson } from '../../integrations/core/stats.ts';
+import { l2normalize } from '../../integrations/core/score.ts';
+import { createNormal, createRandom } from '../../integrations/core/random.ts';
 
 const run = (over: Partial<WorkbenchRun> = {}): WorkbenchRun => ({
   model: 'm',
@@ -61,6 +64,84 @@ describe('rescore', () => {
     expect(Math.abs(r.secondProbability[0] - (100 * e[2]) / sum)).toBeLessThan(1e-9);
     // Image 2 (diag): best "diag" (cos 1), second "x" and "y" tie (cos s): the first listed, "x".
     expect([r.best[2], r.second[2]]).toEqual([2, 0]);
+  });
+});
+
+describe('rescore from kept cosines (CosineCache)', () => {
+  // Tolerance: none. The cache keeps the float64 cosines matmulTransposed computes, column by column,
+  // so an edit re-scored from it must be identical to re-scoring the edited dictionary from scratch.
+  const n = 300;
+  const dim = 16;
+  const normal = createNormal(createRandom('workbench-cache'));
+  const imgs = l2normalize(Float32Array.from({ length: n * dim }, normal), dim);
+  const texts = ['a1', 'a2', 'b1', 'b2', 'c1', 'c2', 'new1', 'new2'];
+  const known = rowsByText(texts, l2normalize(Float32Array.from({ length: texts.length * dim }, normal), dim), dim);
+  const dict = (...cats: [string, string[]][]) => cats.map(([name, ps]) => ({ name, phrases: ps.map((t) => ({ text: t })) }));
+  // Baseline, a phrase moved to another category, a category removed, a phrase added and one's text
+  // changed, phrases reordered, back to the baseline.
+  const edits = [
+    { dictionary: dict(['A', ['a1', 'a2']], ['B', ['b1', 'b2']], ['C', ['c1', 'c2']]), newColumns: 6 },
+    { dictionary: dict(['A', ['a1']], ['B', ['b1', 'b2', 'a2']], ['C', ['c1', 'c2']]), newColumns: 0 },
+    { dictionary: dict(['A', ['a1']], ['B', ['b1', 'b2', 'a2']]), newColumns: 0 },
+    { dictionary: dict(['A', ['a1', 'new1']], ['B', ['b1', 'new2', 'a2']]), newColumns: 2 },
+    { dictionary: dict(['B', ['a2', 'new2', 'b1']], ['A', ['new1', 'a1']]), newColumns: 0 },
+    { dictionary: dict(['A', ['a1', 'a2']], ['B', ['b1', 'b2']], ['C', ['c1', 'c2']]), newColumns: 0 },
+  ];
+
+  it.each(['seed', 'sum', 'ensemble', 'sigmoid'] as const)('%s: every edit of a sequence equals a full re-score', (scoring) => {
+    const r = run({ scoring, logitScale: 20, logitBias: scoring === 'sigmoid' ? -2 : 0, topK: 2 });
+    const cache = new CosineCache(imgs, n, dim);
+    let changed = 0;
+    let baseline: string[] | null = null;
+    for (const { dictionary, newColumns } of edits) {
+      const flat = flattenPhrases({ categories: dictionary });
+      const { embeds } = phraseEmbeddings(
+        flat.map((p) => p.text),
+        known,
+        dim,
+      );
+      const before = cache.computed;
+      const kept = rescore({ images: imgs, count: n, dim, categories: dictionary, textEmbeds: embeds, run: r, cosines: cache });
+      const full = rescore({ images: imgs, count: n, dim, categories: dictionary, textEmbeds: embeds, run: r });
+      expect(kept).toEqual(full);
+      // Only new texts cost a column (ensemble scoring also computes changed categories' columns).
+      if (scoring !== 'ensemble') expect(cache.computed - before).toBe(newColumns);
+      baseline ??= full.scores.map((s) => s.category);
+      changed += full.scores.filter((s, i) => s.category !== baseline![i]).length;
+    }
+    // Not vacuous: the edits move images.
+    expect(changed).toBeGreaterThan(0);
+  });
+
+  it('ensemble: only categories whose phrases changed get a new column', () => {
+    const cache = new CosineCache(imgs, n, dim);
+    const score = (dictionary: ReturnType<typeof dict>) => {
+      const flat = flattenPhrases({ categories: dictionary });
+      const { embeds } = phraseEmbeddings(
+        flat.map((p) => p.text),
+        known,
+        dim,
+      );
+      rescore({ images: imgs, count: n, dim, categories: dictionary, textEmbeds: embeds, run: run({ scoring: 'ensemble' }), cosines: cache });
+    };
+    score(edits[0].dictionary);
+    expect(cache.computed).toBe(6 + 3);
+    score(edits[1].dictionary); // A and B changed, C did not
+    expect(cache.computed).toBe(9 + 2);
+  });
+
+  it('keepOnly drops the columns of texts no longer used, and they are computed again when needed', () => {
+    const cache = new CosineCache(imgs, n, dim);
+    const { embeds } = phraseEmbeddings(['a1', 'b1'], known, dim);
+    cache.phrases(['a1', 'b1'], embeds);
+    cache.keepOnly(['a1']);
+    cache.phrases(['a1', 'b1'], embeds);
+    expect(cache.computed).toBe(3);
+  });
+
+  it('refuses a cache of other images', () => {
+    const cache = new CosineCache(imgs.slice(), n, dim);
+    expect(() => rescore({ images: imgs, count: n, dim, categories: edits[0].dictionary, textEmbeds: new Float32Array(6 * dim), run: run(), cosines: cache })).toThrow(/cosine cache belongs to other image embeddings/);
   });
 });
 
