@@ -333,8 +333,6 @@ ${scaleTable(r)}
 
 ${r.scale ? '![Time and peak memory against the number of images](performance-scale.svg)' : ''}
 
-${siteScaleSection(r.siteScale as Parameters<typeof siteScaleSection>[0])}
-
 ## Levers
 
 Settings a user can change, one at a time against the defaults (\`classify\`, no cache, ${r.inputs.images} images;
@@ -344,6 +342,8 @@ the noise (the same settings measured twice differ that much):
 ${leversTable(r)}
 
 ${notes()}
+
+${siteScaleSection(r.siteScale as Parameters<typeof siteScaleSection>[0])}
 
 ## Reproduce
 
