@@ -259,8 +259,12 @@ export async function openPage(browser: Browser, url: string, opts: { viewport?:
   });
   page.on('requestfailed', (req) => {
     const error = req.failure()?.errorText ?? 'failed';
-    const supersededByNavigation = error === 'net::ERR_ABORTED' && (issuedAt.get(req) ?? navigations) < navigations;
-    if (supersededByNavigation || problems.foreignRequests.includes(req.url())) return;
+    const aborted = error === 'net::ERR_ABORTED';
+    const supersededByNavigation = aborted && (issuedAt.get(req) ?? navigations) < navigations;
+    // The favicon is fetched by the browser for its tab, and cancelled whenever the browser likes
+    // (a reload, a closing context); a missing favicon is still reported, as a 404.
+    const faviconCancelled = aborted && new URL(req.url()).pathname.endsWith('/favicon.svg');
+    if (supersededByNavigation || faviconCancelled || problems.foreignRequests.includes(req.url())) return;
     problems.failedRequests.push(`${req.url()} (${error})`);
   });
   page.on('response', (res) => {
