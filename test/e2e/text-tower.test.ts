@@ -18,6 +18,7 @@ import { parseTextTowerManifest, TEXT_TOWER_DIR, type TextTowerManifest } from '
 import { MAX_FILE_BYTES } from '../../integrations/clipscope/text-tower-assets.ts';
 import { prepareModels } from '../../scripts/prepare-models.ts';
 import { buildSite, launchBrowser, openPage, REPO_ROOT, serveDir, type BuiltSite, type StaticServer } from './helpers.ts';
+import { cosine } from '../fixtures/vectors.ts';
 
 const CONFIG = join(REPO_ROOT, 'test', 'fixtures', 'text-tower', 'astro.config.mjs');
 
@@ -34,17 +35,6 @@ const PHRASES = [
 ];
 
 /** Cosine similarity. */
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 let browser: Browser;
 let work: string;

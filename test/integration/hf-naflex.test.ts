@@ -28,6 +28,7 @@ import { embedImages } from '../../integrations/engine/embed.ts';
 import { naflexSize, preprocessImage, tensorSize } from '../../integrations/engine/preprocess.ts';
 import { scoreImages } from '../../integrations/engine/score.ts';
 import { runClipscope } from '../fixtures/cli.ts';
+import { cosine } from '../fixtures/vectors.ts';
 
 const ROOT = 'test/fixtures/models';
 const NAME = 'siglip2-naflex-tiny';
@@ -52,15 +53,6 @@ interface Reference {
   sigmoid: number[][];
 }
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-};
 
 describe('SigLIP 2 NaFlex against transformers (Siglip2Model, Siglip2ImageProcessor)', () => {
   let dir: string;

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { preprocessImage, tensorSize } from '../../integrations/engine/preprocess.ts';
 import { scoreImages } from '../../integrations/engine/score.ts';
+import { cosine } from '../fixtures/vectors.ts';
 
 const ROOT = 'test/fixtures/models';
 
@@ -39,15 +40,6 @@ interface Reference {
   sigmoid: number[][];
 }
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-};
 
 /** Images at the model's 32×32 need no resize; the others are downscaled. */
 const tolerance = (image: string) =>

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { preprocessImage, tensorSize } from '../../integrations/engine/preprocess.ts';
+import { cosine } from '../fixtures/vectors.ts';
 
 const ROOT = 'test/fixtures/models';
 
@@ -26,15 +27,6 @@ interface Reference {
   text_embeds_unpadded?: number[][];
 }
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-};
 
 const cases = [
   { name: 'mobileclip-tiny', preprocess: { shortestEdge: 32, cropHeight: 32, cropWidth: 32, resample: 2, doNormalize: false, rescaleFactor: 1 / 255 }, padTo: 77 },

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLIP_PREPROCESS, preprocessImage } from '../../integrations/engine/preprocess.ts';
 import { decodePlanes } from '../fixtures/parity/codec.ts';
+import { cosine } from '../fixtures/vectors.ts';
 
 const dir = path.join(import.meta.dirname, '../fixtures/parity');
 const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
@@ -27,17 +28,6 @@ function referenceTensor(bytes: Uint8Array): Float64Array {
   return t;
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /**
  * Cases decodeForClip sends down the Pillow port (pil-resample.ts) rather than libvips: upsampling

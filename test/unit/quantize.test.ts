@@ -13,6 +13,7 @@ import { decodeModel } from '../../scripts/models/onnx-writer/graph.ts';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { createNormal, createRandom } from '../../integrations/core/random.ts';
 import { quantizeFile, quantizeModelBytes, quantizeWeights } from '../../scripts/models/quantize.ts';
+import { cosine } from '../fixtures/vectors.ts';
 
 const TINY = join(import.meta.dirname, '../../models/synthetic-tiny');
 
@@ -94,17 +95,6 @@ describe('graph rewrite', () => {
   });
 });
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 /** Seeded, photo-like inputs: smooth colour gradients with blobs and a little noise, normalised. */
 function testImages(count: number, size: number): Float32Array {

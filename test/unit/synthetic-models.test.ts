@@ -13,6 +13,7 @@ import { parameterCounts, SYNTHETIC_SPECS, syntheticTowers } from '../../scripts
 import { createRandom } from '../../integrations/core/random.ts';
 import { prepareModels } from '../../scripts/prepare-models.ts';
 import { publishFolder } from '../../scripts/models/model-folder.ts';
+import { cosine } from '../fixtures/vectors.ts';
 
 const tiny = SYNTHETIC_SPECS['synthetic-tiny'];
 const TOLERANCE = 1e-5;
@@ -98,11 +99,6 @@ describe('synthetic-tiny in onnxruntime', () => {
   const pixels = (k: number) => Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i * 0.0007 * (k + 1) + k));
   const row = (data: Float32Array, i: number, width: number) => data.slice(i * width, (i + 1) * width);
   const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-  const cosine = (a: Float32Array, b: Float32Array) => {
-    let ab = 0, aa = 0, bb = 0;
-    for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
-    return ab / Math.sqrt(aa * bb);
-  };
 
   it('vision: batch 1 and 3 give finite outputs of the right shape; batch rows equal single runs', async () => {
     const images = [0, 1, 2].map(pixels);
