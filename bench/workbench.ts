@@ -22,7 +22,7 @@
 //   the opening's garbage and for code not yet optimised.
 // The edits never need the text tower. Printed: every round, then best and median, and the load
 // average before and after (the machine may be shared: numbers on a loaded machine are upper bounds).
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ import { createNormal, createRandom } from '../integrations/core/random.ts';
 import { l2normalize, scoreImages } from '../integrations/core/score.ts';
 import { sha256Hex } from '../integrations/core/sha256.ts';
 import { WORKBENCH_DIR, type WorkbenchData } from '../integrations/core/workbench.ts';
+import { TEXT_TOWER_DIR } from '../integrations/core/text-tower.ts';
 import { workbenchFiles } from '../integrations/clipscope/workbench-data.ts';
 import type { ReportData } from '../integrations/clipscope/report/report.ts';
 import { WORK } from './inputs.ts';
@@ -93,7 +94,10 @@ async function writeData(outDir: string, count: number, dict: Record<string, str
   } as unknown as ReportData;
   const files = workbenchFiles({ report, embeddings: { dim: DIM, images, phrases }, dictionary: { source: 'dictionary.yaml', format: 'yaml', text } });
   if ('reason' in files) throw new Error(`the workbench data was left out: ${files.reason}`);
-  await rm(join(outDir, ...WORKBENCH_DIR.split('/')), { recursive: true, force: true });
+  // The build's own workbench data goes; the text tower published beside it (its own folder) stays.
+  const dir = join(outDir, ...WORKBENCH_DIR.split('/'));
+  const tower = TEXT_TOWER_DIR.slice(WORKBENCH_DIR.length).replace(/^\/|\/$/g, '');
+  for (const entry of await readdir(dir).catch(() => [] as string[])) if (entry !== tower) await rm(join(dir, entry), { recursive: true, force: true });
   for (const [path, bytes] of files.files) {
     const file = join(outDir, ...path.split('/'));
     await mkdir(join(file, '..'), { recursive: true });
