@@ -191,7 +191,12 @@ export async function serveDir(dir: string, opts: { base?: string } = {}): Promi
     origin,
     url: (path = '/') => `${origin}${base}${path.replace(/^\/+/, '')}`,
     requests,
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    // Keep-alive connections a browser left open would hold close() until they time out.
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
 
