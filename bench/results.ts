@@ -18,6 +18,7 @@ export interface Args {
   levers: boolean;
   siteScale: boolean;
   siteScaleSizes: number[];
+  siteScaleKeep: boolean;
   docsOnly: boolean;
   peer: boolean;
   int8: boolean;

@@ -43,6 +43,7 @@ const USAGE = `npm run bench [-- options]   (the peer, transformers.js, needs \`
   --site-scale        only the whole report (astro build, cold and warm) at --site-scale-sizes LIST
                       images (default 1000,10000,100000); updates its section of docs/performance.md
                       (with --docs-only: only that section, from bench/.work/site-scale.json)
+  --site-scale-keep   keep each size's cache (bench/.work/site-cache-N) for more warm builds by hand
   --docs-only         rewrite docs/performance.md and the plots from the last results
   --no-peer, --no-int8, --no-docs   leave out transformers.js, the int8 model, the docs
 `;
@@ -75,6 +76,7 @@ function parse(): Args {
       levers: { type: 'boolean', default: false },
       'site-scale': { type: 'boolean', default: false },
       'site-scale-sizes': { type: 'string', default: '1000,10000,100000' },
+      'site-scale-keep': { type: 'boolean', default: false },
       'docs-only': { type: 'boolean', default: false },
       'no-peer': { type: 'boolean', default: false },
       'no-int8': { type: 'boolean', default: false },
@@ -100,6 +102,7 @@ function parse(): Args {
     levers: values.levers!,
     siteScale: values['site-scale']!,
     siteScaleSizes: ints(values['site-scale-sizes']!).sort((a, b) => a - b),
+    siteScaleKeep: values['site-scale-keep']!,
     docsOnly: values['docs-only']!,
     peer: !values['no-peer'],
     int8: !values['no-int8'],
@@ -496,7 +499,7 @@ async function main(): Promise<void> {
     // With --docs-only: the section again from the last site-scale results, nothing run.
     const run = args.docsOnly
       ? (JSON.parse(await readFile(siteFile, 'utf8')) as { points: SiteScalePoint[]; at: string; machine: string })
-      : { ...(await siteScale(args.siteScaleSizes, log)), machine: machineLine(machine) };
+      : { ...(await siteScale(args.siteScaleSizes, log, { keepCache: args.siteScaleKeep })), machine: machineLine(machine) };
     if (!args.docsOnly) await writeFile(siteFile, JSON.stringify(run, null, 1));
     log(`results: ${siteFile}`);
     if (args.docs) await writeSiteScaleDocs(run);

@@ -114,7 +114,7 @@ function build(env: Record<string, string>, outDir: string, cwd: string): Promis
   });
 }
 
-export async function siteScale(sizes: number[], log: (m: string) => void): Promise<{ points: SiteScalePoint[]; at: string }> {
+export async function siteScale(sizes: number[], log: (m: string) => void, opts: { keepCache?: boolean } = {}): Promise<{ points: SiteScalePoint[]; at: string }> {
   const model = await ensureModel('synthetic-tiny', log);
   const emptyValidation = join(WORK, 'site-scale-no-judgements');
   await mkdir(emptyValidation, { recursive: true });
@@ -143,7 +143,7 @@ export async function siteScale(sizes: number[], log: (m: string) => void): Prom
     log(`  dist: ${site.files} files, ${(site.bytes / 1e6).toFixed(1)} MB; largest page ${site.largestPage.path} ${(site.largestPage.bytes / 1000).toFixed(0)} KB`);
     points.push({ images: n, imageBytes: set.bytes, cold: measures[0], warm: measures[1], site });
     await rm(outDir, { recursive: true, force: true });
-    await rm(cache, { recursive: true, force: true });
+    if (!opts.keepCache) await rm(cache, { recursive: true, force: true });
   }
   return { points, at: new Date().toISOString() };
 }

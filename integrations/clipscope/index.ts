@@ -237,16 +237,18 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       'astro:build:done': async ({ dir }) => {
         const { assets, keep, report } = await prepare();
         let charts: number;
+        let published: Awaited<ReturnType<typeof publishAssets>>;
         let tower: { published: boolean; message: string } | null = null;
         try {
-          await publishAssets(assets, fileURLToPath(dir));
+          published = await publishAssets(assets, fileURLToPath(dir));
           charts = await writeChartSvgs(fileURLToPath(dir));
           // The Workbench's text tower (model graph, tokenizer, onnxruntime-web's WASM), or why not.
           if (report.workbench.bytes !== null) tower = await buildTextTower(options.model, report.result.run.model, fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error); // e.g. disk full: the message, not a stack
         }
-        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview) and ${charts} charts as SVG`);
+        const how = published.linked > 0 ? ` (${published.linked} as hard links to the cache's files)` : '';
+        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)${how} and ${charts} charts as SVG`);
         if (tower?.published) logger.info(tower.message);
         else if (tower) logger.warn(tower.message);
         // This build's results, for the next build's "Changed since the last build" page. A failure

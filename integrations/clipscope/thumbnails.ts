@@ -3,7 +3,7 @@
 // a hash of what determines its bytes (image sha256, box, quality), and kept in the cache folder so a
 // rebuild with a warm cache only copies files.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Thumb, ThumbRequest, ThumbRole } from './report/report.ts';
 import { forEachLimited } from '../engine/pool.ts';
@@ -32,7 +32,8 @@ interface ThumbnailJob {
   make: MakeThumbnail;
   /** Thumbnails made at the same time (sharp works on libuv's thread pool). */
   concurrency?: number;
-  log?: (message: string) => void;
+  /** Called after each request (made, reused or failed), for a progress line. */
+  progress?: (p: { done: number; total: number; made: number; reused: number }) => void;
 }
 
 interface ThumbnailOutput {
@@ -71,23 +72,23 @@ export async function makeThumbnails(requests: readonly ThumbRequest[], job: Thu
   await mkdir(job.cacheDir, { recursive: true });
   const out: ThumbnailOutput = { thumbs: {}, files: new Map(), inline: new Map(), made: 0, reused: 0, failed: [] };
   const { quality } = job.settings;
+  let done = 0;
 
   await forEachLimited(requests, job.concurrency ?? 4, async (req) => {
+    await one(req);
+    done++;
+    job.progress?.({ done, total: requests.length, made: out.made, reused: out.reused });
+  });
+  return out;
+
+  async function one(req: ThumbRequest): Promise<void> {
     const box = job.settings.sizes[req.role];
     if (box === false) return;
     const name = thumbName(req.sha256, box, quality);
     const file = join(job.cacheDir, name);
-    let thumb: { data: Buffer; width: number; height: number } | null = null;
-    const cached = await stat(file).catch(() => null);
-    if (cached?.isFile()) {
-      const data = await readFile(file);
-      const size = webpSize(data);
-      if (size) {
-        thumb = { data, ...size };
-        out.reused++;
-      }
-    }
-    if (!thumb) {
+    let thumb = await reuse(file, req.role === 'standalone');
+    if (thumb) out.reused++;
+    else {
       try {
         thumb = await job.make(job.fileOf?.(req.path) ?? join(job.imagesRoot, req.path), { width: box, quality });
       } catch (error) {
@@ -96,17 +97,45 @@ export async function makeThumbnails(requests: readonly ThumbRequest[], job: Thu
         return;
       }
       // Temp file + rename: a killed build leaves no half-written thumbnail under the final name.
-      // (No fsync: a lost cache entry is simply made again.)
+      // (No fsync: a lost cache entry is simply made again.) Read-only: the site publishes cached
+      // thumbnails as hard links (prepare.ts publishAssets), so a tool rewriting a published file in
+      // place must not change the cached one as well.
       const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(temp, thumb.data);
+      await writeFile(temp, thumb.data!, { mode: 0o444 });
       await rename(temp, file);
       out.made++;
     }
     const sitePath = `${THUMBS_DIR}/${name}`;
     out.thumbs[req.role] ??= {};
     out.thumbs[req.role]![req.sha256] = { src: sitePath, width: thumb.width, height: thumb.height };
-    if (req.role === 'standalone') out.inline.set(req.sha256, thumb.data);
+    if (req.role === 'standalone') out.inline.set(req.sha256, thumb.data!);
     else out.files.set(sitePath, file);
-  });
-  return out;
+  }
+}
+
+/** Bytes of a WebP header webpSize needs (RIFF header, chunk header, VP8X canvas or VP8/VP8L frame size). */
+const WEBP_HEADER_BYTES = 30;
+
+/**
+ * A cached thumbnail, if `file` is one: its size from the header alone (a warm build of 100,000
+ * images reuses 200,000 thumbnails: reading each whole was most of that step); its bytes as well
+ * when they are needed (`withData`, for the standalone file's data: URIs). Null when missing or not a WebP.
+ */
+async function reuse(file: string, withData: boolean): Promise<{ data?: Buffer; width: number; height: number } | null> {
+  if (withData) {
+    const data = await readFile(file).catch(() => null);
+    const size = data && webpSize(data);
+    return size ? { data: data!, ...size } : null;
+  }
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return null;
+  try {
+    const head = Buffer.alloc(WEBP_HEADER_BYTES);
+    const { bytesRead } = await handle.read(head, 0, WEBP_HEADER_BYTES, 0);
+    return webpSize(head.subarray(0, bytesRead));
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
 }

@@ -4,15 +4,22 @@
 
 /**
  * Runs `fn` on every item with at most `limit` calls in flight; items are started in order and the
- * promise resolves when every call has finished. A call that throws rejects the promise (the calls
- * already running finish, no new ones start in that worker); callers that must go on catch inside fn.
+ * promise resolves when every call has finished. A call that throws rejects the promise with its
+ * error, and no new call starts (the calls already running finish); callers that must go on catch
+ * inside fn.
  */
 export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      await fn(items[i], i);
+      try {
+        await fn(items[i], i);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   const workers = Math.min(items.length, Math.max(1, Math.floor(limit) || 1));

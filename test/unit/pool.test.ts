@@ -45,4 +45,20 @@ describe('forEachLimited', () => {
       if (n === 2) throw new Error('two');
     })).rejects.toThrow('two');
   });
+
+  it('starts no new call after one has thrown (the calls already running finish)', async () => {
+    const started: number[] = [];
+    let finished = 0;
+    const run = forEachLimited([0, 1, 2, 3, 4, 5, 6, 7], 2, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, n === 1 ? 20 : 1));
+      if (n === 0) throw new Error('zero');
+      finished++;
+    });
+    await expect(run).rejects.toThrow('zero');
+    await new Promise((r) => setTimeout(r, 40));
+    // 0 fails after 1 ms while 1 is still running; nothing after them starts.
+    expect(started).toEqual([0, 1]);
+    expect(finished).toBe(1);
+  });
 });

@@ -93,6 +93,8 @@ describe('prepareSite', () => {
     const second = await prepareSite(options, effects(again));
     expect(again.some((l) => /Thumbnails: 0 made, \d+ reused/.test(l))).toBe(true);
     expect(second.report.thumbs).toEqual(report.thumbs);
+    // The standalone file's inline thumbnails come from the cached bytes (the others from their headers).
+    expect((second.assets.get('downloads/2025-01-02-CLIP-Classification.html') as { data: string }).data).toBe(standalone);
     const cached = await readdir(join(dir, 'cache', 'thumbs'));
     expect(cached.every((f) => f.endsWith('.webp'))).toBe(true);
   });
