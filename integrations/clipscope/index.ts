@@ -26,7 +26,7 @@ import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
 import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInput } from './options.ts';
 import { writeChartSvgs } from './chart-svg.ts';
-import { prepareSite, publishAssets, type PrepareEffects, type PreparedSite } from './prepare.ts';
+import { prepareSite, publishAssets, removeStaging, removeStagingFolders, type PrepareEffects, type PreparedSite } from './prepare.ts';
 import { keepRun } from './changes.ts';
 import { buildTextTower, devTextTower, type TowerDevFile } from './text-tower-assets.ts';
 import { TEXT_TOWER_DIR } from '../core/text-tower.ts';
@@ -186,10 +186,15 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       clearTimeout(timer);
       timer = setTimeout(() => {
         logger.info(`${abs === dictionary ? 'Dictionary' : abs === table ? 'Posts table' : 'Judgement files'} changed: preparing the report again`);
+        const previous = current;
         current = null;
         // On an error the last good report stays on screen; the log says what to fix.
         prepare()
-          .then(() => invalidate(server))
+          .then(() => {
+            invalidate(server);
+            // The replaced preparation's files are no longer served.
+            previous?.then((p) => removeStaging(p.staging)).catch(() => {});
+          })
           .catch((error: unknown) => logger.error(describe(error)));
       }, 150);
     };
@@ -231,11 +236,15 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         // Start classifying as the dev server starts; the first page request waits for it.
         prepare().catch((error: unknown) => logger.error(describe(error)));
       },
+      'astro:server:done': async () => {
+        await current?.catch(() => null);
+        await removeStagingFolders();
+      },
       'astro:build:start': async () => {
         await prepare();
       },
       'astro:build:done': async ({ dir }) => {
-        const { assets, keep, report } = await prepare();
+        const { assets, keep, report, staging } = await prepare();
         let charts: number;
         let published: Awaited<ReturnType<typeof publishAssets>>;
         let tower: { published: boolean; message: string } | null = null;
@@ -246,8 +255,10 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
           if (report.workbench.bytes !== null) tower = await buildTextTower(options.model, report.result.run.model, fileURLToPath(dir));
         } catch (error) {
           throw userFacing(error); // e.g. disk full: the message, not a stack
+        } finally {
+          await removeStaging(staging);
         }
-        const how = published.linked > 0 ? ` (${published.linked} as hard links to the cache's files)` : '';
+        const how = published.linked > 0 ? ` (${published.linked} of them hard-linked, not copied)` : '';
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)${how} and ${charts} charts as SVG`);
         if (tower?.published) logger.info(tower.message);
         else if (tower) logger.warn(tower.message);

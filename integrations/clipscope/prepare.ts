@@ -2,10 +2,10 @@
 // read judgement files, build the report model, make the thumbnails of the images the pages show,
 // and the files the site publishes (results CSV/JSON as the CLI writes them, the standalone file).
 // Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { tempPathFor, writeFileAtomic } from '../engine/atomic.ts';
-import { basename, join } from 'node:path';
+import { constants, rmSync } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { processExists, tempPathFor, writeFileAtomic } from '../engine/atomic.ts';
+import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import { formatSkipped, formatSummary, type Progress } from '../engine/progress.ts';
@@ -37,6 +37,9 @@ export interface PreparedSite {
   report: ReportData;
   /** Site-relative path (no leading slash) → content. */
   assets: Map<string, SiteAsset>;
+  /** The folder holding the files this preparation wrote (results, Explore index, Workbench data,
+   * standalone file): to remove once they are published, or when a newer preparation replaces this one. */
+  staging: string;
   /** This run's compact results and the cache file to keep them in at the end of the build, for
    * the next build's changes page (changes.ts); null without a cache. */
   keep: { file: string; run: PreviousRun } | null;
@@ -102,7 +105,70 @@ function withEnvHint(error: unknown, o: ClipscopeOptions): unknown {
   return new ClipscopeError(error.kind, error.message, error.hint ? `${error.hint} ${hint}` : hint, { cause: error });
 }
 
+/** Staging folders not removed yet: the process removes them as it exits (a build that failed after
+ * preparing, a dev server stopped). */
+const stagingFolders = new Set<string>();
+
+/** Staging folders are `clipscope-site-<pid>-<random>` in the system's temporary folder. */
+const STAGING_PREFIX = 'clipscope-site-';
+
+/** A folder for the files a preparation makes (see stagedWriter). The folders of processes that no
+ * longer run (a build killed before it could remove its own) are removed first. */
+async function stagingFolder(): Promise<string> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = new RegExp(`^${STAGING_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (pid && !processExists(Number(pid))) await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => {});
+  }
+  const dir = await mkdtemp(join(tmpdir(), `${STAGING_PREFIX}${process.pid}-`));
+  if (stagingFolders.size === 0) process.once('exit', removeStagingFoldersNow);
+  stagingFolders.add(dir);
+  return dir;
+}
+
+function removeStagingFoldersNow(): void {
+  for (const dir of stagingFolders) rmSync(dir, { recursive: true, force: true });
+  stagingFolders.clear();
+}
+
+/** Remove every staging folder of this process (a dev server stopping). */
+export async function removeStagingFolders(): Promise<void> {
+  for (const dir of [...stagingFolders]) await removeStaging(dir);
+}
+
+/** Remove a preparation's staging folder: its files are published, or a newer preparation replaced it. */
+export async function removeStaging(dir: string): Promise<void> {
+  stagingFolders.delete(dir);
+  if (stagingFolders.size === 0) process.removeListener('exit', removeStagingFoldersNow);
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Writes a file the site publishes into the staging folder as soon as it is made and records it in
+ * `assets`, so the build does not hold it in memory while Vite bundles and Astro renders the pages:
+ * at 100,000 images the results JSON alone is ~70 MB, and the Workbench's embeddings are 205 MB at 512
+ * dimensions.
+ */
+function stagedWriter(staging: string, assets: Map<string, SiteAsset>): (sitePath: string, data: string | Uint8Array, type: string) => Promise<void> {
+  return async (sitePath, data, type) => {
+    const file = join(staging, ...sitePath.split('/'));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, data);
+    assets.set(sitePath, { file, type });
+  };
+}
+
 export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects): Promise<PreparedSite> {
+  const staging = await stagingFolder();
+  try {
+    return await prepareInto(staging, o, effects);
+  } catch (error) {
+    await removeStaging(staging);
+    throw error;
+  }
+}
+
+async function prepareInto(staging: string, o: ClipscopeOptions, effects: PrepareEffects): Promise<PreparedSite> {
   // Published path → file on this machine (a posts table's images need not sit under one folder).
   let files: ReadonlyMap<string, string> = new Map();
   const imageFiles = (f: ReadonlyMap<string, string>) => {
@@ -156,6 +222,7 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   );
 
   const assets = new Map<string, SiteAsset>();
+  const put = stagedWriter(staging, assets);
   for (const [sitePath, file] of thumbs.files) assets.set(sitePath, { file, type: 'image/webp' });
 
   if (o.copyOriginals) {
@@ -177,13 +244,13 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
   // Judgements from the validation folder written as `validated` columns of the downloads, from the
   // report's validation statistics (computed once, in buildReport).
   const extra = validatedColumnsOf(result, report.judgements.files, report.validation) ?? undefined;
-  assets.set(report.files.csv, { data: effects.toCsv(result, { column: o.column, topK: o.topK, extra }), type: 'text/csv; charset=utf-8' });
-  assets.set(report.files.json, { data: effects.toJson(result, { extra }), type: 'application/json; charset=utf-8' });
+  await put(report.files.csv, effects.toCsv(result, { column: o.column, topK: o.topK, extra }), 'text/csv; charset=utf-8');
+  await put(report.files.json, effects.toJson(result, { extra }), 'application/json; charset=utf-8');
   if (report.validation) {
     const figures = validationFigures(result, report.validation, { perCategory: o.validation.perCategory });
-    assets.set(VALIDATION_FILES.json, { data: validationJson(figures), type: 'application/json; charset=utf-8' });
-    assets.set(VALIDATION_FILES.csv, { data: validationCsv(figures), type: 'text/csv; charset=utf-8' });
-    assets.set(VALIDATION_FILES.methods, { data: methodsMarkdown(figures), type: 'text/markdown; charset=utf-8' });
+    await put(VALIDATION_FILES.json, validationJson(figures), 'application/json; charset=utf-8');
+    await put(VALIDATION_FILES.csv, validationCsv(figures), 'text/csv; charset=utf-8');
+    await put(VALIDATION_FILES.methods, methodsMarkdown(figures), 'text/markdown; charset=utf-8');
   }
   // The Groups page as data, and a posts table with its classification (see group-downloads.ts).
   const groups = groupReport(report);
@@ -192,27 +259,27 @@ export async function prepareSite(o: ClipscopeOptions, effects: PrepareEffects):
     effects.warn(`Option groupColors names ${unknownColors.map((n) => JSON.stringify(n)).join(', ')}, which ${unknownColors.length === 1 ? 'is' : 'are'} not a group of this run (groups: ${groups.groups.slice(0, 8).map((g) => JSON.stringify(g.name)).join(', ')}${groups.groups.length > 8 ? ', …' : ''}); check the spelling.`);
   }
   const sharesCsv = groupSharesCsv(groups);
-  if (sharesCsv) assets.set(GROUP_FILES.shares, { data: sharesCsv, type: 'text/csv; charset=utf-8' });
+  if (sharesCsv) await put(GROUP_FILES.shares, sharesCsv, 'text/csv; charset=utf-8');
   const periodsCsv = periodSharesCsv(groups);
-  if (periodsCsv) assets.set(GROUP_FILES.periods, { data: periodsCsv, type: 'text/csv; charset=utf-8' });
+  if (periodsCsv) await put(GROUP_FILES.periods, periodsCsv, 'text/csv; charset=utf-8');
   if (posts && result.rows) {
     const joined = joinedTable(posts, result);
-    assets.set(joined.file, { data: joined.data, type: joined.type });
+    await put(joined.file, joined.data, joined.type);
   }
   const standaloneImages = new Map(
     [...thumbs.inline].map(([sha, data]) => [sha, { data, width: report.thumbs.standalone![sha].width, height: report.thumbs.standalone![sha].height }]),
   );
   if (o.workbench) {
-    const reason = await addWorkbench(report, embeddings, o, assets);
+    const reason = await addWorkbench(report, embeddings, o, put);
     if (reason === null) effects.log(`Workbench: ${formatBytes(report.workbench.bytes!)} of data for in-browser re-scoring (option workbench: false leaves it out)`);
     else {
       report.workbench = { bytes: null, reason };
       effects.warn(`The Workbench page is left out: ${reason}`);
     }
   }
-  assets.set(EXPLORE_FILE, { data: JSON.stringify(exploreIndex(report)), type: 'application/json; charset=utf-8' });
-  assets.set(report.files.standalone, { data: renderStandalone(report, standaloneImages), type: 'text/html; charset=utf-8' });
-  return { report, assets, keep: runFile ? { file: runFile, run: previousRunOf(result) } : null };
+  await put(EXPLORE_FILE, JSON.stringify(exploreIndex(report)), 'application/json; charset=utf-8');
+  await put(report.files.standalone, renderStandalone(report, standaloneImages), 'text/html; charset=utf-8');
+  return { report, assets, staging, keep: runFile ? { file: runFile, run: previousRunOf(result) } : null };
 }
 
 /** Seconds between two progress lines while thumbnails are made (100,000 images take minutes). */
@@ -233,7 +300,12 @@ export function thumbnailProgress(log: (m: string) => void, now: () => number = 
 }
 
 /** The Workbench page's files into `assets` (sets report.workbench.bytes); the reason when it is left out. */
-async function addWorkbench(report: ReportData, embeddings: RunEmbeddings | null, o: ClipscopeOptions, assets: Map<string, SiteAsset>): Promise<string | null> {
+async function addWorkbench(
+  report: ReportData,
+  embeddings: RunEmbeddings | null,
+  o: ClipscopeOptions,
+  put: (sitePath: string, data: Uint8Array, type: string) => Promise<void>,
+): Promise<string | null> {
   if (!embeddings) return 'the engine did not hand over the embeddings of this run.';
   // The dictionary text the build read: read again, and checked to be the same dictionary.
   const text = await readFile(o.dictionary, 'utf8').catch(() => null);
@@ -247,7 +319,7 @@ async function addWorkbench(report: ReportData, embeddings: RunEmbeddings | null
   if (text === null || parsed?.hash !== report.result.dictionary.hash) return `the dictionary file ${basename(o.dictionary)} changed while the site was built; build again.`;
   const built = workbenchFiles({ report, embeddings, dictionary: { source: basename(o.dictionary), format: formatOf(o.dictionary), text: text.replace(/^\uFEFF/, '') } });
   if ('reason' in built) return built.reason;
-  for (const [path, data] of built.files) assets.set(path, { data, type: path.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/octet-stream' });
+  for (const [path, data] of built.files) await put(path, data, path.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/octet-stream');
   report.workbench = { bytes: built.bytes, reason: null };
   return null;
 }

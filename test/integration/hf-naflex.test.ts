@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { embedImages } from '../../integrations/engine/embed.ts';
 import { naflexSize, preprocessImage, tensorSize } from '../../integrations/engine/preprocess.ts';
-import { scoreImages } from '../../integrations/engine/score.ts';
+import { expectScoresLikeHf } from '../fixtures/hf-scores.ts';
 import { runClipscope } from '../fixtures/cli.ts';
 import { cosine } from '../fixtures/vectors.ts';
 
@@ -182,31 +182,7 @@ describe('SigLIP 2 NaFlex against transformers (Siglip2Model, Siglip2ImageProces
   });
 
   it('gives logits, softmax and sigmoid probabilities within tolerance (0.001 logits, 0.01 points)', () => {
-    const dim = model.info.projectionDim;
-    const phrases = ref.phrases.map((text, i) => ({ text, category: ref.categories[i] }));
-    const categories = [...new Set(ref.categories)];
-    const score = (mode: 'seed' | 'sigmoid') =>
-      scoreImages({
-        imageEmbeds, count: ref.images.length, dim, textEmbeds, phrases, categories, mode,
-        logitScale: model.info.logitScale, logitBias: model.info.logitBias, topK: ref.phrases.length,
-      });
-    const seed = score('seed');
-    const sigmoid = score('sigmoid');
-    for (let i = 0; i < ref.images.length; i++) {
-      const img = imageEmbeds.subarray(i * dim, (i + 1) * dim);
-      for (let p = 0; p < ref.phrases.length; p++) {
-        const logit = model.info.logitScale * cosine(img, textEmbeds.subarray(p * dim, (p + 1) * dim)) + model.info.logitBias;
-        expect(Math.abs(logit - ref.logits_per_image[i][p])).toBeLessThan(0.001);
-      }
-      for (const choice of seed[i].top) {
-        const p = ref.phrases.indexOf(choice.label);
-        expect(Math.abs(choice.probability - 100 * ref.softmax[i][p])).toBeLessThan(0.01);
-      }
-      for (const c of categories) {
-        const best = Math.max(...ref.phrases.map((_, p) => (ref.categories[p] === c ? 100 * ref.sigmoid[i][p] : -Infinity)));
-        expect(Math.abs(sigmoid[i].categories[c] - best)).toBeLessThan(0.01);
-      }
-    }
+    expectScoresLikeHf(ref, model.info, { images: imageEmbeds, texts: textEmbeds }, () => ({ logit: 0.001, points: 0.01 }));
   });
 
   it('classifies from the command line (sigmoid scoring) as HF scores (0.01 points), and again from the cache', async () => {

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type ClipModel } from '../../integrations/engine/model/load.ts';
 import { preprocessImage, tensorSize } from '../../integrations/engine/preprocess.ts';
-import { scoreImages } from '../../integrations/engine/score.ts';
+import { expectScoresLikeHf } from '../fixtures/hf-scores.ts';
 import { cosine } from '../fixtures/vectors.ts';
 
 const ROOT = 'test/fixtures/models';
@@ -123,36 +123,7 @@ describe.each(cases)('$name against transformers ($hf)', ({ name, family, source
   });
 
   it('gives logits_per_image, softmax and sigmoid probabilities within tolerance', () => {
-    const dim = model.info.projectionDim;
-    const phrases = ref.phrases.map((text, i) => ({ text, category: ref.categories[i] }));
-    const categories = [...new Set(ref.categories)];
-    const score = (mode: 'seed' | 'sigmoid') =>
-      scoreImages({
-        imageEmbeds, count: ref.images.length, dim, textEmbeds, phrases, categories, mode,
-        logitScale: model.info.logitScale, logitBias: model.info.logitBias, topK: ref.phrases.length,
-      });
-    const seed = score('seed');
-    const sigmoid = score('sigmoid');
-    for (let i = 0; i < ref.images.length; i++) {
-      const tol = tolerance(ref.images[i]);
-      const img = imageEmbeds.subarray(i * dim, (i + 1) * dim);
-      for (let p = 0; p < ref.phrases.length; p++) {
-        const logit = model.info.logitScale * cosine(img, textEmbeds.subarray(p * dim, (p + 1) * dim)) + model.info.logitBias;
-        expect(Math.abs(logit - ref.logits_per_image[i][p])).toBeLessThan(tol.logit);
-      }
-      // seed: top lists the phrases ranked; each phrase's softmax share against HF's.
-      for (const choice of seed[i].top) {
-        const p = ref.phrases.indexOf(choice.label);
-        expect(Math.abs(choice.probability - 100 * ref.softmax[i][p])).toBeLessThan(tol.points);
-      }
-      // sigmoid: a category's probability is its best phrase's sigmoid.
-      for (const c of categories) {
-        const best = Math.max(...ref.phrases.map((_, p) => (ref.categories[p] === c ? 100 * ref.sigmoid[i][p] : -Infinity)));
-        expect(Math.abs(sigmoid[i].categories[c] - best)).toBeLessThan(tol.points);
-      }
-      const above = categories.filter((c) => sigmoid[i].categories[c] >= 50);
-      expect(new Set(sigmoid[i].labels)).toEqual(new Set(above));
-    }
+    expectScoresLikeHf(ref, model.info, { images: imageEmbeds, texts: textEmbeds }, tolerance);
   });
 });
 

@@ -1,10 +1,10 @@
 // prepareSite() with a fixture engine: what the integration publishes, and how it names things.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { prepareSite, publishAssets, type PrepareEffects } from '../../integrations/clipscope/prepare.ts';
+import { prepareSite, removeStagingFolders, publishAssets, removeStaging, type PrepareEffects } from '../../integrations/clipscope/prepare.ts';
 import { parseClipscopeOptions } from '../../integrations/clipscope/options.ts';
 import { thumbName, webpSize } from '../../integrations/clipscope/thumbnails.ts';
 import { escapeHtml, html } from '../../integrations/clipscope/html.ts';
@@ -16,6 +16,12 @@ import { makeRunResult } from '../fixtures/make-run-result.ts';
 import { REPO_ROOT } from '../e2e/helpers.ts';
 import { JUDGEMENTS_SCHEMA } from '../../integrations/core/judgements.ts';
 import { cameraJpeg } from '../fixtures/camera-jpeg.ts';
+
+/** The text of a file the preparation made (written to its staging folder). */
+async function assetText(asset: { file: string } | { data: string | Buffer } | undefined): Promise<string> {
+  if (!asset) throw new Error('no such asset');
+  return 'file' in asset ? readFile(asset.file, 'utf8') : String(asset.data);
+}
 
 // File names cannot hold "/", so markup in names is tags without closing slashes.
 const HOSTILE = ['<script>alert(1)<script>.png', 'quote"and\'apos.png', 'emoji 🎉 ünï.png', '..%2F..%2Fetc.png', 'a&amp;b.png'];
@@ -31,6 +37,7 @@ beforeAll(async () => {
   for (const [i, name] of HOSTILE.entries()) await copyFile(join(demo, sources[i]), join(images, i % 2 ? join('sub dir', name) : name));
 });
 afterAll(async () => {
+  await removeStagingFolders();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -78,7 +85,7 @@ describe('prepareSite', () => {
     expect(thumb.src).toBe(`_clipscope/thumbs/${thumbName(shown.sha256, 360, 75)}`);
     expect(Math.max(thumb.width, thumb.height)).toBeLessThanOrEqual(360);
 
-    const standalone = String((assets.get('downloads/2025-01-02-CLIP-Classification.html') as { data: string }).data);
+    const standalone = await assetText(assets.get('downloads/2025-01-02-CLIP-Classification.html'));
     expect(standalone).not.toContain('<script>');
     expect(standalone).toContain('&lt;script&gt;alert(1)&lt;script&gt;.png');
     expect(standalone).toContain('quote&quot;and&#39;apos.png');
@@ -94,9 +101,54 @@ describe('prepareSite', () => {
     expect(again.some((l) => /Thumbnails: 0 made, \d+ reused/.test(l))).toBe(true);
     expect(second.report.thumbs).toEqual(report.thumbs);
     // The standalone file's inline thumbnails come from the cached bytes (the others from their headers).
-    expect((second.assets.get('downloads/2025-01-02-CLIP-Classification.html') as { data: string }).data).toBe(standalone);
+    expect(await assetText(second.assets.get('downloads/2025-01-02-CLIP-Classification.html'))).toBe(standalone);
     const cached = await readdir(join(dir, 'cache', 'thumbs'));
     expect(cached.every((f) => f.endsWith('.webp'))).toBe(true);
+  });
+
+  it('writes the files it makes to a staging folder at once, and removeStaging removes it', async () => {
+    const options = parseClipscopeOptions({ images, cache: join(dir, 'cache-staging') }, { root: dir, env: {} });
+    const { assets, staging } = await prepareSite(options, effects([]));
+    const staged = [...assets.values()].filter((a): a is { file: string; type: string } => 'file' in a && a.file.startsWith(staging));
+    // results CSV and JSON, the Explore index and the standalone file (this fixture engine hands over
+    // no embeddings, so there is no Workbench data).
+    expect(staged.map((a) => a.file.slice(staging.length + 1)).sort()).toEqual([
+      '_clipscope/explore.json',
+      'downloads/2025-01-02-CLIP-Classification.html',
+      'downloads/results.csv',
+      'downloads/results.json',
+    ]);
+    expect([...assets.values()].some((a) => 'data' in a)).toBe(false);
+    expect(JSON.parse(await assetText(assets.get('downloads/results.json'))).schema).toBe('clipscope.results/v1');
+    await removeStaging(staging);
+    expect(await stat(staging).catch(() => null)).toBeNull();
+  });
+
+  it("removes the staging folders of processes that no longer run, not those of running ones", async () => {
+    // Linux pids stop at 4,194,304: this one cannot run. The parent of this test process does.
+    const dead = join(tmpdir(), 'clipscope-site-4194305-abcdef');
+    const alive = join(tmpdir(), `clipscope-site-${process.ppid}-abcdef`);
+    for (const d of [dead, alive]) await mkdir(join(d, 'downloads'), { recursive: true });
+    try {
+      const { staging } = await prepareSite(parseClipscopeOptions({ images, cache: join(dir, 'cache-staging') }, { root: dir, env: {} }), effects([]));
+      await removeStaging(staging);
+      expect(await stat(dead).catch(() => null)).toBeNull();
+      expect((await stat(alive)).isDirectory()).toBe(true);
+    } finally {
+      await rm(alive, { recursive: true, force: true });
+    }
+  });
+
+  it('removes its staging folder when the preparation fails', async () => {
+    const before = new Set((await readdir(tmpdir())).filter((f) => f.startsWith('clipscope-site-')));
+    const failing = effects([], {
+      toJson: () => {
+        throw new Error('boom');
+      },
+    });
+    await expect(prepareSite(parseClipscopeOptions({ images, cache: join(dir, 'cache-staging') }, { root: dir, env: {} }), failing)).rejects.toThrow('boom');
+    const after = (await readdir(tmpdir())).filter((f) => f.startsWith('clipscope-site-') && !before.has(f));
+    expect(after).toEqual([]);
   });
 
   it('computes the validation statistics once and publishes them beside the results', async () => {
@@ -117,12 +169,12 @@ describe('prepareSite', () => {
     };
     const { report, assets } = await prepareSite(options, effects([], { readJudgementFiles: async () => ({ files: [file], problems: [] }) }));
     expect(report.validation?.accuracy).toMatchObject({ successes: 1, n: 2 });
-    const json = JSON.parse(String((assets.get('downloads/validation.json') as { data: string }).data));
+    const json = JSON.parse(await assetText(assets.get('downloads/validation.json')));
     expect(json.schema).toBe('clipscope.validation/v1');
     expect(json.accuracy.sample).toMatchObject({ estimate: 0.5, n: 2 });
-    expect(String((assets.get('downloads/validation.csv') as { data: string }).data)).toMatch(/^figure,subject,estimate,low,high,n,mode,method\n/);
-    expect(String((assets.get('downloads/validation-methods.md') as { data: string }).data)).toContain('## Validation of the automated classification');
-    expect(String((assets.get('downloads/results.csv') as { data: string }).data)).toContain('validated,validated_category');
+    expect(await assetText(assets.get('downloads/validation.csv'))).toMatch(/^figure,subject,estimate,low,high,n,mode,method\n/);
+    expect(await assetText(assets.get('downloads/validation-methods.md'))).toContain('## Validation of the automated classification');
+    expect(await assetText(assets.get('downloads/results.csv'))).toContain('validated,validated_category');
     // Without judgement files: no validation statistics and no validation downloads.
     const none = await prepareSite(options, effects([]));
     expect(none.report.validation).toBeNull();

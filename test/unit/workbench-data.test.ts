@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { float32Bytes, workbenchFiles } from '../../integrations/clipscope/workbench-data.ts';
 import { buildReport, type ReportData } from '../../integrations/clipscope/report/report.ts';
-import { prepareSite, reportOptionsOf, type PrepareEffects } from '../../integrations/clipscope/prepare.ts';
+import { prepareSite, removeStagingFolders, reportOptionsOf, type PrepareEffects } from '../../integrations/clipscope/prepare.ts';
 import { parseClipscopeOptions } from '../../integrations/clipscope/options.ts';
 import { dictionaryHash } from '../../integrations/engine/dictionary.ts';
 import { toCsv, toJson } from '../../integrations/engine/results.ts';
@@ -45,6 +45,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'clipscope-workbench-data-'));
 });
 afterAll(async () => {
+  await removeStagingFolders();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -134,9 +135,9 @@ describe('prepareSite and option workbench', () => {
 
   it('is on by default: publishes the data, logs its size, and carries the dictionary text the build read', async () => {
     const { assets, report, log, text } = await prepare(undefined, true);
-    const json = assets.get(WORKBENCH_FILE) as { data: Buffer };
+    const json = assets.get(WORKBENCH_FILE) as { file: string };
     expect(json).toBeDefined();
-    const data = JSON.parse(json.data.toString()) as WorkbenchData;
+    const data = JSON.parse(await readFile(json.file, 'utf8')) as WorkbenchData;
     expect(data.dictionary).toEqual({ source: 'dictionary.yaml', format: 'yaml', text });
     expect(report.workbench).toEqual({ bytes: data.bytes, reason: null });
     expect(log.some((l) => /^Workbench: [\d.]+ kB of data/.test(l))).toBe(true);
