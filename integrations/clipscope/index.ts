@@ -28,6 +28,7 @@ import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInpu
 import { writeChartSvgs } from './chart-svg.ts';
 import { prepareSite, publishAssets, removeStaging, removeStagingFolders, type PrepareEffects, type PreparedSite } from './prepare.ts';
 import { keepRun } from './changes.ts';
+import { measureSite, siteSizeMessage } from './site-size.ts';
 import { buildTextTower, devTextTower, type TowerDevFile } from './text-tower-assets.ts';
 import { TEXT_TOWER_DIR } from '../core/text-tower.ts';
 
@@ -262,6 +263,9 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
         logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)${how} and ${charts} charts as SVG`);
         if (tower?.published) logger.info(tower.message);
         else if (tower) logger.warn(tower.message);
+        const size = siteSizeMessage(await measureSite(fileURLToPath(dir)), options.thumbnails);
+        if (size.warn) logger.warn(size.message);
+        else logger.info(size.message);
         // This build's results, for the next build's "Changed since the last build" page. A failure
         // costs only that page, not the build.
         if (keep) await keepRun(keep.file, keep.run).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));

@@ -22,6 +22,7 @@ import { formatBytes } from '../core/format.ts';
 import { TEXT_TOWER_DIR, TEXT_TOWER_FORMAT, TEXT_TOWER_MANIFEST, type TextTowerFile, type TextTowerManifest } from '../core/text-tower.ts';
 import { preprocessConfigFrom } from '../engine/preprocess.ts';
 import type { RunMetadata } from '../core/types.ts';
+import { PAGES_SITE_LIMIT_BYTES } from './site-size.ts';
 
 /** The variants the browser runs, in order of preference: 8-bit first (about a quarter of fp32's
  * bytes to download, and faster on WASM), then fp32. fp16 and 4-bit graphs are not published:
@@ -33,7 +34,7 @@ export const BROWSER_VARIANTS: readonly ModelVariant[] = ['quantized', 'int8', '
 export const MAX_FILE_BYTES = 100_000_000;
 export const PART_BYTES = 50_000_000;
 /** A GitHub Pages site may be at most 1 GB: a tower above that is left out. */
-export const MAX_TOWER_BYTES = 1_000_000_000;
+export const MAX_TOWER_BYTES = PAGES_SITE_LIMIT_BYTES;
 
 /** onnxruntime-web's plain WASM build (no JSEP/WebGPU): its module, the Emscripten glue it
  * imports from the same folder (wasmPaths), and the WebAssembly binary. */
