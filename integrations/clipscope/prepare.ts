@@ -3,9 +3,9 @@
 // and the files the site publishes (results CSV/JSON as the CLI writes them, the standalone file).
 // Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
 import { constants, rmSync } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { processExists, tempPathFor, writeFileAtomic } from '../engine/atomic.ts';
-import { basename, dirname, join } from 'node:path';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { processExists, tempPathFor, writeError, writeFileAtomic } from '../engine/atomic.ts';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import { formatSkipped, formatSummary, type Progress } from '../engine/progress.ts';
@@ -111,13 +111,14 @@ const stagingFolders = new Set<string>();
 
 /** Staging folders are `clipscope-site-<pid>-<random>` in the system's temporary folder. */
 const STAGING_PREFIX = 'clipscope-site-';
+const STAGING_NAME = new RegExp(`^${STAGING_PREFIX}(\\d+)-`);
 
 /** A folder for the files a preparation makes (see stagedWriter). The folders of processes that no
  * longer run (a build killed before it could remove its own) are removed first. */
 async function stagingFolder(): Promise<string> {
   const names = await readdir(tmpdir()).catch(() => [] as string[]);
   for (const name of names) {
-    const pid = new RegExp(`^${STAGING_PREFIX}(\\d+)-`).exec(name)?.[1];
+    const pid = STAGING_NAME.exec(name)?.[1];
     if (pid && !processExists(Number(pid))) await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => {});
   }
   const dir = await mkdtemp(join(tmpdir(), `${STAGING_PREFIX}${process.pid}-`));
@@ -153,7 +154,7 @@ function stagedWriter(staging: string, assets: Map<string, SiteAsset>): (sitePat
   return async (sitePath, data, type) => {
     const file = join(staging, ...sitePath.split('/'));
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, data);
+    await writeFileAtomic(file, data); // a full disk is a ClipscopeError naming the file, not a stack trace
     assets.set(sitePath, { file, type });
   };
 }
@@ -345,6 +346,7 @@ const NO_LINKS = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
  */
 export async function publishAssets(assets: ReadonlyMap<string, SiteAsset>, outDir: string): Promise<{ linked: number; copied: number; written: number }> {
   const entries = [...assets].map(([sitePath, asset]) => ({ target: join(outDir, ...sitePath.split('/')), asset }));
+  const sitePathOf = (target: string) => relative(outDir, target).split(sep).join('/');
   for (const dir of new Set(entries.map((e) => join(e.target, '..')))) await mkdir(dir, { recursive: true });
   const count = { linked: 0, copied: 0, written: 0 };
   let linking = true;
@@ -371,7 +373,11 @@ export async function publishAssets(assets: ReadonlyMap<string, SiteAsset>, outD
       count.copied++;
     } catch (error) {
       await unlink(temp).catch(() => {});
-      throw error;
+      const e = error as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT' && e.path === asset.file) {
+        throw new ClipscopeError('io', `Cannot publish ${sitePathOf(target)}: its file ${asset.file} is gone.`, 'Something removed it during the build (a cache cleanup?); build again.', { cause: error });
+      }
+      throw writeError(target, error); // a full disk names the file and what to do
     }
   });
   return count;

@@ -107,7 +107,8 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-function writeError(path: string, error: unknown): ClipscopeError {
+/** A failed write of `path` as a ClipscopeError (kind "io") that says what happened and what to do. */
+export function writeError(path: string, error: unknown): ClipscopeError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const intact = 'The previous file (if any) is intact.';
   if (code && DISK_FULL.has(code)) {

@@ -61,7 +61,10 @@ describe('publishAssets', () => {
     const assets = await cacheFiles(dir, 3);
     assets.set('_clipscope/thumbs/gone.webp', { file: join(dir, 'gone.webp'), type: 'image/webp' });
     const out = join(dir, 'dist-missing');
-    await expect(publishAssets(assets, out)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(publishAssets(assets, out)).rejects.toMatchObject({
+      kind: 'io',
+      message: `Cannot publish _clipscope/thumbs/gone.webp: its file ${join(dir, 'gone.webp')} is gone.`,
+    });
     expect((await readdir(join(out, '_clipscope', 'thumbs'))).filter((f) => f.startsWith('.') || f.includes('gone'))).toEqual([]);
   });
 });
