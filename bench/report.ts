@@ -221,6 +221,7 @@ export function siteScaleSection(run: { points: SiteScalePoint[]; at: string; ma
       ? '\n\n**Not measured yet at 100,000 images**, the size the targets are set for: this run stopped at ' +
         `${last.images.toLocaleString('en')}. \`npm run bench -- --site-scale\` makes and builds them (about 1.4 GB of images; about an hour on 2 quiet cores).`
       : '';
+  const why = last.images >= 100_000 ? '\n\nWhere the time and the memory go, what was tried, and the site\'s size against GitHub Pages\' 1 GB: "Site at scale: where a 100,000-image build spends its time and memory" above.' : '';
   return `${SITE_START}
 ## Site at scale
 
@@ -229,11 +230,11 @@ distinct small images (240–320 px JPEG/PNG, made by the harness), with the mod
 \`synthetic-tiny\` (CLIP's graph at toy widths: inference is cheap, so what is measured is everything
 around it — the throughput runs above measure inference with ViT-B/32 shapes). For each N: a fresh
 cache, then a cold build (every image embedded, every thumbnail made) and a warm one (both from the
-cache), each its own process under \`/usr/bin/time\` (wall, CPU, peak RSS). Measured ${run.at.slice(0, 16).replace('T', ' ')} UTC${run.machine ? ` on ${run.machine}` : ''}; the machine was shared with other work, see the load column.
+cache), each its own process under \`/usr/bin/time\` (wall, CPU, peak RSS). Measured ${run.at.slice(0, 16).replace('T', ' ')} UTC${run.machine ? ` on ${run.machine}` : ''}; the last column gives the load average as each build started (2 cores: above 2, other work shared them).
 
 ${table(['images', 'cold build', 'cold peak RSS', 'warm build', 'warm peak RSS', 'warm: embedded / from cache', 'dist/', 'largest page', 'largest file', 'load at cold / warm start'], rows)}
 
-${targets}${growth}${notYet}
+${targets}${growth}${notYet}${why}
 
 ![Build time and peak memory against the number of images](performance-site-scale.svg)
 
