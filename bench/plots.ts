@@ -105,7 +105,8 @@ export function scalePlot(points: ScalePoint[]): string {
  * first series, the straight line a + b·N through its smallest and largest run. */
 export function timeAndMemoryPlot(series: ScaleSeries[], title: string, timeLimit?: { seconds: number; label: string }): string {
   const panel = 440;
-  const width = M.left + 2 * panel + 110 + 50;
+  // Room on the right for the series names at the line ends.
+  const width = M.left + 2 * panel + 110 + 120;
   const height = H - M.top - M.bottom;
   const all = series.flatMap((s) => s.points);
   const ns = [...new Set(all.map((p) => p.images))].sort((a, b) => a - b);
@@ -141,7 +142,7 @@ export function timeAndMemoryPlot(series: ScaleSeries[], title: string, timeLimi
       .x((p) => x1(p[0]))
       .y((p) => y1(p[1]));
     body += `<path d="${fitPath(fit)}" fill="none" stroke="#999" stroke-dasharray="5 4"/>`;
-    body += `<text x="${x1(n1) - 4}" y="${y1(last.seconds) - 24}" text-anchor="end" fill="#777">a + b·N through the ends</text>\n`;
+    body += `<text x="${x1(n1) - 4}" y="${M.top + height - 8}" text-anchor="end" fill="#777">dashed grey: a + b·N through the ends</text>\n`;
   }
   if (timeLimit) {
     body += `<line x1="${x1(n0)}" x2="${x1(n1)}" y1="${y1(timeLimit.seconds)}" y2="${y1(timeLimit.seconds)}" stroke="#c00" stroke-dasharray="6 4"/><text x="${x1(n0) + 4}" y="${y1(timeLimit.seconds) - 6}" fill="#c00">${esc(timeLimit.label)}</text>`;
@@ -157,15 +158,26 @@ export function timeAndMemoryPlot(series: ScaleSeries[], title: string, timeLimi
     const color = COLORS[i % COLORS.length];
     body += `<path d="${p1(s.points)}" fill="none" stroke="${color}" stroke-width="2"/>`;
     body += `<path d="${p2(s.points)}" fill="none" stroke="${color}" stroke-width="2"/>`;
-    for (const p of s.points) {
+    s.points.forEach((p, k) => {
       body += `<circle cx="${x1(p.images)}" cy="${y1(p.seconds)}" r="3.5" fill="${color}"/><text x="${x1(p.images) + 6}" y="${y1(p.seconds) + 14}" fill="${color}">${format('.3~s')(p.seconds)} s</text>`;
-      body += `<circle cx="${x2(p.images)}" cy="${y2(p.peakRssMiB)}" r="3.5" fill="${color}"/><text x="${x2(p.images)}" y="${y2(p.peakRssMiB) - 8}" text-anchor="middle" fill="${color}">${Math.round(p.peakRssMiB)}</text>`;
-    }
+      body += `<circle cx="${x2(p.images)}" cy="${y2(p.peakRssMiB)}" r="3.5" fill="${color}"/>`;
+      // The last point's value goes with the series name at the line's end (below), where it cannot
+      // collide with another series' point.
+      if (k < s.points.length - 1 || series.length === 1) body += `<text x="${x2(p.images)}" y="${y2(p.peakRssMiB) - 8}" text-anchor="middle" fill="${color}">${Math.round(p.peakRssMiB)}</text>`;
+    });
     if (series.length > 1) {
       const end = s.points[s.points.length - 1];
-      body += `<text x="${x2(end.images) + 8}" y="${y2(end.peakRssMiB) + 4}" fill="${color}">${esc(s.name)}</text>`;
       body += `<text x="${x1(end.images) + 8}" y="${y1(end.seconds) - 6}" fill="${color}">${esc(s.name)}</text>`;
     }
   });
+  // Names (and last values) at the ends of the memory lines, at least 14 px apart.
+  if (series.length > 1) {
+    const ends = series
+      .map((s, i) => ({ s, color: COLORS[i % COLORS.length], end: s.points[s.points.length - 1] }))
+      .map((e) => ({ ...e, y: y2(e.end.peakRssMiB) + 4 }))
+      .sort((a, b) => a.y - b.y);
+    for (let i = 1; i < ends.length; i++) ends[i].y = Math.max(ends[i].y, ends[i - 1].y + 14);
+    for (const e of ends) body += `<text x="${x2(e.end.images) + 8}" y="${e.y}" fill="${e.color}">${esc(e.s.name)} ${Math.round(e.end.peakRssMiB)}</text>`;
+  }
   return frame(title, body, width, H);
 }
