@@ -1,7 +1,7 @@
 // Thumbnails for the images the site shows — and only those (see thumbnailRequests in
 // ./report/report.ts). Each is a WebP made by the engine's thumbnail() (the one sharp module), named by
 // a hash of what determines its bytes (image sha256, box, quality), and kept in the cache folder so a
-// rebuild with a warm cache only copies files.
+// rebuild with a warm cache only publishes them (prepare.ts publishAssets).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
