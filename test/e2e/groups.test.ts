@@ -319,7 +319,8 @@ describe('the Groups page of a posts table', () => {
     const { page, allProblems, context } = await openPage(browser, server.url('explore/'));
     const count = page.locator('#explore-count');
     const total = results.images.length;
-    await expect.poll(() => count.textContent()).toBe(`${total} of ${total} images match.`);
+    // The island loads the Explore index first: on a busy machine that can take longer than poll's 1 s default.
+    await expect.poll(() => count.textContent(), { timeout: 15_000 }).toBe(`${total} of ${total} images match.`);
     // Both ends included: the images with a classified post on 1 to 5 April.
     const inRange = new Set(results.rows!.filter((r) => r.status === 'classified' && r.date! >= '2024-04-01' && r.date! <= '2024-04-05').map((r) => r.image));
     expect(inRange.size).toBeGreaterThan(1);
@@ -328,7 +329,7 @@ describe('the Groups page of a posts table', () => {
     expect(await page.locator('input[name=dateFrom]').evaluate((el) => [(el as HTMLInputElement).min, (el as HTMLInputElement).max])).toEqual([days[0], days.at(-1)]);
     await page.locator('input[name=dateFrom]').fill('2024-04-01');
     await page.locator('input[name=dateTo]').fill('2024-04-05');
-    await expect.poll(() => count.textContent()).toBe(`${inRange.size} of ${total} images match.`);
+    await expect.poll(() => count.textContent(), { timeout: 15_000 }).toBe(`${inRange.size} of ${total} images match.`);
     expect((await page.locator('#explore-grid a[data-view]').evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset.path))).sort()).toEqual([...inRange].sort());
     // Sorted by day: the first tile is the image of the earliest post (ties in path order).
     await page.locator('input[name=dateFrom]').fill('');
