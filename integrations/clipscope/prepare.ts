@@ -5,7 +5,7 @@
 import { constants, rmSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { processExists, tempPathFor, writeError, writeFileAtomic } from '../engine/atomic.ts';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
 import { formatSkipped, formatSummary, type Progress } from '../engine/progress.ts';
@@ -328,10 +328,6 @@ async function addWorkbench(
 /** Files published at once (copies are I/O-bound: more in flight hide each one's latency). */
 const PUBLISH_CONCURRENCY = 8;
 
-/** link() errors that mean links cannot work here at all (dist/ on another file system than the
- * cache, or one without hard links): publishing copies from then on. */
-const NO_LINKS = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
-
 /**
  * Write the assets into the built site (`astro:build:done`). Nothing half-written reaches dist/
  * under its final name, so a build killed while publishing leaves no truncated results file or
@@ -345,26 +341,20 @@ const NO_LINKS = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
  * The first failure stops the publishing and is thrown.
  */
 export async function publishAssets(assets: ReadonlyMap<string, SiteAsset>, outDir: string): Promise<{ linked: number; copied: number; written: number }> {
-  const entries = [...assets].map(([sitePath, asset]) => ({ target: join(outDir, ...sitePath.split('/')), asset }));
-  const sitePathOf = (target: string) => relative(outDir, target).split(sep).join('/');
+  const entries = [...assets].map(([sitePath, asset]) => ({ sitePath, target: join(outDir, ...sitePath.split('/')), asset }));
   for (const dir of new Set(entries.map((e) => join(e.target, '..')))) await mkdir(dir, { recursive: true });
   const count = { linked: 0, copied: 0, written: 0 };
-  let linking = true;
-  await forEachLimited(entries, PUBLISH_CONCURRENCY, async ({ target, asset }) => {
+  await forEachLimited(entries, PUBLISH_CONCURRENCY, async ({ sitePath, target, asset }) => {
     if (!('file' in asset)) {
       await writeFileAtomic(target, asset.data);
       count.written++;
       return;
     }
-    if (linking) {
-      try {
-        await link(asset.file, target);
-        count.linked++;
-        return;
-      } catch (error) {
-        // Any failure falls back to a copy, whose own error (a missing cache file, say) is the one reported.
-        if (NO_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) linking = false;
-      }
+    // A failed link (another file system: the staging folder on a tmpfs, say; or none at all) costs
+    // one system call and falls back to a copy, whose own error (a missing file) is the one reported.
+    if (await link(asset.file, target).then(() => true, () => false)) {
+      count.linked++;
+      return;
     }
     const temp = tempPathFor(target);
     try {
@@ -375,7 +365,7 @@ export async function publishAssets(assets: ReadonlyMap<string, SiteAsset>, outD
       await unlink(temp).catch(() => {});
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'ENOENT' && e.path === asset.file) {
-        throw new ClipscopeError('io', `Cannot publish ${sitePathOf(target)}: its file ${asset.file} is gone.`, 'Something removed it during the build (a cache cleanup?); build again.', { cause: error });
+        throw new ClipscopeError('io', `Cannot publish ${sitePath}: its file ${asset.file} is gone.`, 'Something removed it during the build (a cache cleanup?); build again.', { cause: error });
       }
       throw writeError(target, error); // a full disk names the file and what to do
     }

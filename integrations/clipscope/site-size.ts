@@ -5,12 +5,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { formatBytes } from '../core/format.ts';
+import { THUMBS_DIR } from './thumbnails.ts';
 
 /** GitHub Pages publishes sites up to this size. */
 export const PAGES_SITE_LIMIT_BYTES = 1_000_000_000;
 
-/** Where the thumbnails are published (under the base path): thumbnails.ts THUMBS_DIR. */
-const THUMBS_PREFIX = `_clipscope${sep}thumbs${sep}`;
+/** Where the thumbnails are published (under the base path), as a path prefix on this system. */
+const THUMBS_PREFIX = THUMBS_DIR.split('/').join(sep) + sep;
 
 export interface SiteSize {
   files: number;

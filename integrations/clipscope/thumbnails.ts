@@ -12,7 +12,7 @@ import { forEachLimited } from '../engine/pool.ts';
 const THUMBNAIL_VERSION = 1;
 
 /** Site folder of the thumbnails (under the base path). */
-const THUMBS_DIR = '_clipscope/thumbs';
+export const THUMBS_DIR = '_clipscope/thumbs';
 
 interface ThumbnailSettings {
   sizes: Record<ThumbRole, number | false>;

@@ -140,14 +140,14 @@ describe('prepareSite', () => {
   });
 
   it('removes its staging folder when the preparation fails', async () => {
-    const before = new Set((await readdir(tmpdir())).filter((f) => f.startsWith('clipscope-site-')));
+    const before = new Set((await readdir(tmpdir())).filter((f) => f.startsWith(`clipscope-site-${process.pid}-`)));
     const failing = effects([], {
       toJson: () => {
         throw new Error('boom');
       },
     });
     await expect(prepareSite(parseClipscopeOptions({ images, cache: join(dir, 'cache-staging') }, { root: dir, env: {} }), failing)).rejects.toThrow('boom');
-    const after = (await readdir(tmpdir())).filter((f) => f.startsWith('clipscope-site-') && !before.has(f));
+    const after = (await readdir(tmpdir())).filter((f) => f.startsWith(`clipscope-site-${process.pid}-`) && !before.has(f));
     expect(after).toEqual([]);
   });
 
