@@ -21,7 +21,7 @@ import { classify } from '../engine/run.ts';
 import { publishableCopy, thumbnail } from '../engine/decode.ts';
 import { readJudgementFiles } from './judgement-files.ts';
 import { generatedModel } from './model-origin.ts';
-import { toCsv, toJson } from '../engine/results.ts';
+import { csvChunks, jsonChunks } from '../engine/results.ts';
 import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
 import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInput } from './options.ts';
@@ -67,8 +67,8 @@ function defaultEffects(logger: AstroIntegrationLogger): PrepareEffects {
     makeOriginal: async (file, o) => publishableCopy(await readFile(file), o),
     readJudgementFiles,
     generatedModel,
-    toCsv,
-    toJson,
+    toCsv: csvChunks,
+    toJson: jsonChunks,
   };
 }
 

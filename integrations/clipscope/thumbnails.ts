@@ -2,17 +2,14 @@
 // ./report/report.ts). Each is a WebP made by the engine's thumbnail() (the one sharp module), named by
 // a hash of what determines its bytes (image sha256, box, quality), and kept in the cache folder so a
 // rebuild with a warm cache only publishes them (prepare.ts publishAssets).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Thumb, ThumbRequest, ThumbRole } from './report/report.ts';
+import type { ThumbRequest, ThumbRole } from './report/report.ts';
+import { ThumbSet, thumbName } from './report/thumb-set.ts';
 import { forEachLimited } from '../engine/pool.ts';
 
-/** Bump when the way thumbnails are made changes, so cached ones are not reused. */
-const THUMBNAIL_VERSION = 1;
-
-/** Site folder of the thumbnails (under the base path). */
-export const THUMBS_DIR = '_clipscope/thumbs';
+export { THUMBS_DIR, thumbName } from './report/thumb-set.ts';
 
 interface ThumbnailSettings {
   sizes: Record<ThumbRole, number | false>;
@@ -37,21 +34,14 @@ interface ThumbnailJob {
 }
 
 interface ThumbnailOutput {
-  /** For the report: thumbnails by role and sha256. */
-  thumbs: Partial<Record<ThumbRole, Record<string, Thumb>>>;
-  /** Site-relative path → cached file, for publishing. */
-  files: Map<string, string>;
+  /** For the report and for publishing: the thumbnails made or reused, by role (their files are in
+   * the cache folder under their ThumbSet names). */
+  thumbs: Partial<Record<ThumbRole, ThumbSet>>;
   /** Bytes of the standalone thumbnails by sha256, for data: URIs. */
   inline: Map<string, Buffer>;
   made: number;
   reused: number;
   failed: { path: string; reason: string }[];
-}
-
-/** The content-derived file name of a thumbnail: changes whenever its bytes would. */
-export function thumbName(sha256: string, box: number, quality: number): string {
-  const key = createHash('sha256').update(`v${THUMBNAIL_VERSION}:${sha256}:${box}:${quality}`).digest('hex').slice(0, 24);
-  return `${key}-${box}.webp`;
 }
 
 /** Pixel size of a cached WebP from its header (VP8, VP8L or VP8X), so reuse needs no decoding. */
@@ -70,7 +60,7 @@ export function webpSize(data: Buffer): { width: number; height: number } | null
 /** Make (or reuse from the cache) every requested thumbnail. A failure skips that thumbnail only. */
 export async function makeThumbnails(requests: readonly ThumbRequest[], job: ThumbnailJob): Promise<ThumbnailOutput> {
   await mkdir(job.cacheDir, { recursive: true });
-  const out: ThumbnailOutput = { thumbs: {}, files: new Map(), inline: new Map(), made: 0, reused: 0, failed: [] };
+  const out: ThumbnailOutput = { thumbs: {}, inline: new Map(), made: 0, reused: 0, failed: [] };
   const { quality } = job.settings;
   let done = 0;
 
@@ -105,11 +95,10 @@ export async function makeThumbnails(requests: readonly ThumbRequest[], job: Thu
       await rename(temp, file);
       out.made++;
     }
-    const sitePath = `${THUMBS_DIR}/${name}`;
-    out.thumbs[req.role] ??= {};
-    out.thumbs[req.role]![req.sha256] = { src: sitePath, width: thumb.width, height: thumb.height };
+    const set = out.thumbs[req.role] ?? new ThumbSet(box, quality);
+    out.thumbs[req.role] = set;
+    set.add(req.sha256, thumb.width, thumb.height);
     if (req.role === 'standalone') out.inline.set(req.sha256, thumb.data!);
-    else out.files.set(sitePath, file);
   }
 }
 

@@ -25,11 +25,15 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** What a file is written from: its bytes, or its text in pieces (written as they are made, so a
+ * large file is never held whole; each piece is UTF-8). An iterable is consumed once. */
+export type FileData = string | Uint8Array | Iterable<string | Uint8Array>;
+
 /**
  * Replace `path` with `data` atomically. Throws a ClipscopeError (kind "io") that names the file and
  * says the previous version is intact when the write fails (disk full, permissions, missing folder).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
   await writeFilesAtomic([{ path, data }]);
 }
 
@@ -37,7 +41,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * Replace several files: first every temporary file is written and synced, then each is renamed over
  * its target. When any write fails, no target has changed and no temporary file is left.
  */
-export async function writeFilesAtomic(files: readonly { path: string; data: string | Uint8Array }[]): Promise<void> {
+export async function writeFilesAtomic(files: readonly { path: string; data: FileData }[]): Promise<void> {
   const written: { temp: string; path: string }[] = [];
   let current = '';
   try {

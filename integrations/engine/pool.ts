@@ -6,22 +6,30 @@
  * Runs `fn` on every item with at most `limit` calls in flight; items are started in order and the
  * promise resolves when every call has finished. A call that throws rejects the promise with its
  * error, and no new call starts (the calls already running finish); callers that must go on catch
- * inside fn.
+ * inside fn. `items` may be any iterable: it is read one item at a time, as calls start (a generator
+ * of 200,000 files to publish is never an array).
  */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(items: Iterable<T>, limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  const iterator = items[Symbol.iterator]();
   let next = 0;
   let failed = false;
+  let done = false;
   const worker = async () => {
-    while (!failed && next < items.length) {
+    while (!failed && !done) {
+      const step = iterator.next();
+      if (step.done) {
+        done = true;
+        return;
+      }
       const i = next++;
       try {
-        await fn(items[i], i);
+        await fn(step.value, i);
       } catch (error) {
         failed = true;
         throw error;
       }
     }
   };
-  const workers = Math.min(items.length, Math.max(1, Math.floor(limit) || 1));
-  await Promise.all(Array.from({ length: workers }, worker));
+  const workers = Math.max(1, Math.floor(limit) || 1);
+  await Promise.all(Array.from({ length: Array.isArray(items) ? Math.min(items.length, workers) : workers }, worker));
 }

@@ -86,7 +86,8 @@ export function csvHeader(categories: readonly string[], topK: number, column: s
 const MULTI_LABEL_COLUMN = 'Categories';
 
 /** The CSV as a header and rows of cells (numbers stay numbers). */
-export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
+/** The CSV's header and a function that makes one image's row (what toCsvRows and csvChunks share). */
+function csvPlan(result: RunResult, opts: CsvOptions): { header: string[]; rowOf: (image: ImageResult) => (string | number)[] } {
   const topK = opts.topK ?? result.run.topK ?? 1;
   const column = opts.column ?? result.run.column ?? DEFAULT_COLUMN;
   if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`toCsvRows: topK must be a whole number >= 1, got ${topK}`);
@@ -94,7 +95,7 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
   const extra = opts.extra;
   const multiLabel = result.run.scoring === 'sigmoid';
   const header = [...csvHeader(categories, topK, column, multiLabel), ...(extra?.columns.map((c) => c.csv) ?? [])];
-  const rows = sortedByPath(result.images).map((image) => {
+  const rowOf = (image: ImageResult) => {
     const row: (string | number)[] = [image.path];
     if (topK === 1) {
       const first = image.top[0];
@@ -120,36 +121,92 @@ export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
       });
     }
     return row;
-  });
-  return { header, rows };
+  };
+  return { header, rowOf };
+}
+
+export function toCsvRows(result: RunResult, opts: CsvOptions = {}): CsvTable {
+  const { header, rowOf } = csvPlan(result, opts);
+  return { header, rows: sortedByPath(result.images).map(rowOf) };
+}
+
+/** Rows (CSV) or images (JSON) per piece of the chunked output: a 100,000-image result is written in
+ * pieces of a few hundred kB, not built as one ~70 MB string (with every row as arrays beside it). */
+const CHUNK = 500;
+
+/**
+ * The CSV text in pieces, for a file write that never holds it whole: the same bytes as toCsv (UTF-8,
+ * no BOM so the first column is exactly "Image"; "\n" line ends).
+ */
+export function* csvChunks(result: RunResult, opts: CsvOptions = {}): Generator<string> {
+  const { header, rowOf } = csvPlan(result, opts);
+  const escaped = (row: readonly (string | number)[]) => ((opts.escapeFormulas ?? true) ? row.map(escapeFormula) : row);
+  yield csvText([escaped(header)]);
+  const images = sortedByPath(result.images);
+  for (let i = 0; i < images.length; i += CHUNK) yield csvText(images.slice(i, i + CHUNK).map((image) => escaped(rowOf(image))));
 }
 
 /** The CSV text (UTF-8, no BOM so the first column is exactly "Image"; "\n" line ends). */
 export function toCsv(result: RunResult, opts: CsvOptions = {}): string {
-  const { header, rows } = toCsvRows(result, opts);
-  const escapeCells = opts.escapeFormulas ?? true;
-  return csvText([header, ...rows].map((row) => (escapeCells ? row.map(escapeFormula) : row)));
+  return [...csvChunks(result, opts)].join('');
+}
+
+/**
+ * The JSON text in pieces: the same bytes as toJson, i.e. `JSON.stringify(canonical, null, 2)` plus a
+ * newline, with the images array stringified one image at a time. (JSON.stringify's output has no raw
+ * line break inside a string, so indenting a nested value's lines is a plain replace.)
+ */
+export function* jsonChunks(result: RunResult, opts: JsonOptions = {}): Generator<string> {
+  const top = canonicalResult({ ...result, images: [] }) as Plain;
+  const categoryOrder = result.dictionary?.categories?.map((c) => c.name) ?? [];
+  const entries = Object.entries(top);
+  yield '{';
+  for (const [k, [key, value]] of entries.entries()) {
+    yield `${k === 0 ? '' : ','}\n  ${JSON.stringify(key)}: `;
+    if (key !== 'images') {
+      yield indented(JSON.stringify(value, null, 2), '  ');
+      continue;
+    }
+    const images = sortedByPath(result.images);
+    if (images.length === 0) {
+      yield '[]';
+      continue;
+    }
+    yield '[';
+    for (let i = 0; i < images.length; i += CHUNK) {
+      const piece = images.slice(i, i + CHUNK).map((image, j) => {
+        const item = canonicalImage(opts.extra ? withExtraKeys(image, opts.extra) : image, categoryOrder);
+        return `${i + j === 0 ? '' : ','}\n    ${indented(JSON.stringify(item, null, 2), '    ')}`;
+      });
+      yield piece.join('');
+    }
+    yield '\n  ]';
+  }
+  yield entries.length === 0 ? '}\n' : '\n}\n';
 }
 
 /** The JSON text: canonical key order, 2-space indent, trailing newline. */
 export function toJson(result: RunResult, opts: JsonOptions = {}): string {
-  return JSON.stringify(canonicalResult(opts.extra ? withExtraKeys(result, opts.extra) : result), null, 2) + '\n';
+  return [...jsonChunks(result, opts)].join('');
 }
 
-function withExtraKeys(result: RunResult, extra: ExtraColumns): RunResult {
-  const images = result.images.map((image) => {
-    const values = extra.values(image);
-    return values ? { ...image, ...Object.fromEntries(extra.columns.map((c, k) => [c.json, values[k]])) } : image;
-  });
-  return { ...result, images };
+/** A nested value's JSON text with every line after its first indented by `pad`. */
+function indented(json: string, pad: string): string {
+  return json.replaceAll('\n', `\n${pad}`);
+}
+
+/** An image with the caller's extra keys (when it has values for them). */
+function withExtraKeys(image: ImageResult, extra: ExtraColumns): ImageResult {
+  const values = extra.values(image);
+  return values ? { ...image, ...Object.fromEntries(extra.columns.map((c, k) => [c.json, values[k]])) } : image;
 }
 
 /** Write the CSV and/or JSON atomically, both complete before either replaces its old version (a
  * full disk leaves both old files). Throws ClipscopeError (kind "io") naming the file. */
 export async function writeResults(result: RunResult, opts: WriteResultsOptions): Promise<void> {
   const files = [];
-  if (opts.json) files.push({ path: opts.json, data: toJson(result, opts) });
-  if (opts.csv) files.push({ path: opts.csv, data: toCsv(result, opts) });
+  if (opts.json) files.push({ path: opts.json, data: jsonChunks(result, opts) });
+  if (opts.csv) files.push({ path: opts.csv, data: csvChunks(result, opts) });
   await writeFilesAtomic(files);
 }
 
@@ -203,14 +260,14 @@ function canonicalResult(result: RunResult): unknown {
         thresholds: (t) => ordered(t, KEYS.thresholds),
       }),
     dictionary: (d) => ordered(d, KEYS.dictionary, { categories: list(KEYS.category, { phrases: list(KEYS.phrase) }) }),
-    images: (v) =>
-      list(KEYS.image, {
-        top: list(KEYS.choice),
-        categories: (c) => ordered(c, categoryOrder),
-      })(sortedByPath(v as ImageResult[])),
+    images: (v) => (Array.isArray(v) ? sortedByPath(v as ImageResult[]).map((image) => canonicalImage(image, categoryOrder)) : v),
     skipped: (v) => list(KEYS.skipped)(sortedByPath(v as { path: string }[])),
     stats: (s) => ordered(s, KEYS.stats),
   });
+}
+
+function canonicalImage(image: ImageResult, categoryOrder: readonly string[]): unknown {
+  return ordered(image, KEYS.image, { top: list(KEYS.choice), categories: (c) => ordered(c, categoryOrder) });
 }
 
 function sortedByPath<T extends { path: string }>(items: readonly T[]): T[] {

@@ -588,12 +588,12 @@ class SqliteStore implements EmbeddingStore {
     if (keys.length === 0) return found;
     const model = this.#model(modelKey);
     if (!model) return found;
-    // One statement for any number of keys: the keys travel as one JSON array.
-    const rows = this.#sql(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? AND ${column} IN (SELECT value FROM json_each(?))`)
-      .all(model.id, JSON.stringify(keys)) as { k: string; v: Uint8Array }[];
+    // The keys travel as a JSON array, a chunk at a time, and rows are read one at a time: a lookup
+    // of 100,000 images never holds every key, row and blob at once.
+    const select = this.#sql(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? AND ${column} IN (SELECT value FROM json_each(?))`);
     let wrongLength = 0;
     let notUnit = 0;
-    for (const row of rows) {
+    for (const row of chunkedRows(keys, (chunk) => select.iterate(model.id, JSON.stringify(chunk)) as Iterable<{ k: string; v: Uint8Array }>)) {
       const embedding = blobToEmbedding(row.v, model.dim);
       if (!embedding) wrongLength++;
       else if (!isUnitEmbedding(embedding)) notUnit++;
@@ -649,12 +649,12 @@ class SqliteStore implements EmbeddingStore {
     return this.#guard('reading file hashes', new Map(), () => {
       const found = new Map<string, string>();
       if (entries.length === 0) return found;
-      const rows = this.#sql('SELECT path, size, mtime_ms, sha256, recorded_ms FROM file_hashes WHERE path IN (SELECT value FROM json_each(?))')
-        .all(JSON.stringify(entries.map((e) => e.path))) as { path: string; size: number; mtime_ms: number; sha256: string; recorded_ms: number }[];
-      const byPath = new Map(rows.map((r) => [r.path, r]));
-      for (const entry of entries) {
-        const row = byPath.get(entry.path);
-        if (row && row.size === entry.size && row.mtime_ms === entry.mtimeMs && entry.mtimeMs < row.recorded_ms - RACY_MS) {
+      const select = this.#sql('SELECT path, size, mtime_ms, sha256, recorded_ms FROM file_hashes WHERE path IN (SELECT value FROM json_each(?))');
+      const byPath = new Map(entries.map((e) => [e.path, e]));
+      const rows = chunkedRows(entries, (chunk) => select.iterate(JSON.stringify(chunk.map((e) => e.path))) as Iterable<{ path: string; size: number; mtime_ms: number; sha256: string; recorded_ms: number }>);
+      for (const row of rows) {
+        const entry = byPath.get(row.path);
+        if (entry && row.size === entry.size && row.mtime_ms === entry.mtimeMs && entry.mtimeMs < row.recorded_ms - RACY_MS) {
           found.set(entry.path, row.sha256);
         }
       }
@@ -863,4 +863,12 @@ class SqliteStore implements EmbeddingStore {
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** Keys per lookup statement (see chunkedRows). */
+const LOOKUP_CHUNK = 2000;
+
+/** The rows of `query` run over `keys` a chunk at a time, yielded one at a time. */
+function* chunkedRows<K, R>(keys: readonly K[], query: (chunk: readonly K[]) => Iterable<R>): Generator<R> {
+  for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) yield* query(keys.slice(i, i + LOOKUP_CHUNK));
 }

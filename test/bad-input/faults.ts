@@ -69,7 +69,11 @@ function die(): never {
 }
 
 function half(data: unknown): Buffer {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data as Uint8Array);
+  // Text, bytes, or text in pieces (the atomic writer's iterables: results.csv/json are written chunk by chunk).
+  const bytes =
+    typeof data === 'string' || data instanceof Uint8Array
+      ? Buffer.from(data as string)
+      : Buffer.concat([...(data as Iterable<string | Uint8Array>)].map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
   return bytes.subarray(0, Math.max(1, bytes.length >> 1));
 }
 

@@ -24,6 +24,29 @@ describe('forEachLimited', () => {
     expect([...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v)).toEqual(items);
   });
 
+  it('reads an iterable one item at a time, as calls start: a generator is never drawn ahead', async () => {
+    let drawn = 0;
+    function* items() {
+      for (let i = 0; i < 10; i++) {
+        drawn++;
+        yield i;
+      }
+    }
+    const aheadAtStart: number[] = [];
+    const got: number[] = [];
+    await forEachLimited(items(), 2, async (item, i) => {
+      aheadAtStart.push(drawn - i);
+      await tick();
+      got.push(item);
+    });
+    expect(got.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // When call i starts, items 0..i have been drawn, and at most the other worker's one more.
+    expect(Math.max(...aheadAtStart)).toBeLessThanOrEqual(2);
+    await forEachLimited((function* () {})(), 4, async () => {
+      throw new Error('no item, no call');
+    });
+  });
+
   it.each([0, -2, Number.NaN, 0.5])('runs one at a time for a limit of %s', async (limit) => {
     let running = 0;
     let peak = 0;

@@ -81,7 +81,7 @@ describe('prepareSite', () => {
 
     const sample = report.categories.find((c) => c.sample.length > 0)!;
     const shown = report.result.images[sample.sample[0]];
-    const thumb = report.thumbs.sample![shown.sha256];
+    const thumb = report.thumbs.sample!.get(shown.sha256)!;
     expect(thumb.src).toBe(`_clipscope/thumbs/${thumbName(shown.sha256, 360, 75)}`);
     expect(Math.max(thumb.width, thumb.height)).toBeLessThanOrEqual(360);
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../../integrations/engine/atomic.ts';
-import { csvHeader, roundSeed, toCsv, toCsvRows, toJson, writeResults } from '../../integrations/engine/results.ts';
+import { csvChunks, csvHeader, jsonChunks, roundSeed, toCsv, toCsvRows, toJson, writeResults, type ExtraColumns } from '../../integrations/engine/results.ts';
+import { csvText, escapeFormula } from '../../integrations/engine/csv.ts';
 import { UNCERTAIN } from '../../integrations/core/types.ts';
 import type { ImageResult, RunResult } from '../../integrations/core/types.ts';
 import { FORMULA_CASES } from '../fixtures/formula-cases.ts';
@@ -21,8 +22,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     return new Proxy(handle, {
       get(target, prop) {
         if (prop === 'writeFile') {
-          return async (data: string | Uint8Array) => {
-            const bytes = Buffer.from(data);
+          return async (data: string | Uint8Array | Iterable<string | Uint8Array>) => {
+            const bytes = typeof data === 'string' || data instanceof Uint8Array ? Buffer.from(data) : Buffer.concat([...data].map((c) => Buffer.from(c)));
             await target.write(bytes.subarray(0, bytes.length >> 1));
             throw Object.assign(new Error(`${code}: simulated`), { code });
           };
@@ -218,6 +219,55 @@ describe('JSON: everything, stable key order', () => {
 
   it('the same result built in another key order gives the same bytes', () => {
     expect(toJson(runResult([image('a.jpg'), scrambled]))).toBe(text);
+  });
+});
+
+describe('chunked output (csvChunks, jsonChunks): a large run is written in pieces, byte for byte the whole text', () => {
+  // Paths and categories with what JSON and CSV must escape: quotes, commas, line breaks, a formula.
+  const many = Array.from({ length: 1234 }, (_, i) =>
+    image(`${i % 7 === 0 ? '=cmd|' : ''}dir "${i % 3}",\n/img-${String(i).padStart(5, '0')}.jpg`, { probability: i / 7, margin: i % 2 ? 0.5 : 1e-7 }),
+  ).reverse();
+  const extra: ExtraColumns = { columns: [{ csv: 'validated', json: 'validated' }], values: (img) => (img.path.endsWith('1.jpg') ? ['right'] : null) };
+  const cases: [string, RunResult][] = [
+    ['no images', runResult([])],
+    ['one image', runResult([image('a.jpg')])],
+    ['1,234 images', runResult(many)],
+  ];
+
+  it.each(cases)('JSON, %s: the same bytes as JSON.stringify of the whole, with 2-space indent', (_, result) => {
+    for (const opts of [{}, { extra }]) {
+      const pieces = [...jsonChunks(result, opts)];
+      const text = pieces.join('');
+      expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+      expect(text).toBe(toJson(result, opts));
+      expect(JSON.parse(text).images).toHaveLength(result.images.length);
+      if (result.images.length > 1000) expect(pieces.length).toBeGreaterThan(3 + 6 * 2); // the images in several pieces
+    }
+    const withExtra = JSON.parse(toJson(result, { extra }));
+    expect(withExtra.images.filter((i: { validated?: string }) => i.validated === 'right')).toHaveLength(result.images.filter((i) => i.path.endsWith('1.jpg')).length);
+  });
+
+  it.each(cases)('CSV, %s: the same bytes as one csv-stringify call over every row', (_, result) => {
+    for (const opts of [{ topK: 1 }, { topK: 2, extra }, { topK: 1, escapeFormulas: false }]) {
+      const { header, rows } = toCsvRows(result, opts);
+      const escaped = (row: readonly (string | number)[]) => (opts.escapeFormulas === false ? row : row.map(escapeFormula));
+      const pieces = [...csvChunks(result, opts)];
+      expect(pieces.join('')).toBe(csvText([header, ...rows].map(escaped)));
+      expect(pieces.join('')).toBe(toCsv(result, opts));
+      if (result.images.length > 1000) expect(pieces.length).toBeGreaterThan(2);
+    }
+  });
+
+  it('writeResults streams the pieces into the files: the same bytes as the texts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clipscope-chunks-'));
+    try {
+      const result = runResult(many);
+      await writeResults(result, { csv: join(dir, 'r.csv'), json: join(dir, 'r.json'), extra });
+      expect(await readFile(join(dir, 'r.json'), 'utf8')).toBe(toJson(result, { extra }));
+      expect(await readFile(join(dir, 'r.csv'), 'utf8')).toBe(toCsv(result, { extra }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -174,6 +174,25 @@ describe('file hash memo', () => {
     store.close();
   });
 
+  it('looks up any number of files and embeddings (in chunks of 2,000 keys): all found, nothing extra', () => {
+    const store = open();
+    const n = 4500;
+    const files = Array.from({ length: n }, (_, i) => ({ path: `/r/${i}.jpg`, size: i + 1, mtimeMs: old, sha256: `h${i}` }));
+    store.putFileHashes(files);
+    const asked = [...files.map(({ path, size, mtimeMs }) => ({ path, size, mtimeMs })), { path: '/r/none.jpg', size: 1, mtimeMs: old }];
+    const memo = store.getFileHashes(asked);
+    expect(memo.size).toBe(n);
+    expect(memo.get('/r/0.jpg')).toBe('h0');
+    expect(memo.get('/r/4499.jpg')).toBe('h4499');
+    expect(memo.has('/r/none.jpg')).toBe(false);
+    const items = Array.from({ length: n }, (_, i) => ({ sha256: `s${i}`, embedding: embedding(i) }));
+    store.putImageEmbeddings('m', items);
+    const found = store.getImageEmbeddings('m', [...items.map((i) => i.sha256), 'missing']);
+    expect(found.size).toBe(n);
+    expect([...found.get('s4321')!]).toEqual([...embedding(4321)]);
+    store.close();
+  });
+
   it('does not trust a hash taken right after the file changed (coarse timestamps)', () => {
     const store = open();
     const now = Date.now();

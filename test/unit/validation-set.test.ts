@@ -5,6 +5,7 @@ import { JUDGEMENTS_SCHEMA, type JudgementFile } from '../../integrations/core/j
 import { buildReport, thumbnailRequests } from '../../integrations/clipscope/report/report.ts';
 import { UNCERTAIN, type ImageResult } from '../../integrations/core/types.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
+import { ThumbSet, thumbName } from '../../integrations/clipscope/report/thumb-set.ts';
 
 const result = makeRunResult({ syntheticCount: 400, seed: 'validation-set-test' });
 const images = result.images;
@@ -88,12 +89,14 @@ describe('widgetData', () => {
       options: { samplesPerCategory: 3, standaloneSamples: 1, seed: 'x', pageSize: 10, listThumbnails: false, validation: { perCategory: 4, seed: 'v' } },
     });
     const first = result.images[report.validationSet[0]];
-    report.thumbs.validation = { [first.sha256]: { src: '_clipscope/thumbs/big.webp', width: 768, height: 512 } };
+    report.thumbs.validation = new ThumbSet(768, 80);
+    report.thumbs.validation.add(first.sha256, 768, 512);
+    const big = `_clipscope/thumbs/${thumbName(first.sha256, 768, 80)}`;
     const data = widgetData(report);
     expect(data.run).toEqual({ model: 'fixture-model', modelChecksum: 'f'.repeat(64), dictionaryHash: 'd'.repeat(64) });
     expect(data.categories).toEqual(categories);
     expect(data.items).toHaveLength(20);
-    expect(data.items[0]).toMatchObject({ sha256: first.sha256, path: first.path, predicted: first.category, label: first.label, probability: first.categories[first.category], phraseShare: first.probability, src: '_clipscope/thumbs/big.webp', width: 768, height: 512 });
+    expect(data.items[0]).toMatchObject({ sha256: first.sha256, path: first.path, predicted: first.category, label: first.label, probability: first.categories[first.category], phraseShare: first.probability, src: big, width: 768, height: 512 });
     // The second most probable category, with its phrase when the ranked list names one.
     const second = Object.entries(first.categories).filter(([c]) => c !== first.category).sort((a, b) => b[1] - a[1])[0];
     expect(data.items[0].second).toEqual({ category: second[0], label: first.top.find((t) => t.category === second[0])?.label ?? '', probability: second[1] });

@@ -18,18 +18,13 @@ import { drawValidationSet } from './validation-set.ts';
 import { assessChance, type ChanceAssessment, type GeneratedModel } from './chance.ts';
 import { validationReport, type ValidationReport } from '../../core/validation-report.ts';
 import type { RunDiff } from '../../core/run-diff.ts';
+import type { Thumb, ThumbSet } from './thumb-set.ts';
 
 /** Where each kind of thumbnail is shown; each has its own size (see ThumbnailSizes). `large` is the
  * rendition the large view (src/scripts/viewer.ts) opens from any thumbnail. */
 export type ThumbRole = 'sample' | 'list' | 'validation' | 'standalone' | 'large';
 
-export interface Thumb {
-  /** Site-relative URL path (no leading slash), e.g. "_clipscope/thumbs/3f…-320.webp"; for the
-   * standalone file a data: URI. */
-  src: string;
-  width: number;
-  height: number;
-}
+export type { Thumb } from './thumb-set.ts';
 
 export interface ReportOptions {
   samplesPerCategory: number;
@@ -101,8 +96,8 @@ export interface ReportData {
   categories: CategoryReport[];
   /** Indices of the validation set: stratified by predicted category, seeded, shuffled. */
   validationSet: number[];
-  /** Thumbnails by role and image sha256. Missing when an image could not be thumbnailed. */
-  thumbs: Partial<Record<ThumbRole, Record<string, Thumb>>>;
+  /** Thumbnails by role, each set by image sha256 (thumbOf). Missing when an image could not be thumbnailed. */
+  thumbs: Partial<Record<ThumbRole, ThumbSet>>;
   /** Site-relative paths of copied originals by sha256 (only with `copyOriginals`). */
   originals: Record<string, string>;
   files: SiteFiles;
@@ -283,7 +278,7 @@ export function thumbnailRequests(report: ReportData): ThumbRequest[] {
 
 /** The thumbnail of an image for a role, if one was made. */
 export function thumbOf(report: ReportData, role: ThumbRole, image: ImageResult): Thumb | undefined {
-  return report.thumbs[role]?.[image.sha256];
+  return report.thumbs[role]?.get(image.sha256);
 }
 
 /** Phrases flagged on the dictionary page: never the top-1 label of any image, or cut at 77 tokens. */

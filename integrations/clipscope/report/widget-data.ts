@@ -46,11 +46,9 @@ export function judgementRunOf(result: RunResult): JudgementRun {
 
 /** One image of the run as the widget shows it. */
 function widgetItem(report: Pick<ReportData, 'result' | 'thumbs'>, i: number): WidgetItem {
-  const large = report.thumbs.validation ?? {};
-  const fallback = report.thumbs.sample ?? {};
   const img = report.result.images[i];
   const second = secondChoice(img);
-  const thumb: Thumb | undefined = large[img.sha256] ?? fallback[img.sha256];
+  const thumb: Thumb | undefined = report.thumbs.validation?.get(img.sha256) ?? report.thumbs.sample?.get(img.sha256);
   return {
     sha256: img.sha256,
     path: img.path,
