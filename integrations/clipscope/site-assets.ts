@@ -40,7 +40,7 @@ export class SiteAssets implements Iterable<[string, SiteAsset]> {
   get(sitePath: string): SiteAsset | undefined {
     const asset = this.#files.get(sitePath);
     if (asset || !sitePath.startsWith(`${THUMBS_DIR}/`)) return asset;
-    this.#thumbIndex ??= new Map([...this.#thumbFiles(true)].map(([path, file]) => [path, file]));
+    this.#thumbIndex ??= new Map(this.#thumbFiles(true));
     const file = this.#thumbIndex.get(sitePath);
     return file === undefined ? undefined : { file, type: WEBP };
   }

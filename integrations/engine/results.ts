@@ -250,8 +250,8 @@ function ordered(obj: unknown, known: readonly string[], shape: Record<string, (
 
 const list = (keys: readonly string[], shape?: Record<string, (v: unknown) => unknown>) => (v: unknown) => (Array.isArray(v) ? v.map((x) => ordered(x, keys, shape)) : v);
 
+/** The result's canonical form without its images (jsonChunks writes those one at a time). */
 function canonicalResult(result: RunResult): unknown {
-  const categoryOrder = result.dictionary?.categories?.map((c) => c.name) ?? [];
   return ordered(result, KEYS.result, {
     run: (v) =>
       ordered(v, KEYS.run, {
@@ -260,7 +260,7 @@ function canonicalResult(result: RunResult): unknown {
         thresholds: (t) => ordered(t, KEYS.thresholds),
       }),
     dictionary: (d) => ordered(d, KEYS.dictionary, { categories: list(KEYS.category, { phrases: list(KEYS.phrase) }) }),
-    images: (v) => (Array.isArray(v) ? sortedByPath(v as ImageResult[]).map((image) => canonicalImage(image, categoryOrder)) : v),
+    // images: written one at a time by jsonChunks (canonicalImage), never through here.
     skipped: (v) => list(KEYS.skipped)(sortedByPath(v as { path: string }[])),
     stats: (s) => ordered(s, KEYS.stats),
   });
