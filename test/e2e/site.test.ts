@@ -142,6 +142,9 @@ describe('the demo site', () => {
       expect(second).toBe(`2nd: ${other} (${p.toFixed(1)} %)`);
     }
     // Every thumbnail loaded (naturalWidth > 0) and is no larger than the configured box.
+    // (Lazy images: each is scrolled to, and the sizes read once all have loaded, up to 15 s.)
+    for (const img of await page.locator('.cards img').all()) await img.scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('.cards img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete)), { timeout: 15_000 }).toBe(true);
     const sizes = await page.locator('.cards img').evaluateAll((imgs) => imgs.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]));
     expect(sizes.length).toBe(Math.min(12, count));
     for (const [w, h] of sizes) expect(w > 0 && w <= 360 && h <= 360).toBe(true);
