@@ -162,8 +162,14 @@ export function timeAndMemoryPlot(series: ScaleSeries[], title: string, timeLimi
       body += `<circle cx="${x1(p.images)}" cy="${y1(p.seconds)}" r="3.5" fill="${color}"/><text x="${x1(p.images) + 6}" y="${y1(p.seconds) + 14}" fill="${color}">${format('.3~s')(p.seconds)} s</text>`;
       body += `<circle cx="${x2(p.images)}" cy="${y2(p.peakRssMiB)}" r="3.5" fill="${color}"/>`;
       // The last point's value goes with the series name at the line's end (below), where it cannot
-      // collide with another series' point.
-      if (k < s.points.length - 1 || series.length === 1) body += `<text x="${x2(p.images)}" y="${y2(p.peakRssMiB) - 8}" text-anchor="middle" fill="${color}">${Math.round(p.peakRssMiB)}</text>`;
+      // collide with another series' point. Elsewhere the highest series at that N is labelled above
+      // its point and the others below theirs (close values would overlap otherwise); the first
+      // point's label starts right of the axis.
+      if (k < s.points.length - 1 || series.length === 1) {
+        const top = series.every((o) => (o.points.find((q) => q.images === p.images)?.peakRssMiB ?? -Infinity) <= p.peakRssMiB);
+        const x = k === 0 ? x2(p.images) + 6 : x2(p.images);
+        body += `<text x="${x}" y="${y2(p.peakRssMiB) + (top ? -8 : 16)}" text-anchor="${k === 0 ? 'start' : 'middle'}" fill="${color}">${Math.round(p.peakRssMiB)}</text>`;
+      }
     });
     if (series.length > 1) {
       const end = s.points[s.points.length - 1];

@@ -24,6 +24,7 @@ import { generatedModel } from './model-origin.ts';
 import { csvChunks, jsonChunks } from '../engine/results.ts';
 import { createProgressReporter } from '../engine/progress.ts';
 import { isClipscopeError } from '../engine/errors.ts';
+import { preferSmallHeap } from './heap.ts';
 import { parseClipscopeOptions, type ClipscopeOptions, type ClipscopeOptionsInput } from './options.ts';
 import { writeChartSvgs } from './chart-svg.ts';
 import { prepareSite, publishAssets, removeStaging, removeStagingFolders, type PrepareEffects, type PreparedSite } from './prepare.ts';
@@ -223,8 +224,11 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
   return {
     name: 'clipscope',
     hooks: {
-      'astro:config:setup': ({ config, updateConfig, logger: astroLogger }) => {
+      'astro:config:setup': ({ command, config, updateConfig, logger: astroLogger }) => {
         logger = astroLogger;
+        // A build holds the report while it bundles and renders every page: V8 keeps its heap small
+        // rather than growing it, from the start (set later, the heap already grown stays). See ./heap.ts.
+        if (command === 'build') preferSmallHeap();
         base = config.base;
         try {
           options = parseClipscopeOptions(userOptions, { root: fileURLToPath(config.root), env: internals.env });
@@ -246,29 +250,32 @@ export default function clipscope(userOptions: ClipscopeOptionsInput = {}, inter
       },
       'astro:build:done': async ({ dir }) => {
         const { assets, keep, report, staging } = await prepare();
-        let charts: number;
-        let published: Awaited<ReturnType<typeof publishAssets>>;
-        let tower: { published: boolean; message: string } | null = null;
+        const outDir = fileURLToPath(dir);
         try {
-          published = await publishAssets(assets, fileURLToPath(dir));
-          charts = await writeChartSvgs(fileURLToPath(dir));
-          // The Workbench's text tower (model graph, tokenizer, onnxruntime-web's WASM), or why not.
-          if (report.workbench.bytes !== null) tower = await buildTextTower(options.model, report.result.run.model, fileURLToPath(dir));
-        } catch (error) {
-          throw userFacing(error); // e.g. disk full: the message, not a stack
+          let charts: number;
+          let published: Awaited<ReturnType<typeof publishAssets>>;
+          let tower: { published: boolean; message: string } | null = null;
+          try {
+            published = await publishAssets(assets, outDir);
+            charts = await writeChartSvgs(outDir);
+            // The Workbench's text tower (model graph, tokenizer, onnxruntime-web's WASM), or why not.
+            if (report.workbench.bytes !== null) tower = await buildTextTower(options.model, report.result.run.model, outDir);
+          } catch (error) {
+            throw userFacing(error); // e.g. disk full: the message, not a stack
+          }
+          const how = published.linked > 0 ? ` (${published.linked} of them hard-linked, not copied)` : '';
+          logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)${how} and ${charts} charts as SVG`);
+          if (tower?.published) logger.info(tower.message);
+          else if (tower) logger.warn(tower.message);
+          const size = siteSizeMessage(await measureSite(outDir), options.thumbnails);
+          if (size.warn) logger.warn(size.message);
+          else logger.info(size.message);
+          // This build's results (staged by the preparation), for the next build's "Changed since the
+          // last build" page. A failure costs only that page, not the build.
+          if (keep) await keepRun(keep.file, keep.staged).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));
         } finally {
           await removeStaging(staging);
         }
-        const how = published.linked > 0 ? ` (${published.linked} of them hard-linked, not copied)` : '';
-        logger.info(`Published ${assets.size} report files (thumbnails, results, standalone overview)${how} and ${charts} charts as SVG`);
-        if (tower?.published) logger.info(tower.message);
-        else if (tower) logger.warn(tower.message);
-        const size = siteSizeMessage(await measureSite(fileURLToPath(dir)), options.thumbnails);
-        if (size.warn) logger.warn(size.message);
-        else logger.info(size.message);
-        // This build's results, for the next build's "Changed since the last build" page. A failure
-        // costs only that page, not the build.
-        if (keep) await keepRun(keep.file, keep.run).catch((error: unknown) => logger.warn(`The results of this build were not kept for the next build's changes page: ${isClipscopeError(error) ? error.message : String(error)}`));
       },
     },
   };

@@ -23,7 +23,7 @@ import { makeThumbnails, type MakeThumbnail } from './thumbnails.ts';
 import { SiteAssets, type SiteAsset } from './site-assets.ts';
 import { publishOriginals, type MakeOriginal } from './originals.ts';
 import { renderStandalone } from './standalone.ts';
-import { changesSince, previousRunFile, previousRunOf, readPreviousRun, type PreviousRun } from './changes.ts';
+import { changesSince, previousRunFile, previousRunOf, readPreviousRun, stageRun } from './changes.ts';
 import { EXPLORE_FILE, exploreIndex } from './report/explore.ts';
 import { workbenchFiles } from './workbench-data.ts';
 import { formatOf, parseDictionary } from '../engine/dictionary.ts';
@@ -38,9 +38,9 @@ export interface PreparedSite {
   /** The folder holding the files this preparation wrote (results, Explore index, Workbench data,
    * standalone file): to remove once they are published, or when a newer preparation replaces this one. */
   staging: string;
-  /** This run's compact results and the cache file to keep them in at the end of the build, for
-   * the next build's changes page (changes.ts); null without a cache. */
-  keep: { file: string; run: PreviousRun } | null;
+  /** This run's compact results, staged (changes.ts `stageRun`), and the cache file to keep them in
+   * at the end of the build, for the next build's changes page; null without a cache. */
+  keep: { file: string; staged: string } | null;
 }
 
 export interface PrepareEffects {
@@ -285,7 +285,8 @@ async function prepareInto(staging: string, o: ClipscopeOptions, effects: Prepar
   }
   await put(EXPLORE_FILE, JSON.stringify(exploreIndex(report)), 'application/json; charset=utf-8');
   await put(report.files.standalone, renderStandalone(report, standaloneImages), 'text/html; charset=utf-8');
-  return { report, assets, staging, keep: runFile ? { file: runFile, run: previousRunOf(result) } : null };
+  const keep = runFile ? { file: runFile, staged: await stageRun(staging, previousRunOf(result)) } : null;
+  return { report, assets, staging, keep };
 }
 
 /** Seconds between two progress lines while thumbnails are made (100,000 images take minutes). */
@@ -310,7 +311,7 @@ async function addWorkbench(
   report: ReportData,
   embeddings: RunEmbeddings | null,
   o: ClipscopeOptions,
-  put: (sitePath: string, data: Uint8Array, type: string) => Promise<void>,
+  put: (sitePath: string, data: FileData, type: string) => Promise<void>,
 ): Promise<string | null> {
   if (!embeddings) return 'the engine did not hand over the embeddings of this run.';
   // The dictionary text the build read: read again, and checked to be the same dictionary.

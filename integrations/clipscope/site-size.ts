@@ -2,7 +2,7 @@
 // "Published GitHub Pages sites may be no larger than 1 GB"). Measured on dist/ after the build, so
 // it counts everything (pages, thumbnails, downloads, the Workbench's data and text tower); at
 // 100,000 images (203,552 files) the walk takes about 4 s on 2 cores.
-import { readdir, stat } from 'node:fs/promises';
+import { opendir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { formatBytes } from '../core/format.ts';
 import { THUMBS_DIR } from './thumbnails.ts';
@@ -20,18 +20,37 @@ export interface SiteSize {
   thumbnailBytes: number;
 }
 
-/** Files and bytes under `dir` (symbolic links are not followed; hard links count as files). */
+/** Files stat'ed at once. */
+const STAT_CHUNK = 64;
+
+/**
+ * Files and bytes under `dir` (symbolic links are not followed; hard links count as files). Read one
+ * folder at a time as a stream: the thumbnail folder of a 100,000-image site holds 200,000 files, and
+ * listing the whole tree at once held every entry (25 MB of heap, 73 MiB more RSS, at 203,552 files).
+ */
 export async function measureSite(dir: string): Promise<SiteSize> {
-  const entries = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-  const size: SiteSize = { files: entries.length, bytes: 0, thumbnailBytes: 0 };
-  const CHUNK = 64;
-  for (let i = 0; i < entries.length; i += CHUNK) {
-    const chunk = entries.slice(i, i + CHUNK).map((e) => join(e.parentPath, e.name));
-    const sizes = await Promise.all(chunk.map((file) => stat(file).then((s) => s.size)));
-    for (const [k, bytes] of sizes.entries()) {
-      size.bytes += bytes;
-      if (relative(dir, chunk[k]).startsWith(THUMBS_PREFIX)) size.thumbnailBytes += bytes;
+  const size: SiteSize = { files: 0, bytes: 0, thumbnailBytes: 0 };
+  const folders = [dir];
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    const thumbnails = `${relative(dir, folder)}${sep}`.startsWith(THUMBS_PREFIX);
+    let chunk: string[] = [];
+    const count = async () => {
+      const sizes = await Promise.all(chunk.map((file) => stat(file).then((s) => s.size)));
+      for (const bytes of sizes) {
+        size.files++;
+        size.bytes += bytes;
+        if (thumbnails) size.thumbnailBytes += bytes;
+      }
+      chunk = [];
+    };
+    for await (const entry of await opendir(folder)) {
+      if (entry.isDirectory()) folders.push(join(folder, entry.name));
+      else if (entry.isFile()) {
+        chunk.push(join(folder, entry.name));
+        if (chunk.length === STAT_CHUNK) await count();
+      }
     }
+    await count();
   }
   return size;
 }

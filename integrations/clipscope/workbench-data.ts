@@ -21,8 +21,9 @@ export const MAX_FILE_BYTES = 100_000_000;
 
 export interface WorkbenchFiles {
   data: WorkbenchData;
-  /** Site-relative path → bytes (the JSON included). */
-  files: Map<string, Buffer>;
+  /** Site-relative path → bytes; the JSON as its text (written in pieces: at 100,000 images it is
+   * 27 MB, and one buffer of it may stay on glibc's heap). */
+  files: Map<string, Buffer | string>;
   bytes: number;
 }
 
@@ -76,7 +77,7 @@ export function workbenchFiles(input: WorkbenchInput): WorkbenchFiles | { reason
   if (imageBytes > maxTotal) {
     return { reason: `its image embeddings would take ${formatBytes(imageBytes)} (${count} images × ${dim} float32 values), more than the ${formatBytes(maxTotal)} a browser page should download.` };
   }
-  const files = new Map<string, Buffer>();
+  const files = new Map<string, Buffer | string>();
   const rowsPerPart = Math.max(1, Math.floor(maxPart / rowBytes));
   const parts: WorkbenchData['embeddings']['images'] = [];
   for (let start = 0, k = 0; start < count; start += rowsPerPart, k++) {
@@ -124,7 +125,7 @@ export function workbenchFiles(input: WorkbenchInput): WorkbenchFiles | { reason
     bytes: 0,
   };
   let binary = 0;
-  for (const b of files.values()) binary += b.length;
+  for (const b of files.values()) binary += Buffer.byteLength(b);
   // The JSON states the total, itself included: its length settles after one more digit at most.
   let json = '';
   for (let guess = binary; ; ) {
@@ -134,11 +135,11 @@ export function workbenchFiles(input: WorkbenchInput): WorkbenchFiles | { reason
     if (total === guess) break;
     guess = total;
   }
-  const jsonBytes = Buffer.from(json);
+  const jsonBytes = Buffer.byteLength(json);
   // The index is one file: past the part limit a static host may refuse it (it grows ~200 B an image).
   const maxFile = input.maxFileBytes ?? MAX_FILE_BYTES;
-  if (jsonBytes.length > maxFile) return { reason: `its index would take ${formatBytes(jsonBytes.length)} in one file, more than the ${formatBytes(maxFile)} a static host takes.` };
-  files.set(WORKBENCH_FILE, jsonBytes);
+  if (jsonBytes > maxFile) return { reason: `its index would take ${formatBytes(jsonBytes)} in one file, more than the ${formatBytes(maxFile)} a static host takes.` };
+  files.set(WORKBENCH_FILE, json);
   if (data.bytes > maxTotal) return { reason: `its data would take ${formatBytes(data.bytes)}, more than the ${formatBytes(maxTotal)} a browser page should download.` };
   return { data, files, bytes: data.bytes };
 }

@@ -29,6 +29,24 @@ export function tempPathFor(path: string): string {
  * large file is never held whole; each piece is UTF-8). An iterable is consumed once. */
 export type FileData = string | Uint8Array | Iterable<string | Uint8Array>;
 
+/** A long text is written in pieces of this many UTF-16 code units (at most 192 KiB of UTF-8 each). */
+const TEXT_PIECE = 64 * 1024;
+
+/**
+ * A text in pieces for writing, a surrogate pair never split. Given a whole string, Node's writeFile
+ * encodes it into one buffer (19 and 27 MB for the Explore index and the Workbench data of 100,000
+ * images), which glibc may place on its heap and not give back when it is freed.
+ */
+export function* textPieces(text: string, size = TEXT_PIECE): Generator<string> {
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff && end - 1 > start) end--;
+    yield text.slice(start, end);
+    start = end;
+  }
+}
+
 /**
  * Replace `path` with `data` atomically. Throws a ClipscopeError (kind "io") that names the file and
  * says the previous version is intact when the write fails (disk full, permissions, missing folder).
@@ -52,7 +70,8 @@ export async function writeFilesAtomic(files: readonly { path: string; data: Fil
       const handle = await open(temp, 'wx', 0o644);
       written.push({ temp, path: file.path });
       try {
-        await handle.writeFile(file.data);
+        const data = file.data;
+        await handle.writeFile(typeof data === 'string' && data.length > TEXT_PIECE ? textPieces(data) : data);
         await handle.sync();
       } finally {
         await handle.close();

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changesSince, keepRun, previousRunFile, previousRunOf, readPreviousRun } from '../../integrations/clipscope/changes.ts';
+import { changesSince, keepRun, previousRunFile, previousRunOf, readPreviousRun, stageRun } from '../../integrations/clipscope/changes.ts';
 import type { RunResult } from '../../integrations/core/types.ts';
 import { makeRunResult } from '../fixtures/make-run-result.ts';
 
@@ -54,11 +54,23 @@ describe('the kept run', () => {
   });
   it('is written atomically and read back as it was kept (no temporary file left)', async () => {
     const file = previousRunFile(dir, 'f'.repeat(64), 'x');
-    await keepRun(file, previousRunOf(before));
+    const staging = await mkdtemp(join(dir, 'staging-'));
+    await keepRun(file, await stageRun(staging, previousRunOf(before)));
     const warnings: string[] = [];
     expect(await readPreviousRun(file, (m) => warnings.push(m))).toEqual(previousRunOf(before));
     expect(warnings).toEqual([]);
     expect(await readdir(join(dir, 'runs'))).toEqual([file.split(/[/\\]/).pop()]);
+  });
+  it('replaces the kept run; when the staged file is gone, the error names the kept file and the old one stays', async () => {
+    const file = previousRunFile(dir, 'e'.repeat(64), 'x');
+    const staging = await mkdtemp(join(dir, 'staging-'));
+    await keepRun(file, await stageRun(staging, previousRunOf(before)));
+    const after = later();
+    await keepRun(file, await stageRun(staging, previousRunOf(after)));
+    expect(await readPreviousRun(file, () => {})).toEqual(previousRunOf(after));
+    await expect(keepRun(file, join(staging, 'gone.json'))).rejects.toMatchObject({ kind: 'io', message: expect.stringContaining(file) });
+    expect(await readPreviousRun(file, () => {})).toEqual(previousRunOf(after));
+    expect((await readdir(join(dir, 'runs'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
   it('is null when missing (silently) or damaged (with a warning)', async () => {
     const warnings: string[] = [];

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { writeFileAtomic } from '../../integrations/engine/atomic.ts';
+import { textPieces, writeFileAtomic } from '../../integrations/engine/atomic.ts';
 import { csvChunks, csvHeader, jsonChunks, roundSeed, toCsv, toCsvRows, toJson, writeResults, type ExtraColumns } from '../../integrations/engine/results.ts';
 import { csvText, escapeFormula } from '../../integrations/engine/csv.ts';
 import { UNCERTAIN } from '../../integrations/core/types.ts';
@@ -319,5 +319,27 @@ describe('writeResults and writeFileAtomic', () => {
     const target = join(dir, 'bytes.bin');
     await writeFileAtomic(target, Uint8Array.from([0, 255, 10]));
     expect([...(await readFile(target))]).toEqual([0, 255, 10]);
+  });
+
+  it('writes a long text in pieces, byte for byte, emoji and all', async () => {
+    // 200,000 code units with surrogate pairs straddling the 65,536-unit piece boundaries.
+    const text = `${'a'.repeat(65_535)}😀${'é€'.repeat(33_000)}😀`.repeat(2);
+    const target = join(dir, 'long.txt');
+    await writeFileAtomic(target, text);
+    expect(await readFile(target, 'utf8')).toBe(text);
+  });
+});
+
+describe('textPieces', () => {
+  it.each([
+    ['', 4, []],
+    ['abcdefgh', 4, ['abcd', 'efgh']],
+    ['abcdefghi', 4, ['abcd', 'efgh', 'i']],
+    ['abc😀fgh', 4, ['abc', '😀fg', 'h']],
+    ['😀😀', 2, ['😀', '😀']],
+    ['a😀b', 2, ['a', '😀', 'b']],
+  ] as const)('%j in pieces of %i', (text, size, pieces) => {
+    expect([...textPieces(text, size)]).toEqual(pieces);
+    expect([...textPieces(text, size)].join('')).toBe(text);
   });
 });

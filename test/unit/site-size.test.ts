@@ -25,6 +25,17 @@ describe('measureSite', () => {
     await symlink(join(site, 'index.html'), join(site, 'link.html'));
     expect(await measureSite(site)).toEqual({ files: 4, bytes: 164, thumbnailBytes: 14 });
   });
+
+  it('counts folders of more files than it stats at once, and only what lies under the thumbnail folder as thumbnails', async () => {
+    const site = join(dir, 'many');
+    await mkdir(join(site, '_clipscope', 'thumbs'), { recursive: true });
+    await mkdir(join(site, '_clipscope', 'thumbs-not'), { recursive: true });
+    for (let i = 0; i < 130; i++) await writeFile(join(site, '_clipscope', 'thumbs', `${i}.webp`), 'x'.repeat(i % 3));
+    await writeFile(join(site, '_clipscope', 'thumbs-not', 'a.json'), 'x'.repeat(1000));
+    await writeFile(join(site, '_clipscope', 'explore.json'), 'x'.repeat(10));
+    // 130 files of 0, 1, 2, 0, 1, 2, … bytes: 43 × 3 + 0 = 129 bytes
+    expect(await measureSite(site)).toEqual({ files: 132, bytes: 1139, thumbnailBytes: 129 });
+  });
 });
 
 describe('siteSizeMessage', () => {

@@ -57,13 +57,13 @@ describe('workbenchFiles', () => {
     const built = workbenchFiles({ report: reportOf(result), embeddings, dictionary, maxPartBytes: 50 });
     if ('reason' in built) throw new Error(built.reason);
     expect(built.data.embeddings.images.map((p) => p.rows)).toEqual([3, 3, 3, 1]);
-    const part1 = built.files.get(built.data.embeddings.images[1].file)!;
+    const part1 = built.files.get(built.data.embeddings.images[1].file) as Buffer;
     expect(part1.length).toBe(3 * DIM * 4);
     expect(part1.readFloatLE(0)).toBe(embeddings.images[3 * DIM]);
     expect(part1.readFloatLE(4 * (3 * DIM - 1))).toBe(embeddings.images[6 * DIM - 1]);
-    expect(built.files.get(built.data.embeddings.phrases)!.readFloatLE(4)).toBe(-1);
+    expect((built.files.get(built.data.embeddings.phrases) as Buffer).readFloatLE(4)).toBe(-1);
     // The total names every file, the JSON itself included.
-    const total = [...built.files.values()].reduce((n, b) => n + b.length, 0);
+    const total = [...built.files.values()].reduce((n, b) => n + Buffer.byteLength(b), 0);
     expect(built.bytes).toBe(total);
     expect((JSON.parse(built.files.get(WORKBENCH_FILE)!.toString()) as WorkbenchData).bytes).toBe(total);
   });

@@ -40,6 +40,9 @@ export interface GroupReport {
   time: TimeSeries | null;
   /** Per group, on the same time axis as `time` (small multiples); empty without dates or groups. */
   groupTime: { group: string; series: TimeSeries }[];
+  /** The counted units, for the group × category listings (`groupCells`); empty without groups, as
+   * nothing else reads them once the shares and time series are made (an object per image otherwise
+   * held for the whole build). */
   units: Unit[];
 }
 
@@ -64,7 +67,7 @@ export function groupReport(report: ReportData): GroupReport {
     categorySlugs: new Map(report.categories.map((c) => [c.name, c.slug])),
     time,
     groupTime: time && shares ? groupTimeSeries(units, time.categories, shares.groups.map((g) => g.name), time.unit) : [],
-    units,
+    units: shares ? units : [],
   };
   memo.set(report, out);
   return out;

@@ -3,7 +3,7 @@
 // ~300 bytes apiece in the heap for the whole build. Here each is one entry, image sha256 → pixel
 // size packed into a small integer; its file name is computed when a page asks for it (thumbName:
 // a hash of what determines the bytes, so the name changes whenever they would).
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../engine/hash.ts';
 
 /** A thumbnail as a page shows it. */
 export interface Thumb {
@@ -22,7 +22,7 @@ export const THUMBS_DIR = '_clipscope/thumbs';
 
 /** The content-derived file name of a thumbnail: changes whenever its bytes would. */
 export function thumbName(sha256: string, box: number, quality: number): string {
-  const key = createHash('sha256').update(`v${THUMBNAIL_VERSION}:${sha256}:${box}:${quality}`).digest('hex').slice(0, 24);
+  const key = sha256Hex(`v${THUMBNAIL_VERSION}:${sha256}:${box}:${quality}`).slice(0, 24);
   return `${key}-${box}.webp`;
 }
 
