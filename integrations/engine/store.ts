@@ -459,6 +459,9 @@ export function embeddingToBlob(embedding: Float32Array): Uint8Array {
   return out;
 }
 
+/** Rows per slab of embeddings read from the store (see #get). */
+const SLAB_ROWS = 1024;
+
 /** The embedding in a blob, or null when the blob does not hold exactly `dim` values. */
 export function blobToEmbedding(blob: Uint8Array, dim: number): Float32Array | null {
   if (!(blob instanceof Uint8Array) || dim <= 0 || blob.byteLength !== dim * BYTES_PER_VALUE) return null;
@@ -593,11 +596,26 @@ class SqliteStore implements EmbeddingStore {
     const select = this.#sql(`SELECT ${column} AS k, embedding AS v FROM ${table} WHERE model_id = ? AND ${column} IN (SELECT value FROM json_each(?))`);
     let wrongLength = 0;
     let notUnit = 0;
+    // Each embedding is copied into a slab of up to SLAB_ROWS rows: a view of its row's own blob kept
+    // one small native buffer per image alive (100,000 at 100,000 images), scattered over glibc's heap.
+    let slab = new Float32Array(0);
+    let used = 0;
+    let rows = 0;
     for (const row of chunkedRows(keys, (chunk) => select.iterate(model.id, JSON.stringify(chunk)) as Iterable<{ k: string; v: Uint8Array }>)) {
+      rows++;
       const embedding = blobToEmbedding(row.v, model.dim);
       if (!embedding) wrongLength++;
       else if (!isUnitEmbedding(embedding)) notUnit++;
-      else found.set(row.k, embedding);
+      else {
+        if (used === slab.length) {
+          slab = new Float32Array(Math.max(1, Math.min(SLAB_ROWS, keys.length - rows + 1)) * model.dim);
+          used = 0;
+        }
+        const copy = slab.subarray(used, used + model.dim);
+        copy.set(embedding);
+        used += model.dim;
+        found.set(row.k, copy);
+      }
     }
     const wrong = wrongLength + notUnit;
     if (wrong > 0) {

@@ -190,6 +190,11 @@ describe('file hash memo', () => {
     const found = store.getImageEmbeddings('m', [...items.map((i) => i.sha256), 'missing']);
     expect(found.size).toBe(n);
     expect([...found.get('s4321')!]).toEqual([...embedding(4321)]);
+    // Copied into shared slabs of rows: every one its own values, whichever slab and place it has.
+    for (const { sha256, embedding: e } of items) expect(found.get(sha256)).toEqual(e);
+    const first = found.get('s0')!;
+    first.fill(0);
+    expect([...found.get('s1')!]).toEqual([...embedding(1)]);
     store.close();
   });
 
