@@ -98,7 +98,7 @@ export function changesSince(previous: PreviousRun | null, result: RunResult): C
 const STAGED_RUN = 'previous-run.json';
 
 /** This build's run written to `dir` (the build's staging folder) as the preparation ends, for
- * keepRun at the end of the build: made then, at 100,000 images its objects and text (15 MB) came on
+ * keepRun at the end of the build: made then, at 100,000 images its objects and text (16 MB) came on
  * top of everything the finished build still held. Returns the file. */
 export async function stageRun(dir: string, run: PreviousRun): Promise<string> {
   const staged = join(dir, STAGED_RUN);

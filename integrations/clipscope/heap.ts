@@ -3,7 +3,7 @@
 // reads, scores, thumbnail names, page rendering) while it holds only ~0.5 KB per image, so that
 // slack, not the data, set its peak: a warm build of 100,000 images peaked at 1.2 GiB with ~100 MB
 // live after a full collection (docs/performance.md, "Peak memory and V8's heap"). With V8's
-// `--optimize-for-size` the same build peaks at ~0.7 GiB in the same time on 2 cores (V8 collects on
+// `--optimize-for-size` the same build peaks at 0.6–0.7 GiB in about the same time on 2 cores (V8 collects on
 // the other core). It is set when the build starts: set later, the heap the engine grew stays.
 //
 // Not for `clipscope classify`: its peak is lower (578 MiB at 100,000 cached images) and its cold
