@@ -4,11 +4,11 @@
 // with the same model compares its run with that one (engine/run-diff.ts, the diff `clipscope diff`
 // prints) and the site gets a /changes/ page listing the images whose category changed. No cache,
 // no previous run, another model or nothing changed: no page.
-import { copyFile, mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { tempPathFor, writeError, writeFileAtomic } from '../engine/atomic.ts';
+import { copyFileAtomic, writeError, writeFileAtomic } from '../engine/atomic.ts';
 import { diffRuns } from '../core/run-diff.ts';
 import type { RunResult } from '../core/types.ts';
 import type { ChangesReport } from './report/report.ts';
@@ -110,12 +110,7 @@ export async function stageRun(dir: string, run: PreviousRun): Promise<string> {
  * renamed over it, so a build killed here leaves the old file. */
 export async function keepRun(file: string, staged: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const temp = tempPathFor(file);
-  try {
-    await copyFile(staged, temp);
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
+  await copyFileAtomic(staged, file).catch((error: unknown) => {
     throw writeError(file, error);
-  }
+  });
 }

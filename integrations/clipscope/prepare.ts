@@ -2,9 +2,9 @@
 // read judgement files, build the report model, make the thumbnails of the images the pages show,
 // and the files the site publishes (results CSV/JSON as the CLI writes them, the standalone file).
 // Effects (logging, progress, the engine itself) are passed in, so tests can capture or replace them.
-import { constants, rmSync } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { processExists, tempPathFor, writeError, writeFileAtomic, type FileData } from '../engine/atomic.ts';
+import { rmSync } from 'node:fs';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFileAtomic, processExists, writeError, writeFileAtomic, type FileData } from '../engine/atomic.ts';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ClipscopeError, isClipscopeError } from '../engine/errors.ts';
@@ -369,13 +369,10 @@ export async function publishAssets(assets: Iterable<[string, SiteAsset]>, outDi
       count.linked++;
       return;
     }
-    const temp = tempPathFor(target);
     try {
-      await copyFile(asset.file, temp, constants.COPYFILE_FICLONE);
-      await rename(temp, target);
+      await copyFileAtomic(asset.file, target);
       count.copied++;
     } catch (error) {
-      await unlink(temp).catch(() => {});
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'ENOENT' && e.path === asset.file) {
         throw new ClipscopeError('io', `Cannot publish ${sitePath}: its file ${asset.file} is gone.`, 'Something removed it during the build (a cache cleanup?); build again.', { cause: error });

@@ -13,7 +13,8 @@
 // temporary files of processes that no longer exist.
 
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ClipscopeError } from './errors.ts';
 
@@ -87,6 +88,22 @@ export async function writeFilesAtomic(files: readonly { path: string; data: Fil
     throw writeError(current, error);
   }
   for (const dir of new Set(files.map((f) => dirname(f.path)))) await syncDirectory(dir);
+}
+
+/**
+ * Copy `source` over `target` atomically: to a temporary name next to `target` (a copy-on-write clone
+ * where the file system has them), then renamed. On failure the temporary file is removed and the
+ * error is thrown as it came, for the caller to name (a missing source is not a missing folder).
+ */
+export async function copyFileAtomic(source: string, target: string): Promise<void> {
+  const temp = tempPathFor(target);
+  try {
+    await copyFile(source, temp, constants.COPYFILE_FICLONE);
+    await rename(temp, target);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
 }
 
 /** Temporary files of `path` (see tempPathFor) left by processes that were killed. Best effort. */
