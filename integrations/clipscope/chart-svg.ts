@@ -5,9 +5,11 @@
 // chart rules as an embedded stylesheet (the page's stylesheet is not there), no links (they point
 // into the site) and no hover readouts. Pure string work on Astro's predictable markup; the tests
 // parse every file as XML in a browser.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.ts';
+import { siteFiles } from './site-walk.ts';
+import { ASSETS_DIR } from '../core/format.ts';
 import { CHART_EXPORT_HEIGHT_ATTR, CHART_FILE_ATTR, CHART_TITLE_ATTR } from '../core/chart-files.ts';
 
 /** The chart rules of the site's stylesheet and components in the light theme's colours, written
@@ -115,13 +117,11 @@ export function standaloneSvg(svg: string): string {
   );
 }
 
+/** The built pages, sorted. The `_clipscope` folder (thumbnails, originals, the Workbench's files)
+ * holds no pages and is not listed. */
 async function htmlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await htmlFiles(path)));
-    else if (entry.name.endsWith('.html')) out.push(path);
-  }
+  for await (const [folder, name] of siteFiles(dir, (f) => f === ASSETS_DIR)) if (name.endsWith('.html')) out.push(join(folder, name));
   return out.sort();
 }
 

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.ts';
 import type { PublishedFormat } from '../engine/decode.ts';
 import { isClipscopeError } from '../engine/errors.ts';
+import { ASSETS_DIR } from '../core/format.ts';
 
 /** Site folder of the originals (under the base path). */
-const ORIGINALS_DIR = '_clipscope/originals';
+const ORIGINALS_DIR = `${ASSETS_DIR}/originals`;
 
 /** Bump when the way copies are made changes, so cached ones are not reused. */
 const ORIGINALS_VERSION = 1;

@@ -11,6 +11,8 @@ import { THUMBS_DIR, type ThumbSet } from './report/thumb-set.ts';
 export type SiteAsset = { data: string | Buffer; type: string } | { file: string; type: string };
 
 const WEBP = 'image/webp';
+/** What #thumbFiles yields when it only counts. */
+const UNNAMED: [string, string] = ['', ''];
 
 export class SiteAssets implements Iterable<[string, SiteAsset]> {
   readonly #files = new Map<string, SiteAsset>();
@@ -33,7 +35,11 @@ export class SiteAssets implements Iterable<[string, SiteAsset]> {
   }
 
   get size(): number {
-    this.#thumbCount ??= [...this.#thumbFiles(false)].length;
+    if (this.#thumbCount === null) {
+      let count = 0;
+      for (const _ of this.#thumbFiles(false)) count++;
+      this.#thumbCount = count;
+    }
     return this.#files.size + this.#thumbCount;
   }
 
@@ -77,7 +83,7 @@ export class SiteAssets implements Iterable<[string, SiteAsset]> {
         for (const sha256 of set.keys()) {
           if (earlier.some((s) => s.has(sha256))) continue;
           if (!named) {
-            yield ['', ''];
+            yield UNNAMED;
             continue;
           }
           const name = set.name(sha256);

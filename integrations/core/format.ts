@@ -71,6 +71,10 @@ export function siteUrl(base: string, segments: readonly (string | number)[], op
   return opts.file ? `${prefix}${path}` : `${prefix}${path}/`;
 }
 
+/** The site folder of every file clipscope publishes besides pages (thumbnails, originals, the
+ * Workbench's data and text tower). It holds no pages. */
+export const ASSETS_DIR = '_clipscope';
+
 /** A site-relative asset path (e.g. "_clipscope/thumbs/ab12.webp", already URL-safe) under the base. */
 export function assetUrl(base: string, relative: string): string {
   const prefix = base.endsWith('/') ? base : `${base}/`;

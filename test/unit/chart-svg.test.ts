@@ -1,8 +1,11 @@
 // Every chart as an SVG file: the download's name from the page and chart, and the standalone
 // document cut out of a built page — namespace, size, stylesheet, no links, no hover readouts.
 import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chartAttrs, chartFile, CHART_FILE_ATTR } from '../../integrations/core/chart-files.ts';
-import { CHART_SVG_STYLE, markedCharts, standaloneSvg } from '../../integrations/clipscope/chart-svg.ts';
+import { CHART_SVG_STYLE, markedCharts, standaloneSvg, writeChartSvgs } from '../../integrations/clipscope/chart-svg.ts';
 
 describe('chartFile', () => {
   it('names the file after the page under the base and the chart id', () => {
@@ -50,5 +53,22 @@ describe('markedCharts and standaloneSvg', () => {
     expect(b).not.toContain('<title>');
     expect(chartAttrs('f.svg', 'T')).toEqual({ [CHART_FILE_ATTR]: 'f.svg', 'data-chart-title': 'T' });
     for (const gone of ['<a ', '</a>', 'interactive', 'readout', 'tabindex', 'data-astro-cid', CHART_FILE_ATTR, 'aria-labelledby']) expect(svg).not.toContain(gone);
+  });
+});
+
+describe('writeChartSvgs', () => {
+  it("writes the charts of every page in the built site, and reads nothing under _clipscope (thumbnails, not pages)", async () => {
+    const site = await mkdtemp(join(tmpdir(), 'clipscope-chart-svg-'));
+    try {
+      await mkdir(join(site, 'groups'), { recursive: true });
+      await mkdir(join(site, '_clipscope', 'thumbs'), { recursive: true });
+      await writeFile(join(site, 'groups', 'index.html'), PAGE);
+      // Not a page of the site: a chart marked in it is not written.
+      await writeFile(join(site, '_clipscope', 'thumbs', 'stray.html'), `<svg viewBox="0 0 1 1" ${CHART_FILE_ATTR}="downloads/charts/stray.svg"></svg>`);
+      expect(await writeChartSvgs(site)).toBe(2);
+      expect((await readdir(join(site, 'downloads', 'charts'))).sort()).toEqual(['groups-b.svg', 'groups-time-a.svg']);
+    } finally {
+      await rm(site, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { siteFiles } from '../../integrations/clipscope/site-walk.ts';
 import { measureSite, PAGES_SITE_LIMIT_BYTES, siteSizeMessage } from '../../integrations/clipscope/site-size.ts';
 
 let dir: string;
@@ -56,5 +57,22 @@ describe('siteSizeMessage', () => {
     const noList = siteSizeMessage({ files: 9, bytes: 2e9, thumbnailBytes: 1.9e9 }, { list: false, large: 2048 });
     expect(noList.message).not.toContain('list: false');
     expect(noList.message).toContain('now 2048 px');
+  });
+});
+
+describe('siteFiles', () => {
+  it('lists every regular file under the folder, one folder at a time, and leaves out the folders `skip` names', async () => {
+    const site = join(dir, 'walk');
+    await mkdir(join(site, 'a', 'b'), { recursive: true });
+    await mkdir(join(site, 'skipped', 'inner'), { recursive: true });
+    await writeFile(join(site, 'top.html'), '');
+    await writeFile(join(site, 'a', 'b', 'deep.html'), '');
+    await writeFile(join(site, 'skipped', 'inner', 'x.html'), '');
+    await symlink(join(site, 'top.html'), join(site, 'a', 'link.html'));
+    const seen: string[] = [];
+    const asked: string[] = [];
+    for await (const [folder, name] of siteFiles(site, (f) => (asked.push(f), f === 'skipped'))) seen.push(join(folder, name));
+    expect(seen.sort()).toEqual([join(site, 'a', 'b', 'deep.html'), join(site, 'top.html')]);
+    expect(asked.sort()).toEqual(['a', 'a/b', 'skipped']);
   });
 });

@@ -4,6 +4,7 @@
 // size packed into a small integer; its file name is computed when a page asks for it (thumbName:
 // a hash of what determines the bytes, so the name changes whenever they would).
 import { sha256Hex } from '../../engine/hash.ts';
+import { ASSETS_DIR } from '../../core/format.ts';
 
 /** A thumbnail as a page shows it. */
 export interface Thumb {
@@ -18,7 +19,7 @@ export interface Thumb {
 const THUMBNAIL_VERSION = 1;
 
 /** Site folder of the thumbnails (under the base path). */
-export const THUMBS_DIR = '_clipscope/thumbs';
+export const THUMBS_DIR = `${ASSETS_DIR}/thumbs`;
 
 /** The content-derived file name of a thumbnail: changes whenever its bytes would. */
 export function thumbName(sha256: string, box: number, quality: number): string {
