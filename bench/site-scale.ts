@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ensureImageSet, ensureModel, ROOT, WORK } from './inputs.ts';
+import { buildEnv } from '../scripts/astro-build.ts';
 
 /** GitHub Pages' limit for a page is not documented; the issue's: no page over 500 KB. */
 export const PAGE_LIMIT_BYTES = 500 * 1000;
@@ -97,7 +98,8 @@ function build(env: Record<string, string>, outDir: string, cwd: string): Promis
   return new Promise((done) => {
     const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, astro, 'build', '--root', ROOT, '--outDir', outDir], {
       cwd,
-      env: { ...process.env, ...env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+      // As `npm run build` runs it (scripts/astro-build.ts): with glibc's malloc tuned.
+      env: buildEnv({ ...process.env, ...env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
