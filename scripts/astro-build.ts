@@ -29,7 +29,8 @@ export function astroBuild(args: string[], env: NodeJS.ProcessEnv = process.env)
   const astro = join(dirname(createRequire(import.meta.url).resolve('astro/package.json')), 'bin', 'astro.mjs');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, astro, 'build', ...args], { env: buildEnv(env), stdio: 'inherit' });
-    // Ctrl-C reaches the child too (same process group); this process waits for it to stop.
+    // A signal sent to this process alone (a supervisor's SIGTERM) is passed on; Ctrl-C reaches the
+    // child anyway (same process group). Either way this process waits for the child to stop.
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward).on('SIGTERM', forward);
     child.on('error', reject);

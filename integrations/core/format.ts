@@ -71,8 +71,8 @@ export function siteUrl(base: string, segments: readonly (string | number)[], op
   return opts.file ? `${prefix}${path}` : `${prefix}${path}/`;
 }
 
-/** The site folder of every file clipscope publishes besides pages (thumbnails, originals, the
- * Workbench's data and text tower). It holds no pages. */
+/** The site folder of clipscope's assets: thumbnails, originals, the Workbench's data and text tower
+ * (core/workbench.ts WORKBENCH_DIR). It holds no pages; the downloads (results, charts) are apart. */
 export const ASSETS_DIR = '_clipscope';
 
 /** A site-relative asset path (e.g. "_clipscope/thumbs/ab12.webp", already URL-safe) under the base. */
