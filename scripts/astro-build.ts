@@ -9,6 +9,7 @@
 // value the user set is kept. Arguments are passed on (`npm run build -- --outDir site`).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -36,7 +37,7 @@ export function astroBuild(args: string[], env: NodeJS.ProcessEnv = process.env)
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward).off('SIGTERM', forward);
-      resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
 }

@@ -40,8 +40,15 @@ export async function measureSite(dir: string): Promise<SiteSize> {
     });
     chunk = [];
   };
+  // Whether a folder holds thumbnails, worked out once per folder (the walk gives its files in a row).
+  let folderOf = '';
+  let thumbnail = false;
   for await (const [folder, name] of siteFiles(dir)) {
-    chunk.push({ file: join(folder, name), thumbnail: `${relative(dir, folder)}${sep}`.startsWith(THUMBS_PREFIX) });
+    if (folder !== folderOf) {
+      folderOf = folder;
+      thumbnail = `${relative(dir, folder)}${sep}`.startsWith(THUMBS_PREFIX);
+    }
+    chunk.push({ file: join(folder, name), thumbnail });
     if (chunk.length === STAT_CHUNK) await count();
   }
   await count();
