@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from './inputs.ts';
 import { machineLine } from './machine.ts';
 import type { Results } from './results.ts';
-import { PAGE_LIMIT_BYTES, type SiteScalePoint } from './site-scale.ts';
+import { meanWarmPeak, PAGE_LIMIT_BYTES, type SiteScalePoint, warmBuilds, warmGrowthKiBPerImage } from './site-scale.ts';
 
 /** The results' loosely typed JSON (see results.ts). */
 type Any = any;
@@ -16,6 +16,9 @@ const f2 = (x: number | null | undefined) => (x === null || x === undefined || !
 const f4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
 const mib = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${Math.round(x)} MiB`);
 const pass = (ok: boolean) => (ok ? 'yes' : '**no**');
+/** One value as it is; several as "mean (min–max)". */
+const spread = (xs: number[], show: (x: number) => string) =>
+  xs.length === 1 ? show(xs[0]) : `${show(xs.reduce((t, x) => t + x, 0) / xs.length)} (${show(Math.min(...xs))}–${show(Math.max(...xs))})`;
 
 /** The middle value (the lower of the two middle ones for an even count). */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -182,8 +185,8 @@ export function siteScaleSection(run: { points: SiteScalePoint[]; at: string; ma
     p.images.toLocaleString('en'),
     `${f1(p.cold.seconds)} s (classification ${f1(p.cold.classifySeconds)} s)`,
     mib(p.cold.peakRssMiB),
-    `${f1(p.warm.seconds)} s`,
-    mib(p.warm.peakRssMiB),
+    spread(warmBuilds(p).map((r) => r.seconds), (x) => `${f1(x)} s`),
+    spread(warmBuilds(p).map((r) => r.peakRssMiB), mib),
     `${p.warm.embedded ?? '–'} / ${p.warm.fromCache ?? '–'}`,
     `${p.site.files.toLocaleString('en')} files, ${mb(p.site.bytes)}`,
     `${kb(p.site.largestPage.bytes)} (\`${p.site.largestPage.path}\`)`,
@@ -191,29 +194,31 @@ export function siteScaleSection(run: { points: SiteScalePoint[]; at: string; ma
     `${f2(p.cold.load[0])} / ${f2(p.warm.load[0])}`,
   ]);
   const last = pts[pts.length - 1];
-  const maxRss = Math.max(...pts.flatMap((p) => [p.cold.peakRssMiB, p.warm.peakRssMiB]));
+  const maxRss = Math.max(...pts.flatMap((p) => [p.cold.peakRssMiB, ...warmBuilds(p).map((r) => r.peakRssMiB)]));
+  const slowestWarm = Math.max(...warmBuilds(last).map((r) => r.seconds));
+  const perImageKiB = warmGrowthKiBPerImage(pts);
+  const runs = Math.max(...pts.map((p) => warmBuilds(p).length));
   const over = pts.flatMap((p) => p.site.pagesOverLimit.map((o) => `${o.path} (${kb(o.bytes)} at ${p.images.toLocaleString('en')} images)`));
   const targets = table(
     ['target', 'measured', 'met'],
     [
-      [`warm \`astro build\` of ${last.images.toLocaleString('en')} images ≤ 3 min`, `${f1(last.warm.seconds)} s`, pass(last.warm.seconds <= WARM_BUILD_LIMIT_SECONDS)],
+      [`warm \`astro build\` of ${last.images.toLocaleString('en')} images ≤ 3 min${runs > 1 ? ', every run' : ''}`, `${f1(slowestWarm)} s${runs > 1 ? ' (the slowest)' : ''}`, pass(slowestWarm <= WARM_BUILD_LIMIT_SECONDS)],
       ['peak RSS ≤ 1.5 GiB, every build', mib(maxRss), pass(maxRss <= 1536)],
       [
-        `peak RSS flat in N: the warm build grows by ≤ ${FLAT_KIB_PER_IMAGE} KiB per added image (≤ ${Math.round((FLAT_KIB_PER_IMAGE * 100_000) / 1024)} MiB over 100,000)`,
-        pts.length > 1 ? `${f1(((last.warm.peakRssMiB - pts[0].warm.peakRssMiB) * 1024) / (last.images - pts[0].images))} KiB (${mib(pts[0].warm.peakRssMiB)} → ${mib(last.warm.peakRssMiB)})` : '–',
-        pts.length > 1 ? pass(((last.warm.peakRssMiB - pts[0].warm.peakRssMiB) * 1024) / (last.images - pts[0].images) <= FLAT_KIB_PER_IMAGE) : '–',
+        `peak RSS flat in N: the warm build grows by ≤ ${FLAT_KIB_PER_IMAGE} KiB per added image (≤ ${Math.round((FLAT_KIB_PER_IMAGE * 100_000) / 1024)} MiB over 100,000)${runs > 1 ? ', means of the warm builds' : ''}`,
+        perImageKiB === null ? '–' : `${f2(perImageKiB)} KiB (${mib(meanWarmPeak(pts[0]))} → ${mib(meanWarmPeak(last))})`,
+        perImageKiB === null ? '–' : pass(perImageKiB <= FLAT_KIB_PER_IMAGE),
       ],
       [`no page over ${kb(PAGE_LIMIT_BYTES)}`, over.length ? over.join('; ') : `largest ${kb(Math.max(...pts.map((p) => p.site.largestPage.bytes)))}`, pass(over.length === 0)],
       ['no file over 100 MB (GitHub Pages refuses it)', mb(Math.max(...pts.map((p) => p.site.largestFile.bytes))), pass(pts.every((p) => p.site.filesOverPagesLimit.length === 0))],
     ],
   );
   const sizes = pts.map((p) => p.images.toLocaleString('en')).join(' → ');
-  const perImageKiB = pts.length > 1 ? ((last.warm.peakRssMiB - pts[0].warm.peakRssMiB) * 1024) / (last.images - pts[0].images) : null;
-  const projected = perImageKiB === null ? null : pts[0].warm.peakRssMiB + (perImageKiB * (100_000 - pts[0].images)) / 1024;
+  const projected = perImageKiB === null ? null : meanWarmPeak(pts[0]) + (perImageKiB * (100_000 - pts[0].images)) / 1024;
   const growth =
     perImageKiB === null
       ? ''
-      : `\n\nPeak RSS of the warm build grows by ${f1(perImageKiB)} KiB per added image between ${pts[0].images.toLocaleString('en')} and ${last.images.toLocaleString('en')} images${
+      : `\n\nPeak RSS of the warm build${runs > 1 ? ' (the mean of its runs)' : ''} grows by ${f2(perImageKiB)} KiB per added image between ${pts[0].images.toLocaleString('en')} and ${last.images.toLocaleString('en')} images${
           last.images < 100_000 ? `; straight on, that would be ${mib(projected)} at 100,000 images (target ≤ 1.5 GiB: ${pass((projected ?? 0) <= 1536)}, a projection, not a measurement)` : ''
         }.`;
   const notYet =
@@ -229,8 +234,8 @@ The whole report (\`astro build\`: classification, thumbnails, every page, downl
 distinct small images (240–320 px JPEG/PNG, made by the harness), with the model
 \`synthetic-tiny\` (CLIP's graph at toy widths: inference is cheap, so what is measured is everything
 around it — the throughput runs above measure inference with ViT-B/32 shapes). For each N: a fresh
-cache, then a cold build (every image embedded, every thumbnail made) and a warm one (both from the
-cache), each its own process under \`/usr/bin/time\` (wall, CPU, peak RSS). Measured ${run.at.slice(0, 16).replace('T', ' ')} UTC${run.machine ? ` on ${run.machine}` : ''}; the last column gives the load average as each build started (2 cores: above 2, other work shared them).
+cache, then a cold build (every image embedded, every thumbnail made) and ${runs > 1 ? `${runs} warm ones` : 'a warm one'} (both from the
+cache), each its own process under \`/usr/bin/time\` (wall, CPU, peak RSS)${runs > 1 ? '; warm columns give the mean and, in brackets, the range' : ''}. Measured ${run.at.slice(0, 16).replace('T', ' ')} UTC${run.machine ? ` on ${run.machine}` : ''}; the last column gives the load average as each build started (2 cores: above 2, other work shared them).
 
 ${table(['images', 'cold build', 'cold peak RSS', 'warm build', 'warm peak RSS', 'warm: embedded / from cache', 'dist/', 'largest page', 'largest file', 'load at cold / warm start'], rows)}
 

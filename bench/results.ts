@@ -19,6 +19,7 @@ export interface Args {
   siteScale: boolean;
   siteScaleSizes: number[];
   siteScaleKeep: boolean;
+  siteScaleWarmRuns: number;
   docsOnly: boolean;
   peer: boolean;
   int8: boolean;

@@ -1,7 +1,8 @@
 // `npm run bench -- --site-scale`: the whole report at 1,000 → 10,000 → 100,000 images. For each N,
-// a fresh cache and two `astro build`s of the same folder, each in its own process under
-// /usr/bin/time: the first cold (every image embedded, every thumbnail made), the second warm (the
-// cache has both). Recorded per build: wall and CPU time, peak RSS, the classification time the
+// a fresh cache and `astro build`s of the same folder, each in its own process under
+// /usr/bin/time: the first cold (every image embedded, every thumbnail made), then warm ones (the
+// cache has both), three by default: a warm build's peak varies by tens of MiB from run to run (what
+// Vite's bundler holds varies), and "flat in N" is a difference of two peaks. Recorded per build: wall and CPU time, peak RSS, the classification time the
 // build log reports; per site: the number of files, total bytes, the largest page (HTML) and the
 // largest file of any kind. The model is synthetic-tiny (CLIP's graph at toy widths: the point here
 // is everything around inference, which the throughput runs measure with ViT-B/32 shapes).
@@ -41,8 +42,30 @@ export interface SiteScalePoint {
   images: number;
   imageBytes: number;
   cold: BuildMeasure;
+  /** The first warm build. */
   warm: BuildMeasure;
+  /** Every warm build, the first included (absent in runs recorded before 2026-12-04: `warm` alone). */
+  warmRuns?: BuildMeasure[];
   site: SiteMeasure;
+}
+
+/** The warm builds of a point: all of them where they were recorded, else the one. */
+export function warmBuilds(p: SiteScalePoint): BuildMeasure[] {
+  return p.warmRuns?.length ? p.warmRuns : [p.warm];
+}
+
+/** Mean peak RSS (MiB) of a point's warm builds. */
+export function meanWarmPeak(p: SiteScalePoint): number {
+  const runs = warmBuilds(p);
+  return runs.reduce((t, r) => t + r.peakRssMiB, 0) / runs.length;
+}
+
+/** Growth of the warm build's mean peak RSS per added image (KiB) from the first point to the last; null with fewer than two sizes. */
+export function warmGrowthKiBPerImage(points: SiteScalePoint[]): number | null {
+  if (points.length < 2) return null;
+  const first = points[0];
+  const last = points[points.length - 1];
+  return ((meanWarmPeak(last) - meanWarmPeak(first)) * 1024) / (last.images - first.images);
 }
 
 /** Parses GNU time's `-f '%e %U %S %M'` line and the build log's summary line. */
@@ -116,7 +139,12 @@ function build(env: Record<string, string>, outDir: string, cwd: string): Promis
   });
 }
 
-export async function siteScale(sizes: number[], log: (m: string) => void, opts: { keepCache?: boolean } = {}): Promise<{ points: SiteScalePoint[]; at: string }> {
+/** Warm builds per size unless told otherwise (`--site-scale-warm-runs`). */
+export const WARM_RUNS = 3;
+
+export async function siteScale(sizes: number[], log: (m: string) => void, opts: { keepCache?: boolean; warmRuns?: number } = {}): Promise<{ points: SiteScalePoint[]; at: string }> {
+  const warmRuns = opts.warmRuns ?? WARM_RUNS;
+  if (!Number.isInteger(warmRuns) || warmRuns < 1) throw new Error(`warm builds per size must be a whole number ≥ 1, not ${warmRuns}`);
   const model = await ensureModel('synthetic-tiny', log);
   const emptyValidation = join(WORK, 'site-scale-no-judgements');
   await mkdir(emptyValidation, { recursive: true });
@@ -129,7 +157,8 @@ export async function siteScale(sizes: number[], log: (m: string) => void, opts:
     await rm(cache, { recursive: true, force: true });
     const env = { CLIPSCOPE_IMAGES: set.dir, CLIPSCOPE_MODEL: model, CLIPSCOPE_CACHE_DIR: cache, CLIPSCOPE_VALIDATION_DIR: emptyValidation };
     const measures: BuildMeasure[] = [];
-    for (const phase of ['cold', 'warm'] as const) {
+    const phases: ('cold' | 'warm')[] = ['cold', ...Array.from({ length: warmRuns }, () => 'warm' as const)];
+    for (const phase of phases) {
       await rm(outDir, { recursive: true, force: true });
       const cwd = await mkdtemp(join(WORK, 'site-build-'));
       const load0 = loadavg()[0];
@@ -143,7 +172,7 @@ export async function siteScale(sizes: number[], log: (m: string) => void, opts:
     }
     const site = measureFiles(await walk(outDir));
     log(`  dist: ${site.files} files, ${(site.bytes / 1e6).toFixed(1)} MB; largest page ${site.largestPage.path} ${(site.largestPage.bytes / 1000).toFixed(0)} KB`);
-    points.push({ images: n, imageBytes: set.bytes, cold: measures[0], warm: measures[1], site });
+    points.push({ images: n, imageBytes: set.bytes, cold: measures[0], warm: measures[1], warmRuns: measures.slice(1), site });
     await rm(outDir, { recursive: true, force: true });
     if (!opts.keepCache) await rm(cache, { recursive: true, force: true });
   }
