@@ -243,7 +243,7 @@ ${targets}${growth}${notYet}${why}
 
 ![Build time and peak memory against the number of images](performance-site-scale.svg)
 
-Reproduce: \`npm run bench -- --site-scale\` (\`--site-scale-sizes 1000,10000\` for a quicker run;
+Reproduce: \`npm run bench -- --site-scale\` (\`--site-scale-sizes 1000,10000\` or \`--site-scale-warm-runs 1\` for a quicker run;
 the 100,000 images take ~1.4 GB, made once).
 ${SITE_END}`;
 }
