@@ -1,6 +1,6 @@
 // The shard benchmark's pure parts: the CLI summary line it reads, and the ratio it reports.
 import { describe, expect, it } from 'vitest';
-import { parseEmbedSummary, shardRatios } from '../../bench/shards.ts';
+import { parseEmbedSummary, sameItems, shardRatios } from '../../bench/shards.ts';
 
 describe('parseEmbedSummary', () => {
   it('reads the counts from the CLI embed summary', () => {
@@ -24,5 +24,14 @@ describe('shardRatios', () => {
     expect(r.ratios).toHaveLength(ratios.length);
     for (const [i, x] of r.ratios.entries()) expect(x).toBeCloseTo(ratios[i], 12);
     expect(r.median).toBeCloseTo(median, 12);
+  });
+});
+
+describe('sameItems', () => {
+  const file = (embedding: number[], seconds: number, path = 'a.jpg') => JSON.stringify({ model: { name: 'm' }, dim: 2, items: [{ path, sha256: 'x', embedding }], skipped: [], stats: { seconds } });
+  it('ignores the run time and compares the embeddings bit for bit', () => {
+    expect(sameItems(file([0.6, 0.8], 1.2), file([0.6, 0.8], 3.4))).toBe(true);
+    expect(sameItems(file([0.6, 0.8], 1), file([0.6, 0.8000000000000002], 1))).toBe(false);
+    expect(sameItems(file([0.6, 0.8], 1), file([0.6, 0.8], 1, 'b.jpg'))).toBe(false);
   });
 });
