@@ -34,7 +34,7 @@ Examples:
       printSkipped(result.skipped, out);
       const s = result.stats;
       process.stderr.write(
-        `Embedded ${s.images} images in ${formatDuration(s.seconds)}: ${s.embedded} embedded, ${s.fromCache} from the cache, ${s.skipped} skipped.\n` +
+        `Embedded ${s.images} image${s.images === 1 ? '' : 's'} in ${formatDuration(s.seconds)}: ${s.embedded} embedded, ${s.fromCache} from the cache, ${s.skipped} skipped.\n` +
           (out ? `Embeddings: ${out}\n` : ''),
       );
       failIfSkipped(s.skipped, input.failOnSkip);
