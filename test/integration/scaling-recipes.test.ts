@@ -65,6 +65,15 @@ describe('Slurm job array (docs/recipes/slurm-*.sbatch)', () => {
     expect(merged.stdout).toMatch(/^Merged 3 caches into .*merged\/embeddings\.sqlite: 5 new image embeddings\.$/m);
   });
 
+  it('the real-Slurm check (npm run test:slurm, not run here: it starts system daemons) is valid bash and submits these recipes', async () => {
+    const script = join(ROOT, 'scripts/slurm-e2e.sh');
+    const r = await run('bash', ['-n', script], {});
+    expect(r.code, r.stderr).toBe(0);
+    const text = await readFile(script, 'utf8');
+    expect(text).toContain('docs/recipes/slurm-embed.sbatch');
+    expect(text).toContain('docs/recipes/slurm-merge.sbatch');
+  });
+
   it('refuses an array not numbered from 0, and a run outside an array', async () => {
     const env = { ...common, CLIPSCOPE_IMAGES: join(tmp, 'images') };
     const ones = await run('bash', [join(RECIPES, 'slurm-embed.sbatch')], { ...env, SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3' });
