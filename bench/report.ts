@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from './inputs.ts';
 import { machineLine } from './machine.ts';
 import type { Results } from './results.ts';
-import { meanWarmPeak, PAGE_LIMIT_BYTES, type SiteScalePoint, warmBuilds, warmGrowthKiBPerImage } from './site-scale.ts';
+import { mean, meanWarmPeak, PAGE_LIMIT_BYTES, type SiteScalePoint, warmBuilds, warmGrowthKiBPerImage } from './site-scale.ts';
 
 /** The results' loosely typed JSON (see results.ts). */
 type Any = any;
@@ -18,7 +18,7 @@ const mib = (x: number | null | undefined) => (x === null || x === undefined ? '
 const pass = (ok: boolean) => (ok ? 'yes' : '**no**');
 /** One value as it is; several as "mean (min–max)". */
 const spread = (xs: number[], show: (x: number) => string) =>
-  xs.length === 1 ? show(xs[0]) : `${show(xs.reduce((t, x) => t + x, 0) / xs.length)} (${show(Math.min(...xs))}–${show(Math.max(...xs))})`;
+  xs.length === 1 ? show(xs[0]) : `${show(mean(xs))} (${show(Math.min(...xs))}–${show(Math.max(...xs))})`;
 
 /** The middle value (the lower of the two middle ones for an even count). */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];

@@ -24,7 +24,7 @@ import { ensureDictionaries, ensureImageSet, ensureModel, linkSubset, ROOT, WORK
 import { describeMachine, machineLine, type Machine } from './machine.ts';
 import { scalePlot, throughputPlot, timeAndMemoryPlot, type Series } from './plots.ts';
 import { renderDoc, siteScaleSection, summaryTable, WARM_BUILD_LIMIT_SECONDS, withSiteScaleSection } from './report.ts';
-import { type BuildMeasure, siteScale, type SiteScalePoint, WARM_RUNS, warmBuilds } from './site-scale.ts';
+import { mean, siteScale, type SiteScalePoint, WARM_RUNS, warmBuilds } from './site-scale.ts';
 import type { Agreement, Args, R, Results } from './results.ts';
 import type { TaskResult } from './tasks.ts';
 
@@ -558,8 +558,7 @@ async function writeSiteScaleDocs(run: { points: SiteScalePoint[]; at: string; m
     // The warm series: the means of the warm builds, as the table gives them.
     points: run.points.map((p) => {
       const builds = kind === 'warm' ? warmBuilds(p) : [p.cold];
-      const mean = (pick: (b: BuildMeasure) => number) => builds.reduce((t, b) => t + pick(b), 0) / builds.length;
-      return { images: p.images, seconds: mean((b) => b.seconds), peakRssMiB: mean((b) => b.peakRssMiB) };
+      return { images: p.images, seconds: mean(builds.map((b) => b.seconds)), peakRssMiB: mean(builds.map((b) => b.peakRssMiB)) };
     }),
   }));
   const limit = { seconds: WARM_BUILD_LIMIT_SECONDS, label: '3 min (warm target)' };

@@ -1,9 +1,9 @@
 // `npm run bench -- --site-scale`: the whole report at 1,000 → 10,000 → 100,000 images. For each N,
 // a fresh cache and `astro build`s of the same folder, each in its own process under
 // /usr/bin/time: the first cold (every image embedded, every thumbnail made), then warm ones (the
-// cache has both), three by default: a warm build's peak varies by tens of MiB from run to run (what
-// Vite's bundler holds varies), and "flat in N" is a difference of two peaks. Recorded per build: wall and CPU time, peak RSS, the classification time the
-// build log reports; per site: the number of files, total bytes, the largest page (HTML) and the
+// cache has both), three by default: a warm build's peak varies by tens of MiB from run to run
+// (what Vite's bundler holds varies), and "flat in N" is a difference of two peaks. Recorded per
+// build: wall and CPU time, peak RSS, the classification time the build log reports; per site: the number of files, total bytes, the largest page (HTML) and the
 // largest file of any kind. The model is synthetic-tiny (CLIP's graph at toy widths: the point here
 // is everything around inference, which the throughput runs measure with ViT-B/32 shapes).
 import { spawn } from 'node:child_process';
@@ -54,10 +54,14 @@ export function warmBuilds(p: SiteScalePoint): BuildMeasure[] {
   return p.warmRuns?.length ? p.warmRuns : [p.warm];
 }
 
+/** The arithmetic mean (of at least one value). */
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((t, x) => t + x, 0) / xs.length;
+}
+
 /** Mean peak RSS (MiB) of a point's warm builds. */
 export function meanWarmPeak(p: SiteScalePoint): number {
-  const runs = warmBuilds(p);
-  return runs.reduce((t, r) => t + r.peakRssMiB, 0) / runs.length;
+  return mean(warmBuilds(p).map((r) => r.peakRssMiB));
 }
 
 /** Growth of the warm build's mean peak RSS per added image (KiB) from the first point to the last; null with fewer than two sizes. */
