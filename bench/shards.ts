@@ -4,18 +4,19 @@
 //   sharded  K × `clipscope embed … --shard k/K --threads T --cache shard-k`, started together; its
 //            time is from the first start to the last exit
 // then `clipscope cache merge` of the shard caches, and an `embed` on the merged cache, which must
-// embed nothing and give the same embeddings (bit for bit) as the single run's cache. Rounds alternate the two
-// ways so both see the same machine. On one machine the shards share its cores: the point is the
+// embed nothing and give the same embeddings (bit for bit) as the single run's cache. Rounds
+// alternate the two ways so both see the same machine. On one machine the shards share its cores: the point is the
 // recipe, not a speed-up (docs/scaling.md).
 //
 //   node bench/shards.ts [--images 2000] [--shards 4] [--threads-per-shard 1] [--rounds 2] [--model synthetic-b32]
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureImageSet, ensureModel, ROOT, WORK } from './inputs.ts';
+import { parseBuildOutput } from './site-scale.ts';
+import { runTimed } from './timed.ts';
 
 interface Timed {
   seconds: number;
@@ -56,18 +57,11 @@ export function parseEmbedSummary(log: string): { images: number; embedded: numb
 
 const CLI = join(ROOT, 'bin', 'clipscope.js');
 
-function run(args: string[]): Promise<Timed> {
-  return new Promise((done, fail) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => {
-      const t = /^TIME (.*)$/m.exec(out)?.[1]?.split(/\s+/).map(Number);
-      if (code !== 0 || !t) return fail(new Error(`clipscope ${args.join(' ')} failed (exit ${code}):\n${out.slice(-2000)}`));
-      done({ seconds: t[0], cpuSeconds: t[1] + t[2], peakRssMiB: t[3] / 1024, log: out.replace(/^TIME .*$/m, '') });
-    });
-  });
+async function run(args: string[]): Promise<Timed> {
+  const r = await runTimed([process.execPath, CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  if (r.code !== 0 || !r.timeLine) throw new Error(`clipscope ${args.join(' ')} failed (exit ${r.code}):\n${r.log.slice(-2000)}`);
+  const { seconds, cpuSeconds, peakRssMiB } = parseBuildOutput(r.timeLine, r.log);
+  return { seconds, cpuSeconds, peakRssMiB, log: r.log };
 }
 
 async function main(): Promise<void> {

@@ -6,12 +6,12 @@
 // build: wall and CPU time, peak RSS, the classification time the build log reports; per site: the number of files, total bytes, the largest page (HTML) and the
 // largest file of any kind. The model is synthetic-tiny (CLIP's graph at toy widths: the point here
 // is everything around inference, which the throughput runs measure with ViT-B/32 shapes).
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ensureImageSet, ensureModel, ROOT, WORK } from './inputs.ts';
 import { buildEnv } from '../scripts/astro-build.ts';
+import { runTimed, type TimedRun } from './timed.ts';
 
 /** GitHub Pages' limit for a page is not documented; the issue's: no page over 500 KB. */
 export const PAGE_LIMIT_BYTES = 500 * 1000;
@@ -120,26 +120,12 @@ export function measureFiles(files: { path: string; bytes: number }[]): SiteMeas
   };
 }
 
-function build(env: Record<string, string>, outDir: string, cwd: string): Promise<{ code: number | null; timeLine: string; log: string }> {
+function build(env: Record<string, string>, outDir: string, cwd: string): Promise<TimedRun> {
   const astro = join(ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
-  return new Promise((done) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, astro, 'build', '--root', ROOT, '--outDir', outDir], {
-      cwd,
-      // As `npm run build` runs it (scripts/astro-build.ts): with glibc's malloc tuned.
-      env: buildEnv({ ...process.env, ...env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('close', (code) => {
-      const timeLine = /^TIME (.*)$/m.exec(out)?.[1] ?? '';
-      done({ code, timeLine, log: out.replace(/^TIME .*$/m, '') });
-    });
+  return runTimed([process.execPath, astro, 'build', '--root', ROOT, '--outDir', outDir], {
+    cwd,
+    // As `npm run build` runs it (scripts/astro-build.ts): with glibc's malloc tuned.
+    env: buildEnv({ ...process.env, ...env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' }),
   });
 }
 
